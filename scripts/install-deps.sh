@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Install the Debian 12 packages linen needs to build, test and demo.
+# Only missing packages are installed; apt-get update runs only when needed.
+set -euo pipefail
+
+pkgs=(
+	# build
+	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
+	libjansson-dev libmnl-dev libcurl4-openssl-dev libnftables-dev libcmocka-dev
+	# test and demo
+	bats iproute2 nftables etcd-server etcd-client iperf3 jq curl procps util-linux
+	# the reference plugins, for compatibility tests and benchmarks
+	containernetworking-plugins
+)
+[ $# -gt 0 ] && pkgs+=("$@")
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
