@@ -11,13 +11,14 @@
 
 #include "basic/macro.h"
 
-static inline void json_decrefp(json_t **j)
+/* Named apart from jansson >= 2.11's own json_decrefp(), which clashes. */
+static inline void linen_json_decrefp(json_t **j)
 {
 	if (*j)
 		json_decref(*j);
 }
 
-#define _cleanup_json_ _cleanup_(json_decrefp)
+#define _cleanup_json_ _cleanup_(linen_json_decrefp)
 
 /* A borrowed string member, or NULL when absent or not a string. */
 static inline const char *json_object_get_string(const json_t *o, const char *key)
