@@ -4,7 +4,7 @@
  *
  * Owns: parsing and validating .conflist (and legacy .conf wrapped as a
  * list), loading a network by name from a config directory (with plugin
- * aggregation from <dir>/<name>/*.conf), the effective spec version, and the
+ * aggregation from <dir>/<name>/ *.conf files), the effective spec version, and the
  * name validators shared with the SDK (container id, ifname, network name,
  * plugin type).
  */
@@ -41,7 +41,7 @@ int cni_conflist_from_conf_bytes(const char *data, size_t len, struct cni_confli
 /* Read a .conflist / .conf / .json file by extension. */
 int cni_conflist_from_file(const char *path, struct cni_conflist **ret, struct cni_error *err);
 /* Lexical order: *.conflist first match by name, then legacy *.conf / *.json; plugins from
- * <dir>/<name>/*.conf are appended unless loadOnlyInlinedPlugins. -ENOENT if none matched. */
+ * <dir>/<name>/ (*.conf files) are appended unless loadOnlyInlinedPlugins. -ENOENT if none matched. */
 int cni_conflist_load(const char *dir, const char *name, struct cni_conflist **ret,
 		      struct cni_error *err);
 /* Highest of cniVersion and cniVersions (entries above CNI_VERSION_LATEST or unparsable are
