@@ -4,9 +4,11 @@
 # speaks runtime.v1.RuntimeService over containerd's unix socket with stubs
 # compiled at run time from cri-api.proto by Debian's python3-grpc-tools.
 #
-# usage: cri-client.py [--gen DIR] SOCKET version
-#        cri-client.py [--gen DIR] SOCKET run NAME UID NAMESPACE [HOSTPORT:PORT ...]
-#        cri-client.py [--gen DIR] SOCKET status|stop|remove SANDBOX-ID
+# usage: cri-client.py [OPTIONS] SOCKET version
+#        cri-client.py [OPTIONS] SOCKET run NAME UID NAMESPACE [HOSTPORT:PORT ...]
+#        cri-client.py [OPTIONS] SOCKET status|stop|remove SANDBOX-ID
+# options: --gen DIR (where to keep the compiled stubs),
+#          --cgroup-parent PATH (cgroup parent of a new sandbox)
 # Prints JSON on stdout; a gRPC error goes to stderr with exit status 1.
 import json
 import os
@@ -33,10 +35,15 @@ def load_stubs(gen):
 def main(argv):
 	args = argv[1:]
 	gen = None
-	if len(args) >= 2 and args[0] == "--gen":
-		gen, args = args[1], args[2:]
+	cgroup_parent = ""
+	while len(args) >= 2 and args[0] in ("--gen", "--cgroup-parent"):
+		if args[0] == "--gen":
+			gen = args[1]
+		else:
+			cgroup_parent = args[1]
+		args = args[2:]
 	if len(args) < 2:
-		sys.stderr.write(__doc__ if __doc__ else "bad usage\n")
+		sys.stderr.write("cri-client: bad command line\n")
 		return 2
 	sock, cmd, rest = args[0], args[1], args[2:]
 	if gen is None:
@@ -66,6 +73,7 @@ def main(argv):
 				port_mappings=ports,
 				labels={"linen-test": name},
 				linux=pb.LinuxPodSandboxConfig(
+					cgroup_parent=cgroup_parent,
 					security_context=pb.LinuxSandboxSecurityContext(
 						namespace_options=pb.NamespaceOption(
 							network=pb.POD, pid=pb.POD, ipc=pb.POD))))

@@ -1,0 +1,208 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# containerd (Debian 12: 1.6) as a real client of our CNI plugins through its
+# CRI plugin, driven the way the kubelet does: a pod sandbox run over the CRI
+# v1 gRPC API (runtimes/cri-client.py, stubs from Debian's python3-grpc-tools)
+# gets its network from the conflist in CRI's conf_dir, run by the plugins in
+# its bin_dir (bridge + host-local, portmap for port mappings, and loopback,
+# which CRI always runs for "lo"), and loses it on StopPodSandbox.
+#
+# The plugin directory is LINEN_PLUGIN_DIR, else our build (linen_cni_bin).
+# Missing plugins fail the test; only a containerd that cannot be installed
+# makes it skip.
+#
+# The containerd is private: its config (runtimes/containerd.toml.in), root,
+# state, socket, runc root and pod namespaces live in a temp dir; it runs
+# inside a network namespace made here (nsenter --net=) that plays the host;
+# sandboxes go in a cgroup parent named for the test.
+
+load helpers
+load runtimes/lib
+
+PAUSE=localhost/linen-pause:test
+
+setup_file() {
+	[ "$(id -u)" -eq 0 ] || return 0
+	rt_install containerd runc busybox-static python3-grpcio python3-grpc-tools \
+		python3-protobuf
+	[ -f "$BATS_FILE_TMPDIR/skip-reason" ] && return 0
+	rt_busybox_tar "$BATS_FILE_TMPDIR/busybox.tar"
+	# The sandbox ("pause") image: busybox sleeping; CRI kills it on stop.
+	"$RT_DIR/mkimage.py" "$BATS_FILE_TMPDIR/busybox.tar" "$PAUSE" \
+		"$BATS_FILE_TMPDIR/pause.tar" /bin/sleep 2147483647
+	# Compile the CRI stubs once for the file.
+	/usr/bin/python3 "$RT_DIR/cri-client.py" --gen "$BATS_FILE_TMPDIR/cri-gen" / version \
+		>/dev/null 2>&1 || true
+}
+
+cri() {
+	/usr/bin/python3 "$RT_DIR/cri-client.py" --gen "$BATS_FILE_TMPDIR/cri-gen" \
+		--cgroup-parent "$CGP" "$T/containerd.sock" "$@"
+}
+
+# Run a pod sandbox; prints its id and records it for teardown.
+cri_run() {
+	local out id
+	out=$(cri run "$@") || return 1
+	id=$(jq -r .id <<<"$out")
+	echo "$id" >>"$T/sandboxes"
+	echo "$id"
+}
+
+# The path of a sandbox's network namespace, from the verbose status.
+sandbox_netns() {
+	cri status "$1" |
+		jq -r '.info.info.runtimeSpec.linux.namespaces[] | select(.type == "network") | .path'
+}
+
+setup() {
+	require_root
+	rt_skip_if_uninstallable
+	PLUGINS=$(rt_plugin_dir)
+	rt_require_plugins "$PLUGINS" bridge host-local loopback
+	T=$(mktemp -d /tmp/lt-ctrd.XXXXXX)
+	CGP=$(rt_cgroup_parent "containerd-$BATS_TEST_NUMBER")
+	NS=$(netns_new ctrd)
+	NET=linen-ctrd-${BATS_ROOT_PID:-$$}-$BATS_TEST_NUMBER
+	BR=ltcd$BATS_TEST_NUMBER
+	PREFIX=10.213.$((40 + BATS_TEST_NUMBER))
+	GW=$PREFIX.1
+	STATE=$T/cni-state
+	mkdir -p "$T/net.d" "$STATE"
+	: >"$T/sandboxes"
+	# containerd's shim sockets go to /run/containerd/s whatever the config
+	# says; remember whether that directory is ours to remove.
+	[ -d /run/containerd ] || touch "$T/made-run-containerd"
+
+	sed -e "s|@DIR@|$T|g" -e "s|@PLUGINS@|$PLUGINS|g" "$RT_DIR/containerd.toml.in" \
+		>"$T/config.toml"
+	local portmap=""
+	[ -x "$PLUGINS/portmap" ] && portmap=', { "type": "portmap", "capabilities": { "portMappings": true } }'
+	cat >"$T/net.d/10-$NET.conflist" <<-CONF
+	{
+	  "cniVersion": "1.0.0",
+	  "name": "$NET",
+	  "plugins": [
+	    { "type": "bridge", "bridge": "$BR", "isGateway": true, "ipMasq": false,
+	      "ipam": { "type": "host-local", "dataDir": "$STATE",
+	                "ranges": [[{ "subnet": "$PREFIX.0/24", "gateway": "$GW" }]],
+	                "routes": [{ "dst": "0.0.0.0/0" }] } }$portmap
+	  ]
+	}
+	CONF
+
+	CTRD_PID=$(bg_start nsenter --net="/run/netns/$NS" \
+		containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		cri version >/dev/null 2>&1 && break
+		kill -0 "$CTRD_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	cri version
+	ctr -a "$T/containerd.sock" -n k8s.io images import --snapshotter native \
+		"$BATS_FILE_TMPDIR/pause.tar" >/dev/null
+}
+
+teardown() {
+	local id
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		if [ -z "${BATS_TEST_COMPLETED:-}" ] && [ -f "$T/containerd.log" ]; then
+			echo "--- containerd log (tail)"
+			grep -E 'level=(error|warning)' "$T/containerd.log" | tail -n 20
+		fi
+		while read -r id; do
+			[ -n "$id" ] || continue
+			timeout 60 cri stop "$id" >/dev/null 2>&1
+			timeout 60 cri remove "$id" >/dev/null 2>&1
+		done <"$T/sandboxes"
+	fi
+	linen_teardown # containerd, httpd; then the namespace
+	if [ -n "${T:-}" ] && [ -d "$T" ]; then
+		rt_kill_pidfiles_below "$T" "$CGP"
+		rt_umount_below "$T"
+		# A shim's socket is /run/containerd/s/<sha256 of address/ns/id>;
+		# containerd removes it after the shim exits, unless it was
+		# stopped first.
+		while read -r id; do
+			[ -n "$id" ] || continue
+			rm -f "/run/containerd/s/$(printf '%s' "$T/containerd.sock/k8s.io/$id" |
+				sha256sum | cut -d' ' -f1)"
+		done <"$T/sandboxes"
+		if [ -f "$T/made-run-containerd" ]; then
+			rmdir /run/containerd/s /run/containerd 2>/dev/null
+		fi
+		rm -rf "$T"
+	fi
+	[ -z "${CGP:-}" ] || rt_cgroup_cleanup "$CGP"
+}
+
+@test "containerd CRI: pod sandbox networked by our plugins, released on stop" {
+	local id st ip nsp file
+	id=$(cri_run pod1 "uid-$RANDOM" linen-test)
+	st=$(cri status "$id")
+	[ "$(jq -r .state <<<"$st")" = SANDBOX_READY ]
+
+	# CRI reports the address the chain gave, from our range.
+	ip=$(jq -r .ip <<<"$st")
+	[[ $ip == "$PREFIX".* ]] || { echo "sandbox address '$ip' not in $PREFIX.0/24"; false; }
+	[ "$ip" != "$GW" ]
+
+	# host-local's store holds it for this sandbox.
+	file=$STATE/$NET/$ip
+	[ -f "$file" ]
+	grep -q "$id" "$file"
+
+	# Inside the pod's namespace: eth0 with the address and a default route
+	# via the bridge, and lo up (the loopback plugin's job under CRI).
+	nsp=$(sandbox_netns "$id")
+	[ -e "$nsp" ]
+	nsenter --net="$nsp" ip -4 -o addr show dev eth0 | grep -q "inet $ip/24"
+	nsenter --net="$nsp" ip -4 route show default | grep -q "via $GW dev eth0"
+	nsenter --net="$nsp" ip -4 -o addr show dev lo | grep -q "inet 127.0.0.1/8"
+	nsenter --net="$nsp" ip -o link show dev lo | grep -q "UP"
+
+	# The host side and reachability.
+	ip -n "$NS" -4 -o addr show dev "$BR" | grep -q "inet $GW/24"
+	[ "$(ip -n "$NS" -o link show master "$BR" | wc -l)" -eq 1 ]
+	ip netns exec "$NS" ping -c 2 -W 2 "$ip"
+
+	# StopPodSandbox runs DEL: address released, veth gone, not ready.
+	cri stop "$id"
+	st=$(cri status "$id")
+	[ "$(jq -r .state <<<"$st")" = SANDBOX_NOTREADY ]
+	[ ! -e "$file" ]
+	[ "$(ip -n "$NS" -o link show master "$BR" | wc -l)" -eq 0 ]
+	! ip netns exec "$NS" ping -c 1 -W 1 "$ip"
+	# Stop again is fine (CRI requires it to be idempotent, so DEL twice).
+	cri stop "$id"
+
+	cri remove "$id"
+	run cri status "$id"
+	[ "$status" -ne 0 ]
+	[[ $output == *NOT_FOUND* ]]
+}
+
+@test "containerd CRI: port mapping through portmap, removed on stop" {
+	local id ip nsp out port=18081
+	rt_require_plugins "$PLUGINS" portmap
+	id=$(cri_run web "uid-$RANDOM" linen-test "$port:80")
+	ip=$(cri status "$id" | jq -r .ip)
+	[[ $ip == "$PREFIX".* ]]
+	nsp=$(sandbox_netns "$id")
+
+	# A web server in the pod's namespace (the sandbox image only sleeps).
+	mkdir -p "$T/www"
+	echo "linen-cri-test" >"$T/www/index.html"
+	bg_start nsenter --net="$nsp" busybox httpd -f -p 80 -h "$T/www" >/dev/null
+
+	out=$(ip netns exec "$NS" curl -sS -m 5 --retry 5 --retry-connrefused --retry-delay 1 \
+		"http://$GW:$port/")
+	[ "$out" = "linen-cri-test" ]
+	ip netns exec "$NS" nft list ruleset | grep -q "dport $port"
+
+	cri stop "$id"
+	! ip netns exec "$NS" nft list ruleset | grep -q "dport $port"
+	! ip netns exec "$NS" curl -sS -m 2 "http://$GW:$port/"
+	cri remove "$id"
+}
