@@ -40,9 +40,13 @@ static json_t *jget(const json_t *o, const char *key)
 		return NULL;
 	v = json_object_get(o, key);
 	if (!v) {
-		json_object_foreach((json_t *)o, k, v)
-			if (strcasecmp(k, key) == 0)
+		json_t *x;
+
+		json_object_foreach((json_t *)o, k, x)
+			if (strcasecmp(k, key) == 0) {
+				v = x;
 				break;
+			}
 	}
 	return json_is_null(v) ? NULL : v;
 }
