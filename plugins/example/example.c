@@ -11,8 +11,11 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	/* A chained plugin that changes nothing must echo prevResult. */
 	struct cni_result *r = req->prev_result ? TAKE_PTR(req->prev_result) : cni_result_new();
 
-	if (!r || cni_result_set_version(r, req->cni_version) < 0)
-		return -ENOMEM; /* (skel frees nothing of ours on error: a leak at exit is fine) */
+	/* Rendered in the config's version by skel. */
+	if (!r || cni_result_set_version(r, req->cni_version) < 0) {
+		cni_result_free(r);
+		return -ENOMEM;
+	}
 	*ret_result = r;
 	return 0;
 }
