@@ -70,7 +70,8 @@ int fw_flannel_render(const struct fw_flannel_rules *rules, char **ret_text)
 		fputs("\tchain postrtg {\n"
 		      "\t\ttype nat hook postrouting priority srcnat; policy accept;\n", f);
 		/* kube-proxy marks what it will SNAT itself; masked like iptables' --mark. */
-		fputs("\t\tmeta mark & 0x00004000 == 0x00004000 return comment \"linend masq\"\n", f);
+		fputs("\t\tmeta mark & 0x00004000 == 0x00004000 return"
+		      " comment \"linend masq\"\n", f);
 		/* Pod to pod inside the cluster keeps its address, both ways. */
 		fprintf(f, "\t\t%s saddr %s %s daddr %s return comment \"linend masq\"\n",
 			fam, p, fam, n);
@@ -100,44 +101,21 @@ int fw_flannel_render(const struct fw_flannel_rules *rules, char **ret_text)
 	return fw_memstream_finish(f, &buf, ret_text);
 }
 
-static int render_remove(int family, char **ret_text)
-{
-	const char *fam = family_name(family);
-	char *s;
-
-	if (!fam)
-		return -EINVAL;
-	/* Declaring the table first makes the delete a no-op instead of ENOENT when absent. */
-	if (asprintf(&s, "table %s " FW_FLANNEL_TABLE "\ndelete table %s " FW_FLANNEL_TABLE "\n",
-		     fam, fam) < 0)
-		return -ENOMEM;
-	*ret_text = s;
-	return 0;
-}
-
 int fw_flannel_render_apply(const struct fw_flannel_rules *rules, char **ret_text)
 {
-	_cleanup_free_ char *del = NULL, *table = NULL;
-	char *s;
+	_cleanup_free_ char *table = NULL;
 	int r;
 
 	r = validate(rules);
 	if (r < 0)
 		return r;
-	r = render_remove(rules->family, &del);
-	if (r < 0)
-		return r;
-	if (!rules->masquerade && !rules->forward) {
-		*ret_text = TAKE_PTR(del);
-		return 0;
+	if (rules->masquerade || rules->forward) {
+		r = fw_flannel_render(rules, &table);
+		if (r < 0)
+			return r;
 	}
-	r = fw_flannel_render(rules, &table);
-	if (r < 0)
-		return r;
-	if (asprintf(&s, "%s%s", del, table) < 0)
-		return -ENOMEM;
-	*ret_text = s;
-	return 0;
+	return fw_render_table_replace(family_name(rules->family), FW_FLANNEL_TABLE, table,
+				       ret_text);
 }
 
 int fw_flannel_apply(const struct fw_flannel_rules *rules, char **ret_error_text)
@@ -175,11 +153,7 @@ int fw_flannel_check(const struct fw_flannel_rules *rules)
 
 int fw_flannel_remove(int family, char **ret_error_text)
 {
-	_cleanup_free_ char *text = NULL;
-	int r;
-
-	r = render_remove(family, &text);
-	if (r < 0)
-		return r;
-	return fw_apply(text, ret_error_text);
+	if (!family_name(family))
+		return -EINVAL;
+	return fw_table_remove(family_name(family), FW_FLANNEL_TABLE, ret_error_text);
 }

@@ -405,9 +405,12 @@ static bool table_has_chain(json_t *table_json, const char *chain)
 	json_t *item;
 	size_t i;
 
-	json_array_foreach(json_object_get(table_json, "nftables"), i, item)
-		if (streq_ptr(json_object_get_string(json_object_get(item, "chain"), "name"), chain))
+	json_array_foreach(json_object_get(table_json, "nftables"), i, item) {
+		json_t *c = json_object_get(item, "chain");
+
+		if (streq_ptr(json_object_get_string(c, "name"), chain))
 			return true;
+	}
 	return false;
 }
 
@@ -539,4 +542,29 @@ void fw_render_attachment_comment(FILE *f, const char *net, const char *containe
 	/* 4+32 + 4+64 + 4+31 < 128, nft's comment limit. */
 	fprintf(f, "comment \"net=%s id=%s if=%s\"", fw_comment_token(net, 32, tn),
 		fw_comment_token(container_id, 64, tc), fw_comment_token(ifname, 15, ti));
+}
+
+int fw_render_table_replace(const char *family, const char *name, const char *table_text,
+			    char **ret_text)
+{
+	char *s;
+
+	if (!fw_identifier_valid(family) || !fw_identifier_valid(name))
+		return -EINVAL;
+	if (asprintf(&s, "table %s %s\ndelete table %s %s\n%s", family, name, family, name,
+		     table_text ? table_text : "") < 0)
+		return -ENOMEM;
+	*ret_text = s;
+	return 0;
+}
+
+int fw_table_remove(const char *family, const char *name, char **ret_error_text)
+{
+	_cleanup_free_ char *text = NULL;
+	int r;
+
+	r = fw_render_table_replace(family, name, NULL, &text);
+	if (r < 0)
+		return r;
+	return fw_apply(text, ret_error_text);
 }

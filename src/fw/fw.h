@@ -113,3 +113,13 @@ int fw_gc_chains(const struct fw_vmap_table *t, const char *prefix, char *const 
 /* `comment "net=… id=… if=…"` for an attachment chain, hostile parts hashed (≤ 128 bytes). */
 void fw_render_attachment_comment(FILE *f, const char *net, const char *container_id,
 				  const char *ifname);
+
+/*
+ * Whole-table features: the transaction that replaces table `family name` by table_text (a
+ * `table family name { … }` block, or NULL for none) atomically — declaring the table first
+ * makes the delete valid whether or not it existed, so re-applying is idempotent.
+ */
+int fw_render_table_replace(const char *family, const char *name, const char *table_text,
+			    char **ret_text);
+/* Idempotently remove table `family name`. */
+int fw_table_remove(const char *family, const char *name, char **ret_error_text);

@@ -145,16 +145,16 @@ int main(int argc, char **argv)
 		return finish(cmd, r, err);
 	}
 	if (streq(cmd, "macspoof-add") && argc == 6)
-		return finish(cmd, fw_macspoof_add(argv[1], argv[2], argv[3], argv[4], argv[5], &err),
-			      err);
+		return finish(cmd, fw_macspoof_add(argv[1], argv[2], argv[3], argv[4], argv[5],
+						   &err), err);
 	if (streq(cmd, "macspoof-check") && argc == 6)
 		return finish(cmd, fw_macspoof_check(argv[1], argv[2], argv[3], argv[4], argv[5]),
 			      NULL);
 	if (streq(cmd, "macspoof-del") && argc == 4)
 		return finish(cmd, fw_macspoof_del(argv[1], argv[2], argv[3], &err), err);
 	if (streq(cmd, "flannel-remove") && argc == 2)
-		return finish(cmd, fw_flannel_remove(streq(argv[1], "6") ? AF_INET6 : AF_INET, &err),
-			      err);
+		return finish(cmd, fw_flannel_remove(streq(argv[1], "6") ? AF_INET6 : AF_INET,
+						     &err), err);
 	if (startswith(cmd, "flannel-")) {
 		if (parse_flannel(argc, argv, &fl) < 0)
 			return usage();
