@@ -21,6 +21,15 @@ static const struct fw_vmap_table macspoof_table = {
 	.n_maps = ELEMENTSOF(macspoof_maps),
 };
 
+/* The base chain as `nft list chain` prints it. */
+static const char macspoof_dispatch_listing[] =
+	"table " T " {\n"
+	"\tchain prerouting {\n"
+	"\t\ttype filter hook prerouting priority filter; policy accept;\n"
+	"\t\tiifname vmap @ports\n"
+	"\t}\n"
+	"}\n";
+
 int fw_macspoof_chain_name(const char *net, const char *container_id, const char *ifname,
 			   char buf[static FW_CHAIN_NAME_MAX])
 {
@@ -145,6 +154,14 @@ int fw_macspoof_check(const char *net, const char *container_id, const char *ifn
 	if (r < 0)
 		return r;
 	if (!streq(want, have))
+		return -EUCLEAN;
+	/* A flushed dispatch chain would silently disable every check. */
+	free(have);
+	have = NULL;
+	r = fw_list_chain_text(FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, "prerouting", &have);
+	if (r < 0)
+		return r;
+	if (!streq(have, macspoof_dispatch_listing))
 		return -EUCLEAN;
 	r = fw_list_table_json(FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, &j);
 	if (r < 0)

@@ -21,6 +21,16 @@ static const struct fw_vmap_table masq_table = {
 	.n_maps = ELEMENTSOF(masq_maps),
 };
 
+/* The base chain as `nft list chain` prints it. */
+static const char masq_dispatch_listing[] =
+	"table " T " {\n"
+	"\tchain postrouting {\n"
+	"\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+	"\t\tip saddr vmap @masq4\n"
+	"\t\tip6 saddr vmap @masq6\n"
+	"\t}\n"
+	"}\n";
+
 int fw_masq_chain_name(const char *net, const char *container_id, const char *ifname,
 		       char buf[static FW_CHAIN_NAME_MAX])
 {
@@ -194,6 +204,15 @@ int fw_masq_check(const char *net, const char *container_id, const char *ifname,
 	if (r < 0)
 		return r;
 	if (!streq(want, have))
+		return -EUCLEAN;
+
+	/* A flushed dispatch chain would silently disable every attachment. */
+	free(have);
+	have = NULL;
+	r = fw_list_chain_text(FW_MASQ_FAMILY, FW_MASQ_TABLE, "postrouting", &have);
+	if (r < 0)
+		return r;
+	if (!streq(have, masq_dispatch_listing))
 		return -EUCLEAN;
 
 	r = fw_list_table_json(FW_MASQ_FAMILY, FW_MASQ_TABLE, &j);

@@ -47,7 +47,9 @@ probe() {
 	cmd="add table inet probe; add chain inet probe in"
 	cmd+=" { type filter hook prerouting priority -300; policy accept; };"
 	for kv in "$@"; do
-		cmd+=" add rule inet probe in ip saddr ${kv#*=} counter comment \"${kv%%=*}\";"
+		local fam=ip
+		[[ ${kv#*=} == *:* ]] && fam=ip6
+		cmd+=" add rule inet probe in $fam saddr ${kv#*=} counter comment \"${kv%%=*}\";"
 	done
 	ip netns exec "$ns" nft "$cmd"
 }
@@ -71,8 +73,14 @@ ping1() { # ping1 NS DST [args]: one try, short wait; up to 3 tries for ARP/ND t
 	ip -n "$H" addr add 192.168.50.1/24 dev vout
 	ip netns exec "$H" sysctl -qw net.ipv4.ip_forward=1
 	ip -n "$B" addr add 192.168.50.2/24 dev eth0
-	# B has no route back to 10.22.0.0/24: only masqueraded pings get an answer.
-	probe "$B" masq=192.168.50.1 pod=10.22.0.5
+	ip -n "$A" addr add fd00:22::5/64 dev eth0 nodad
+	ip -n "$A" route add default via fd00:22::1
+	ip -n "$H" addr add fd00:22::1/64 dev vpod nodad
+	ip -n "$H" addr add fd00:50::1/64 dev vout nodad
+	ip netns exec "$H" sysctl -qw net.ipv6.conf.all.forwarding=1
+	ip -n "$B" addr add fd00:50::2/64 dev eth0 nodad
+	# B has no route back to the pod: only masqueraded pings get an answer.
+	probe "$B" masq=192.168.50.1 pod=10.22.0.5 masq6=fd00:50::1 pod6=fd00:22::5
 
 	run fw "$H" masq-add "mynet" "cid-1" eth0 10.22.0.5/24 fd00:22::5/64
 	[ "$status" -eq 0 ]
@@ -99,6 +107,18 @@ ping1() { # ping1 NS DST [args]: one try, short wait; up to 3 tries for ARP/ND t
 	ping1 "$A" 192.168.50.2
 	[ "$(count "$B" masq)" -ge 1 ]
 	[ "$(count "$B" pod)" -eq 0 ]
+	ping1 "$A" fd00:50::2
+	[ "$(count "$B" masq6)" -ge 1 ]
+	[ "$(count "$B" pod6)" -eq 0 ]
+
+	# A flushed dispatch is noticed by CHECK and repaired by ADD.
+	ip netns exec "$H" nft flush chain inet linen-cni-masq postrouting
+	run fw "$H" masq-check "mynet" "cid-1" eth0 10.22.0.5/24 fd00:22::5/64
+	[ "$status" -eq 3 ]
+	run fw "$H" masq-add "mynet" "cid-1" eth0 10.22.0.5/24 fd00:22::5/64
+	[ "$status" -eq 0 ]
+	run fw "$H" masq-check "mynet" "cid-1" eth0 10.22.0.5/24 fd00:22::5/64
+	[ "$status" -eq 0 ]
 
 	# Another attachment of the same network and one of another network.
 	run fw "$H" masq-add "mynet" "cid-2" eth0 10.22.0.6/24
@@ -124,6 +144,8 @@ ping1() { # ping1 NS DST [args]: one try, short wait; up to 3 tries for ARP/ND t
 	[ "$status" -eq 2 ]
 	! ping1 "$A" 192.168.50.2
 	[ "$(count "$B" pod)" -ge 1 ]
+	! ping1 "$A" fd00:50::2
+	[ "$(count "$B" pod6)" -ge 1 ]
 
 	run fw "$H" masq-del "other" "cid-3" eth0
 	[ "$status" -eq 0 ]
@@ -178,6 +200,8 @@ ping1() { # ping1 NS DST [args]: one try, short wait; up to 3 tries for ARP/ND t
 	run fw "$H" macspoof-check mynet cid-1 eth0 veth-a 0a:58:0a:16:00:05
 	[ "$status" -eq 0 ]
 	run fw "$H" macspoof-check mynet cid-1 eth0 veth-a 0a:58:0a:16:00:07
+	[ "$status" -eq 3 ]
+	run fw "$H" macspoof-check mynet cid-1 eth0 veth-b 0a:58:0a:16:00:05
 	[ "$status" -eq 3 ]
 	rs=$(ip netns exec "$H" nft list table bridge linen-macspoof)
 	echo "$rs"

@@ -240,6 +240,11 @@ static void test_flannel_render(void **state)
 	bad.family = AF_INET;
 	assert_int_equal(fw_flannel_render(&bad, &t), -EINVAL);
 	assert_null(t);
+
+	/* The engine's whole-table replace refuses names it cannot quote. */
+	assert_int_equal(fw_render_table_replace("ip", "a;flush", NULL, &t), -EINVAL);
+	assert_int_equal(fw_render_table_replace("ip x", "a", NULL, &t), -EINVAL);
+	assert_null(t);
 }
 
 static void test_delete_render(void **state)
