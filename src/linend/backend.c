@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: Apache-2.0
+/* backend.c - the table of dataplane backends. Add a backend by adding its ops here. */
+#include <stddef.h>
+
+#include "basic/macro.h"
+#include "linend/backend.h"
+
+static const struct backend_ops *const backends[] = {
+	&backend_alloc_ops,
+	&backend_log_ops,
+};
+
+const struct backend_ops *backend_find(const char *type)
+{
+	for (size_t i = 0; i < ELEMENTSOF(backends); i++)
+		if (streq(backends[i]->name, type))
+			return backends[i];
+	return NULL;
+}

@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * backend.h - the interface between linend's lease logic and a dataplane.
+ *
+ * Owns: the vtable every backend implements and the table of backends by flannel
+ * Backend.Type. A backend only ever sees typed structs (struct net_config with its typed
+ * backend section, struct lease with typed BackendData): the store layer parsed and
+ * validated all JSON before. Call order: register_network once (devices, MTU, what to
+ * advertise), lease_acquired whenever our own lease is (re)established, then lease_added /
+ * lease_removed for every remote lease, and reconcile every reconcile_interval_usec.
+ * lease_removed receives the attributes cached from the last lease_added, so the backend
+ * knows which MAC/IP to delete. All calls run on the loop thread and must not block long.
+ * On shutdown the state is freed without tearing the dataplane down.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <stdint.h>
+
+#include "linend/lease.h"
+#include "linend/netconfig.h"
+
+struct backend_ext_iface {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	unsigned mtu;
+	struct ip_addr iface_addr;  /* IPv4 address on the interface (family 0: none) */
+	struct ip_addr iface_addr6; /* IPv6 address on the interface (family 0: none) */
+	struct ip_addr ext_addr;    /* advertised PublicIP (--public-ip, else iface_addr) */
+	struct ip_addr ext_addr6;   /* advertised PublicIPv6 */
+};
+
+/* What register_network hands back for our lease and subnet.env. */
+struct backend_network {
+	unsigned mtu;                   /* FLANNEL_MTU */
+	char type[LEASE_TYPE_MAX];      /* BackendType in the lease; "" omits it (alloc, udp) */
+	struct backend_data data;       /* BackendData */
+	struct backend_data data6;      /* BackendV6Data (dual-stack) */
+};
+
+struct backend_ops {
+	const char *name; /* Backend.Type, lower case */
+	int (*register_network)(const struct net_config *cfg, const struct backend_ext_iface *ext,
+				void **ret_state, struct backend_network *ret);
+	/* optional */
+	int (*lease_acquired)(void *state, const struct lease *own);
+	int (*lease_added)(void *state, const struct lease *l);
+	int (*lease_removed)(void *state, const struct lease *l);
+	/* optional; 0 interval: never */
+	int (*reconcile)(void *state);
+	uint64_t reconcile_interval_usec;
+	void (*free)(void *state);
+};
+
+extern const struct backend_ops backend_alloc_ops;
+extern const struct backend_ops backend_log_ops;
+
+/* The backend for a Backend.Type, or NULL when this build has none. */
+const struct backend_ops *backend_find(const char *type);
