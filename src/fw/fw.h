@@ -10,6 +10,15 @@
  * then applies it here. Each feature owns its own table, so a restart reconciles only our state.
  * Names we put into nft are either validated against a strict alphabet or replaced by a SHA-512
  * hash; nothing is ever quoted by escaping.
+ *
+ * Adding a feature (portmap, firewall, …): pick a table of its own; render with a pure function
+ * into an open_memstream() and finish with fw_memstream_finish(); apply with fw_apply().
+ *  - A table replaced whole (like flannel.c): fw_render_table_replace() + fw_apply(); CHECK
+ *    compares fw_list_table_text() with the table rendered in nft's listing format.
+ *  - Per-attachment state (like masq.c, macspoof.c): base chain dispatching through verdict maps
+ *    to chains named by fw_attachment_chain_name(); DEL/GC via fw_delete_chains()/fw_gc_chains().
+ * fw_identifier_valid() does not know nft's keywords: fixed names must not be one ("mark",
+ * "nat", …); generated names ("c-<hex>-<hex>") never are.
  */
 #pragma once
 
