@@ -173,7 +173,7 @@ teardown() {
 	[ "$(jq -r .state <<<"$st")" = SANDBOX_NOTREADY ]
 	[ ! -e "$file" ]
 	[ "$(ip -n "$NS" -o link show master "$BR" | wc -l)" -eq 0 ]
-	! ip netns exec "$NS" ping -c 1 -W 1 "$ip"
+	! ip netns exec "$NS" ping -c 1 -W 1 "$ip" || false
 	# Stop again is fine (CRI requires it to be idempotent, so DEL twice).
 	cri stop "$id"
 
@@ -202,7 +202,7 @@ teardown() {
 	ip netns exec "$NS" nft list ruleset | grep -q "dport $port"
 
 	cri stop "$id"
-	! ip netns exec "$NS" nft list ruleset | grep -q "dport $port"
-	! ip netns exec "$NS" curl -sS -m 2 "http://$GW:$port/"
+	! ip netns exec "$NS" nft list ruleset | grep -q "dport $port" || false
+	! ip netns exec "$NS" curl -sS -m 2 "http://$GW:$port/" || false
 	cri remove "$id"
 }
