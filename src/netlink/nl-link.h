@@ -13,7 +13,6 @@
  */
 #pragma once
 
-#include <net/if.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/if_link.h>
@@ -21,6 +20,11 @@
 #include "basic/ip.h"
 #include "netlink/nl-sock.h"
 
+/*
+ * No <net/if.h> or <linux/if.h> here: glibc's and the kernel's versions
+ * clash unless included in one order, and that order is the includer's call.
+ */
+#define NL_IFNAMSIZ 16
 #define NL_KIND_MAX 16
 
 struct nl_vxlan {
@@ -39,7 +43,7 @@ struct nl_vxlan {
 
 struct nl_link {
 	int ifindex;
-	char name[IFNAMSIZ];
+	char name[NL_IFNAMSIZ];
 	char kind[NL_KIND_MAX];       /* IFLA_INFO_KIND: "veth", "bridge", "vxlan", "" if none */
 	char slave_kind[NL_KIND_MAX]; /* IFLA_INFO_SLAVE_KIND: "bridge" for a bridge port */
 	uint16_t type;                /* ARPHRD_* */
@@ -58,7 +62,7 @@ struct nl_link {
 
 static inline bool nl_link_is_up(const struct nl_link *l)
 {
-	return l->flags & IFF_UP;
+	return l->flags & 0x1; /* IFF_UP */
 }
 
 /* Parse one RTM_NEWLINK message (a reply or an event). */

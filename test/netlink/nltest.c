@@ -9,6 +9,7 @@
  * "error: <strerror>[: <extended ack>]" and exit 1.
  */
 #include <fcntl.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
