@@ -198,7 +198,12 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 	r = load_config(req, false, &c, err);
 	if (r < 0)
 		return r;
-	if (va && !json_is_array(va))
+	/* No list at all is not "nothing is valid": never free everything by accident. */
+	if (!va) {
+		log_debug("host-local: GC without cni.dev/valid-attachments; nothing freed");
+		return 0;
+	}
+	if (!json_is_array(va))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "cni.dev/valid-attachments must be a list");
 	valid = calloc(json_array_size(va) + 1, sizeof(*valid));

@@ -186,6 +186,12 @@ static int read_owner(int dir_fd, const char *name, struct ipam_entry *e)
 		if (n == 0)
 			break;
 		len += (size_t)n;
+		/*
+		 * A short read of a regular file is its end (writers hold the lock we
+		 * hold, or link complete files): saves one read() per address.
+		 */
+		if (len < sizeof(buf))
+			break;
 	}
 	if (len > OWNER_MAX) {
 		e->kind = IPAM_OWNER_CORRUPT;
