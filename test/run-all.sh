@@ -4,13 +4,16 @@
 # integration tests against the real kernel/etcd/nft, and a short bounded run
 # of each fuzz target — and end with one line: "N passed, N failed".
 #
-# Environment: SUITES (default "unit asan integration fuzz"), FUZZ_SECONDS (10),
+# Environment: LINEN_BUILD/LINEN_BUILD_ASAN/LINEN_BUILD_FUZZ (build dirs), SUITES (default "unit asan integration fuzz"), FUZZ_SECONDS (10),
 # BATS_FILTER (a glob under test/integration, default *.bats).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 suites=${SUITES:-unit asan integration fuzz}
 fuzz_seconds=${FUZZ_SECONDS:-10}
+build=${LINEN_BUILD:-build}
+build_asan=${LINEN_BUILD_ASAN:-build-asan}
+build_fuzz=${LINEN_BUILD_FUZZ:-build-fuzz}
 logdir=$(mktemp -d /tmp/linen-tests.XXXXXX)
 pass=0 fail=0 skip=0
 failed_names=()
@@ -66,14 +69,14 @@ run_integration() {
 	for f in test/integration/${BATS_FILTER:-*.bats}; do
 		[ -e "$f" ] || continue
 		log="$logdir/integration-$(basename "$f" .bats).log"
-		LINEN_TOP=$top LINEN_BUILD=$top/build timeout 1800 bats --tap "$f" >"$log" 2>&1
+		LINEN_TOP=$top LINEN_BUILD=$(cd "$build" && pwd) timeout 1800 bats --tap "$f" >"$log" 2>&1
 		rc=$?
 		count_tap "integration/$(basename "$f" .bats)" "$log" "$rc"
 	done
 }
 
 run_fuzz() {
-	local bdir=build-fuzz t name log rc corpus
+	local bdir=$build_fuzz t name log rc corpus
 	[ -f "$bdir/build.ninja" ] || { echo "no $bdir; run make check"; fail=$((fail + 1)); return; }
 	for t in $(find "$bdir" -type f -executable -name 'fuzz-*' | sort); do
 		name=$(basename "$t")
@@ -95,9 +98,9 @@ run_fuzz() {
 
 for s in $suites; do
 	case $s in
-	unit) run_unit build unit ;;
+	unit) run_unit "$build" unit ;;
 	asan) ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		run_unit build-asan asan ;;
+		run_unit "$build_asan" asan ;;
 	integration) run_integration ;;
 	fuzz) run_fuzz ;;
 	*) echo "unknown suite $s"; fail=$((fail + 1)) ;;
