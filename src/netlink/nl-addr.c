@@ -3,6 +3,7 @@
  * nl-addr.c - interface addresses.
  */
 #include <stdlib.h>
+#include <time.h>
 #include <libmnl/libmnl.h>
 #include <linux/rtnetlink.h>
 
@@ -158,4 +159,29 @@ int nl_addr_dump(struct nl_sock *sk, int family, int ifindex, struct nl_addr **r
 		*ret_n = c.n;
 	}
 	return r;
+}
+
+int nl_addr_wait_dad(struct nl_sock *sk, int family, int ifindex, unsigned timeout_ms)
+{
+	for (unsigned waited = 0;; waited += 50) {
+		_cleanup_free_ struct nl_addr *v = NULL;
+		bool tentative = false;
+		size_t n;
+		int r;
+
+		r = nl_addr_dump(sk, family, ifindex, &v, &n);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < n; i++) {
+			if (v[i].flags & IFA_F_DADFAILED)
+				return -EADDRNOTAVAIL;
+			if (v[i].flags & IFA_F_TENTATIVE)
+				tentative = true;
+		}
+		if (!tentative)
+			return 0;
+		if (waited >= timeout_ms)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){ .tv_nsec = 50 * 1000 * 1000 }, NULL);
+	}
 }

@@ -39,3 +39,10 @@ int nl_addr_del(struct nl_sock *sk, const struct nl_addr *a);
 /* family AF_UNSPEC for both; ifindex 0 for every link. */
 int nl_addr_dump(struct nl_sock *sk, int family, int ifindex, struct nl_addr **ret,
 		 size_t *ret_n);
+
+/*
+ * Poll until no address of the family on ifindex is IFA_F_TENTATIVE (IPv6
+ * duplicate address detection done). -EADDRNOTAVAIL when one has
+ * IFA_F_DADFAILED, -ETIMEDOUT after timeout_ms.
+ */
+int nl_addr_wait_dad(struct nl_sock *sk, int family, int ifindex, unsigned timeout_ms);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
+#include <sys/random.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if.h>
@@ -724,4 +725,15 @@ const char *nl_mac_to_string(const uint8_t mac[6], char buf[static 18])
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
 		 mac[4], mac[5]);
 	return buf;
+}
+
+int nl_mac_random(uint8_t ret[6])
+{
+	uint8_t m[6];
+
+	if (getrandom(m, sizeof(m), 0) != sizeof(m))
+		return negative_errno();
+	m[0] = (m[0] & 0xfe) | 0x02;
+	memcpy(ret, m, 6);
+	return 0;
 }

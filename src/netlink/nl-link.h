@@ -203,3 +203,5 @@ int nl_bridge_vlan_list(struct nl_sock *sk, int ifindex, struct nl_bridge_vlan *
 /* Parse "aa:bb:cc:dd:ee:ff"; format into 18 bytes. */
 int nl_mac_parse(const char *s, uint8_t ret[6]);
 const char *nl_mac_to_string(const uint8_t mac[6], char buf[static 18]);
+/* A random unicast, locally administered MAC (as flannel and the kernel make them). */
+int nl_mac_random(uint8_t ret[6]);

@@ -260,3 +260,60 @@ int nl_route_dump(struct nl_sock *sk, int family, const struct nl_route_filter *
 	}
 	return r;
 }
+
+bool nl_route_equal(const struct nl_route *a, const struct nl_route *b)
+{
+	uint32_t ta = a->table ? a->table : RT_TABLE_MAIN, tb = b->table ? b->table : RT_TABLE_MAIN;
+	uint8_t ya = a->type ? a->type : RTN_UNICAST, yb = b->type ? b->type : RTN_UNICAST;
+
+	return ip_prefix_equal(&a->dst, &b->dst) && ip_addr_equal(&a->gw, &b->gw) &&
+	       a->oif == b->oif && ta == tb && ya == yb && a->priority == b->priority;
+}
+
+int nl_route_get_msg(void *buf, const struct ip_addr *dst)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+
+	if (dst->family != AF_INET && dst->family != AF_INET6)
+		return -EAFNOSUPPORT;
+	nlh = nl_msg_new(buf, RTM_GETROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = dst->family;
+	rtm->rtm_dst_len = ip_family_bits(dst->family);
+	nl_put_ip(nlh, RTA_DST, dst);
+	return 0;
+}
+
+struct get_ctx {
+	struct nl_route r;
+	bool found;
+};
+
+static int get_cb(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct get_ctx *c = userdata;
+	size_t n;
+
+	if (!c->found && nl_route_parse(nlh, &c->r, 1, &n) == 0)
+		c->found = true;
+	return 0;
+}
+
+int nl_route_get(struct nl_sock *sk, const struct ip_addr *dst, struct nl_route *ret)
+{
+	char buf[NL_MSG_MAX];
+	struct get_ctx c = {};
+	int r;
+
+	r = nl_route_get_msg(buf, dst);
+	if (r < 0)
+		return r;
+	r = nl_sock_dump(sk, (struct nlmsghdr *)buf, get_cb, &c);
+	if (r < 0)
+		return r;
+	if (!c.found)
+		return -ENETUNREACH;
+	*ret = c.r;
+	return 0;
+}

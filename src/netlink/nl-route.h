@@ -62,6 +62,16 @@ int nl_route_replace(struct nl_sock *sk, const struct nl_route *r);
 int nl_route_append(struct nl_sock *sk, const struct nl_route *r);
 /* A route that is not there counts as deleted. */
 int nl_route_del(struct nl_sock *sk, const struct nl_route *r);
+/*
+ * Same route key and next hop: dst, gateway, oif, table (0 = main), type
+ * (0 = unicast) and metric. What host-gw reconciliation compares.
+ */
+bool nl_route_equal(const struct nl_route *a, const struct nl_route *b);
+
+/* `ip route get <dst>`: the route the kernel would use (RTM_GETROUTE for one address). */
+int nl_route_get_msg(void *buf, const struct ip_addr *dst);
+int nl_route_get(struct nl_sock *sk, const struct ip_addr *dst, struct nl_route *ret);
+
 /* family AF_UNSPEC for both; f may be NULL. Local/broadcast table entries included unless filtered. */
 int nl_route_dump(struct nl_sock *sk, int family, const struct nl_route_filter *f,
 		  struct nl_route **ret, size_t *ret_n);

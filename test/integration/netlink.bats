@@ -203,6 +203,32 @@ nl() {
 	[ -z "$(ip -n "$H" route show proto 76 table all)" ]
 }
 
+@test "netlink: route lookup and waiting for IPv6 DAD" {
+	nl "$H" veth g0 g1 "/var/run/netns/$C"
+	nl "$H" up g0
+	nl "$C" up g1
+	nl "$H" addr-add g0 10.40.0.1/24
+	run nl "$H" route-get 10.40.0.9
+	[ "$status" -eq 0 ]
+	gidx=$(ip netns exec "$H" cat /sys/class/net/g0/ifindex)
+	[[ "$output" == *"dst=10.40.0.9/32 gw=- src=10.40.0.1 oif=$gidx"* ]]
+	run nl "$H" route-get 10.41.0.9
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unreachable"* ]]
+
+	ip netns exec "$H" sysctl -qw net.ipv6.conf.g0.accept_dad=1
+	nl "$H" addr-add g0 fd40::1/64
+	nl "$H" wait-up g0 3000
+	nl "$H" wait-dad g0 5000
+	lacks tentative ip -n "$H" -6 addr show dev g0
+	# The same address on the other end fails DAD there.
+	ip netns exec "$C" sysctl -qw net.ipv6.conf.g1.accept_dad=1
+	nl "$C" addr-add g1 fd40::1/64
+	run nl "$C" wait-dad g1 5000
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Cannot assign requested address"* ]]
+}
+
 @test "netlink: vxlan device as flannel makes it, ARP and FDB entries" {
 	nl "$H" veth u0 u1 -
 	nl "$H" up u0

@@ -413,7 +413,7 @@ static int run(int argc, char **argv)
 			       ip_prefix_to_string(&v[i].prefix, buf), v[i].flags, v[i].scope);
 		return r;
 	}
-	if (startswith(c, "route-") && !streq(c, "route-list")) {
+	if (startswith(c, "route-") && !streq(c, "route-list") && !streq(c, "route-get")) {
 		struct nl_route rt;
 
 		NEED(2);
@@ -450,6 +450,21 @@ static int run(int argc, char **argv)
 		for (size_t i = 0; r >= 0 && i < n; i++)
 			print_route(&v[i]);
 		return r;
+	}
+	if (streq(c, "route-get")) {
+		struct nl_route rt;
+		struct ip_addr ip;
+
+		NEED(2);
+		ip_arg(argv[1], &ip);
+		r = nl_route_get(sk, &ip, &rt);
+		if (r >= 0)
+			print_route(&rt);
+		return r;
+	}
+	if (streq(c, "wait-dad")) {
+		NEED(3);
+		return nl_addr_wait_dad(sk, AF_INET6, ifindex_of(argv[1]), (unsigned)atoi(argv[2]));
 	}
 	if (streq(c, "neigh-replace") || streq(c, "neigh-del")) {
 		/* neigh-replace DEV IP MAC */

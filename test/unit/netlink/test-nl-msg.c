@@ -506,6 +506,40 @@ static void test_route(void **state)
 	assert_int_equal(nl_route_msg(buf, RTM_NEWROUTE, 0, &r), -EAFNOSUPPORT);
 }
 
+static void test_route_get_equal(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	struct nl_route a = {}, b;
+	struct ip_addr dst;
+	struct rtmsg rtm;
+	struct hb h;
+
+	assert_int_equal(ip_addr_parse("192.168.1.11", &dst), 0);
+	assert_int_equal(nl_route_get_msg(buf, &dst), 0);
+	hb_start(&h, RTM_GETROUTE, NLM_F_REQUEST);
+	rtm = (struct rtmsg){ .rtm_family = AF_INET, .rtm_dst_len = 32 };
+	hb_raw(&h, &rtm, sizeof(rtm));
+	hb_attr(&h, RTA_DST, dst.bytes, 4);
+	assert_msg_equal(buf, &h);
+
+	assert_int_equal(ip_prefix_parse("10.244.2.0/24", &a.dst), 0);
+	assert_int_equal(ip_addr_parse("192.168.1.11", &a.gw), 0);
+	a.oif = 2;
+	b = a;
+	b.table = RT_TABLE_MAIN;   /* 0 and main are the same table */
+	b.type = RTN_UNICAST;
+	b.protocol = 76;           /* protocol is not part of the comparison */
+	assert_true(nl_route_equal(&a, &b));
+	b.oif = 3;
+	assert_false(nl_route_equal(&a, &b));
+	b = a;
+	b.gw = (struct ip_addr){};
+	assert_false(nl_route_equal(&a, &b));
+	b = a;
+	b.dst.len = 16;
+	assert_false(nl_route_equal(&a, &b));
+}
+
 static void test_neigh_fdb(void **state)
 {
 	_Alignas(4) char buf[NL_MSG_MAX];
@@ -751,6 +785,10 @@ static void test_mac(void **state)
 	assert_int_equal(nl_mac_parse("0e-11-22-33-44-55", m), -EINVAL);
 	assert_int_equal(nl_mac_parse("0e:11:22:33:44:5g", m), -EINVAL);
 	assert_int_equal(nl_mac_parse(" e:11:22:33:44:55", m), -EINVAL);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(nl_mac_random(m), 0);
+		assert_int_equal(m[0] & 0x03, 0x02); /* unicast, locally administered */
+	}
 }
 
 int main(void)
@@ -764,6 +802,7 @@ int main(void)
 		cmocka_unit_test(test_brport_and_vlan),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route),
+		cmocka_unit_test(test_route_get_equal),
 		cmocka_unit_test(test_neigh_fdb),
 		cmocka_unit_test(test_parse_link_vxlan),
 		cmocka_unit_test(test_parse_route_multipath),
