@@ -39,6 +39,12 @@ plugin() {
 }
 
 hl() { plugin "$HL" "$@"; }
+
+# Start our plugin in the background as a direct child (so $! is the plugin itself).
+hl_bg() {
+	CNI_COMMAND=$1 CNI_CONTAINERID=$2 CNI_NETNS=/var/run/netns/none CNI_IFNAME=$3 \
+		CNI_PATH=/usr/lib/cni exec "$HL" <<<"$4" >/dev/null 2>&1
+}
 ref() { plugin "$REF" "$@"; }
 
 V4='"ranges":[[{"subnet":"10.10.0.0/24"}]]'
@@ -325,13 +331,13 @@ owned_by() {
 	local cfg i pid n
 	cfg=$(conf 1.0.0 "$DUAL")
 	for i in $(seq 1 40); do
-		hl ADD "r$i" eth0 "$cfg" >/dev/null 2>&1 &
+		hl_bg ADD "r$i" eth0 "$cfg" &
 		pid=$!
 		sleep "0.00$((RANDOM % 10))"
 		kill -9 "$pid" 2>/dev/null || true
 		wait "$pid" 2>/dev/null || true
 		if [ $((i % 2)) -eq 0 ]; then
-			hl DEL "r$i" eth0 "$cfg" &
+			hl_bg DEL "r$i" eth0 "$cfg" &
 			pid=$!
 			sleep "0.00$((RANDOM % 5))"
 			kill -9 "$pid" 2>/dev/null || true
