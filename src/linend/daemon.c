@@ -864,8 +864,11 @@ static void snapshot_done(struct etcd_client *c, const struct etcd_result *r, vo
 	if (d->own_state == OWN_HELD && !own_seen)
 		lease_lost(d, "it is missing from etcd (expired, deleted, or etcd lost its data)");
 
-	ret = etcd_watch_start(d->etcd, d->prefix_slash, NULL, r->header.revision + 1, watch_cb,
-			       d, &d->watch);
+	ret = etcd_watch_start(d->etcd, d->prefix_slash, NULL,
+			       d->o.first_watch_revision ? d->o.first_watch_revision
+							 : r->header.revision + 1,
+			       watch_cb, d, &d->watch);
+	d->o.first_watch_revision = 0;
 	if (ret < 0) {
 		d->watch = NULL;
 		loop_timer_arm(d->t_watch, backoff_next(&d->watch_backoff));

@@ -25,6 +25,7 @@ struct daemon_options {
 	int64_t lease_ttl;        /* seconds; hidden --subnet-lease-ttl, default 86400 */
 	bool ip_masq;
 	const char *backend_override; /* hidden --backend (e.g. "log") */
+	int64_t first_watch_revision; /* hidden, tests: start the first watch here */
 	struct backend_ext_iface ext;
 };
 

@@ -37,7 +37,7 @@ static struct {
 	char *healthz_ip, *backend;
 	char **iface, **iface_regex;
 	bool ip_masq, kube_subnet_mgr, version;
-	unsigned long renew_margin, healthz_port, verbosity, lease_ttl;
+	unsigned long renew_margin, healthz_port, verbosity, lease_ttl, watch_from;
 } opt = {
 	.renew_margin = 60,
 	.lease_ttl = 86400,
@@ -72,6 +72,7 @@ static const struct flag flags[] = {
 	/* hidden, for tests and benchmarks */
 	{ "subnet-lease-ttl", FLAG_UINT, &opt.lease_ttl },
 	{ "backend", FLAG_STRING, &opt.backend },
+	{ "watch-from-revision", FLAG_UINT, &opt.watch_from },
 	/* flanneld flags without meaning here */
 	{ "kube-api-url", FLAG_IGNORED, NULL },
 	{ "kubeconfig-file", FLAG_IGNORED, NULL },
@@ -333,6 +334,7 @@ int main(int argc, char **argv)
 	dopt.lease_ttl = (int64_t)opt.lease_ttl;
 	dopt.ip_masq = opt.ip_masq;
 	dopt.backend_override = opt.backend;
+	dopt.first_watch_revision = (int64_t)opt.watch_from;
 	r = daemon_new(l, etcd, &dopt, &d);
 	if (r < 0)
 		return log_error_errno(r, "failed to set up"), 1;

@@ -1,0 +1,311 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# linend against a real etcd: unique subnets in flannel's format, restart, renewal, the
+# race for the last subnet, etcd down / restarted / wiped, a compacted watch, garbage
+# values, a changed config, and the HTTP endpoints. Every node runs with the logging
+# backend (--backend=log) on --iface lo with its own --public-ip and subnet file, so
+# nothing in any network namespace is changed; etcd and the health ports listen on
+# 127.0.0.1 on free high ports.
+
+load helpers
+
+setup() {
+	command -v etcd >/dev/null || skip "etcd not installed"
+	LINEND=$LINEN_BUILD/src/linend/linend
+	[ -x "$LINEND" ] || skip "linend not built"
+	T=$BATS_TEST_TMPDIR
+	PORT=$(free_port)
+	PEER=$(free_port)
+	EP=http://127.0.0.1:$PORT
+	export ETCDCTL_API=3
+}
+
+teardown() {
+	linen_teardown
+}
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+etcd_start() {
+	etcd --name t --data-dir "$T/etcd" \
+		--listen-client-urls "$EP" --advertise-client-urls "$EP" \
+		--listen-peer-urls "http://127.0.0.1:$PEER" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$PEER" \
+		--initial-cluster "t=http://127.0.0.1:$PEER" >>"$T/etcd.log" 2>&1 &
+	ETCD_PID=$!
+	track "$ETCD_PID"
+	wait_for 20 ectl endpoint health
+}
+
+etcd_stop() {
+	kill "$ETCD_PID"
+	wait_for 10 bash -c "! kill -0 $ETCD_PID 2>/dev/null"
+}
+
+# like bg_start, but the process stays a child of the test shell so `wait` works
+track() {
+	echo "$1" >>"$BATS_TEST_TMPDIR/.pids"
+}
+
+ectl() {
+	etcdctl --endpoints="$EP" "$@"
+}
+
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+put_config() {
+	ectl put /coreos.com/network/config "${1:-{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}}" >/dev/null
+}
+
+# node_start <n> [extra flags]: public IP 10.9.0.<n>, health port in $HP<n>
+node_start() {
+	local n=$1 hp
+	shift
+	hp=$(free_port)
+	eval "HP$n=$hp"
+	"$LINEND" --etcd-endpoints "$EP" --iface lo --public-ip "10.9.0.$n" \
+		--subnet-file "$T/node$n.env" --backend log --healthz-ip 127.0.0.1 \
+		--healthz-port "$hp" "$@" >>"$T/node$n.log" 2>&1 &
+	eval "PID$n=$!"
+	track "$!"
+}
+
+ready() {
+	curl -sf "http://127.0.0.1:$1/readyz"
+}
+
+subnet_of() {
+	sed -n 's/^FLANNEL_SUBNET=//p' "$T/node$1.env"
+}
+
+metric() {
+	curl -s "http://127.0.0.1:$1/metrics" | awk -v m="$2" '$1 == m { print $2 }'
+}
+
+@test "three nodes get unique subnets written in flannel's format" {
+	etcd_start
+	put_config
+	node_start 1; node_start 2; node_start 3
+	wait_for 10 ready "$HP1"; wait_for 10 ready "$HP2"; wait_for 10 ready "$HP3"
+	s1=$(subnet_of 1); s2=$(subnet_of 2); s3=$(subnet_of 3)
+	[ -n "$s1" ] && [ "$s1" != "$s2" ] && [ "$s2" != "$s3" ] && [ "$s1" != "$s3" ]
+	# subnet.env exactly as flanneld writes it, mode 0644
+	[ "$(stat -c %a "$T/node1.env")" = 644 ]
+	printf 'FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=%s\nFLANNEL_MTU=65486\nFLANNEL_IPMASQ=false\n' \
+		"$s1" | diff - "$T/node1.env"
+	# key and value as flanneld writes them, read back with etcdctl
+	key=/coreos.com/network/subnets/${s1%.1/24}.0-24
+	run ectl get "$key" --print-value-only
+	[ "$output" = '{"PublicIP":"10.9.0.1","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"02:4c:0a:09:00:01"}}' ]
+	# a TTL lease of 24 h
+	lease=$(ectl get "$key" -w json | jq -r '.kvs[0].lease')
+	[ "$lease" != null ] && [ "$lease" != 0 ]
+	# every node sees the two others
+	wait_for 5 bash -c "[ \"\$(curl -s 127.0.0.1:$HP1/metrics | awk '\$1==\"linend_remote_leases\"{print \$2}')\" = 2 ]"
+	grep -q "lease added ${s2%.1/24}.0-24 public-ip 10.9.0.2" "$T/node1.log"
+	# endpoints
+	[ "$(curl -s "127.0.0.1:$HP1/healthz")" = "flanneld is running" ]
+	curl -s "127.0.0.1:$HP1/metrics" | grep -q '^linend_event_to_program_seconds_count [1-9]'
+	curl -s "127.0.0.1:$HP1/metrics" | grep -q '^linend_etcd_requests_total [1-9]'
+	# a node leaving: the others get a removed event with the cached attributes
+	ectl del "/coreos.com/network/subnets/${s3%.1/24}.0-24" >/dev/null
+	wait_for 5 grep -q "lease removed ${s3%.1/24}.0-24 public-ip 10.9.0.3 type vxlan mac 02:4c:0a:09:00:03" "$T/node1.log"
+}
+
+@test "readyz is 503 until subnet.env is written; SIGTERM exits 0" {
+	etcd_start
+	node_start 1
+	wait_for 5 curl -s "127.0.0.1:$HP1/healthz"
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "127.0.0.1:$HP1/readyz")" = 503 ]
+	[ ! -e "$T/node1.env" ]
+	put_config
+	wait_for 10 ready "$HP1"
+	kill -TERM "$PID1"
+	run wait "$PID1"
+	[ "$status" -eq 0 ]
+	[ -e "$T/node1.env" ]
+}
+
+@test "a restarted node keeps its subnet" {
+	etcd_start
+	put_config
+	node_start 1
+	wait_for 10 ready "$HP1"
+	s1=$(subnet_of 1)
+	kill -TERM "$PID1"; wait "$PID1" || true
+	node_start 1
+	wait_for 10 ready "$HP1"
+	[ "$(subnet_of 1)" = "$s1" ]
+	grep -q "reusing our lease" "$T/node1.log"
+	# also when the subnet file is gone: the lease with our PublicIP is found
+	kill -TERM "$PID1"; wait "$PID1" || true
+	rm "$T/node1.env"
+	node_start 1
+	wait_for 10 ready "$HP1"
+	[ "$(subnet_of 1)" = "$s1" ]
+	[ "$(ectl get --prefix /coreos.com/network/subnets --keys-only | grep -c subnets)" = 1 ]
+}
+
+@test "the lease is renewed before it expires" {
+	etcd_start
+	put_config
+	node_start 1 --subnet-lease-ttl 4
+	wait_for 10 ready "$HP1"
+	s1=$(subnet_of 1)
+	sleep 7
+	[ "$(metric "$HP1" linend_lease_renewals_total)" -ge 2 ]
+	ectl get "/coreos.com/network/subnets/${s1%.1/24}.0-24" | grep -q PublicIP
+}
+
+@test "two nodes race for the last two subnets; a third waits for a free one" {
+	etcd_start
+	put_config '{"Network":"10.6.0.0/16","SubnetMin":"10.6.7.0","SubnetMax":"10.6.8.0","Backend":{"Type":"alloc"}}'
+	node_start 1; node_start 2
+	wait_for 10 ready "$HP1"; wait_for 10 ready "$HP2"
+	[ "$(subnet_of 1)" != "$(subnet_of 2)" ]
+	node_start 3
+	wait_for 10 grep -q "out of subnets" "$T/node3.log"
+	! ready "$HP3"
+	# a lease going away lets it in
+	kill -TERM "$PID2"; wait "$PID2" || true
+	ectl del "/coreos.com/network/subnets/$(subnet_of 2 | sed 's/\.1\/24$/.0-24/')" >/dev/null
+	wait_for 15 ready "$HP3"
+	[ "$(subnet_of 3)" = "$(subnet_of 2)" ]
+}
+
+@test "a lost create race retries instead of exiting" {
+	etcd_start
+	put_config '{"Network":"10.6.0.0/16","SubnetMin":"10.6.7.0","SubnetMax":"10.6.7.0","Backend":{"Type":"alloc"}}'
+	# the subnet.env of node 1 points at the only subnet; someone else takes it first
+	printf 'FLANNEL_SUBNET=10.6.7.1/24\n' >"$T/node1.env"
+	ectl put /coreos.com/network/subnets/10.6.7.0-24 '{"PublicIP":"10.9.0.99","PublicIPv6":null}' >/dev/null
+	node_start 1
+	wait_for 10 grep -q "out of subnets" "$T/node1.log"
+	kill -0 "$PID1"
+	ectl del /coreos.com/network/subnets/10.6.7.0-24 >/dev/null
+	wait_for 15 ready "$HP1"
+	[ "$(subnet_of 1)" = 10.6.7.1/24 ]
+}
+
+@test "reservations are honoured and keep no TTL" {
+	etcd_start
+	put_config
+	ectl put /coreos.com/network/subnets/10.5.200.0-24 '{"PublicIP":"10.9.0.1","PublicIPv6":null}' >/dev/null
+	node_start 1 --subnet-lease-ttl 3
+	wait_for 10 ready "$HP1"
+	[ "$(subnet_of 1)" = 10.5.200.1/24 ]
+	sleep 4
+	lease=$(ectl get /coreos.com/network/subnets/10.5.200.0-24 -w json | jq -r '.kvs[0].lease // 0')
+	[ "$lease" = 0 ]
+	ectl get /coreos.com/network/subnets/10.5.200.0-24 --print-value-only | grep -q '"BackendType":"vxlan"'
+}
+
+@test "etcd down at start: linend waits with backoff and succeeds once etcd is up" {
+	node_start 1
+	sleep 2
+	kill -0 "$PID1"
+	grep -q "retrying in" "$T/node1.log"
+	! ready "$HP1"
+	etcd_start
+	put_config
+	wait_for 15 ready "$HP1"
+}
+
+@test "etcd restarted: the watch reconnects and sees new leases" {
+	etcd_start
+	put_config
+	node_start 1
+	wait_for 10 ready "$HP1"
+	etcd_stop
+	sleep 1
+	etcd_start
+	ectl put /coreos.com/network/subnets/10.5.77.0-24 '{"PublicIP":"10.9.0.77","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"aa:bb:cc:dd:ee:ff"}}' >/dev/null
+	wait_for 15 grep -q "lease added 10.5.77.0-24 public-ip 10.9.0.77" "$T/node1.log"
+	[ "$(metric "$HP1" linend_watch_reconnects_total)" -ge 1 ]
+}
+
+@test "etcd lost all its data: the same subnet is registered again" {
+	etcd_start
+	put_config
+	node_start 1
+	wait_for 10 ready "$HP1"
+	s1=$(subnet_of 1)
+	etcd_stop
+	rm -rf "$T/etcd"
+	etcd_start
+	wait_for 20 bash -c "etcdctl --endpoints=$EP get /coreos.com/network/subnets/${s1%.1/24}.0-24 | grep -q 10.9.0.1"
+	[ "$(subnet_of 1)" = "$s1" ]
+	grep -q "re-acquiring the same subnet" "$T/node1.log"
+}
+
+@test "a compacted watch re-lists" {
+	etcd_start
+	put_config
+	for i in 1 2 3 4 5; do ectl put /coreos.com/network/junk$i x >/dev/null; done
+	rev=$(ectl get /coreos.com/network/config -w json | jq -r .header.revision)
+	ectl compact "$rev" >/dev/null
+	node_start 1 --watch-from-revision 2
+	wait_for 10 ready "$HP1"
+	wait_for 10 grep -q "compacted" "$T/node1.log"
+	[ "$(metric "$HP1" linend_watch_compactions_total)" -ge 1 ]
+	ectl put /coreos.com/network/subnets/10.5.78.0-24 '{"PublicIP":"10.9.0.78","PublicIPv6":null}' >/dev/null
+	wait_for 10 grep -q "lease added 10.5.78.0-24" "$T/node1.log"
+}
+
+@test "a garbage value is skipped and counted" {
+	etcd_start
+	put_config
+	ectl put /coreos.com/network/subnets/10.5.90.0-24 'not json' >/dev/null
+	node_start 1
+	wait_for 10 ready "$HP1"
+	ectl put /coreos.com/network/subnets/10.5.91.0-24 '{"PublicIP":"banana"}' >/dev/null
+	ectl put /coreos.com/network/subnets/10.5.92.0-24 '{"PublicIP":"10.9.0.92","BackendType":"vxlan","BackendData":{"VNI":1}}' >/dev/null
+	ectl put /coreos.com/network/subnets/not-a-key '{"PublicIP":"10.9.0.93"}' >/dev/null
+	wait_for 5 bash -c "[ \"\$(curl -s 127.0.0.1:$HP1/metrics | awk '\$1==\"linend_garbage_leases\"{print \$2}')\" = 4 ]"
+	[ "$(metric "$HP1" linend_garbage_leases_total)" -ge 4 ]
+	[ "$(metric "$HP1" linend_remote_leases)" = 0 ]
+	kill -0 "$PID1"
+	ready "$HP1"
+}
+
+@test "a changed network config is refused and the old one kept" {
+	etcd_start
+	put_config
+	node_start 1
+	wait_for 10 ready "$HP1"
+	cp "$T/node1.env" "$T/before.env"
+	put_config '{"Network":"10.8.0.0/16","Backend":{"Type":"vxlan"}}'
+	wait_for 5 grep -q "refusing it and keeping the running one" "$T/node1.log"
+	put_config '{"Network":"10.8.0.0/33"}'
+	wait_for 5 grep -q "changed and is invalid" "$T/node1.log"
+	[ "$(metric "$HP1" linend_config_refused_total)" = 2 ]
+	diff "$T/before.env" "$T/node1.env"
+	kill -0 "$PID1"
+}
+
+@test "bad flags and bad configs fail clearly" {
+	run "$LINEND" --subnet-lease-renew-margin 1440 --iface lo --public-ip 10.9.0.1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"subnet-lease-renew-margin"* ]]
+	run "$LINEND" --no-such-flag
+	[ "$status" -eq 2 ]
+	etcd_start
+	put_config '{"Network":"10.5.0.0/16","SubnetLen":31}'
+	node_start 1
+	wait_for 5 grep -q "SubnetLen must be less than /31" "$T/node1.log"
+	put_config
+	wait_for 10 ready "$HP1"
+	# FLANNELD_* environment variables work like flags
+	FLANNELD_SUBNET_LEASE_RENEW_MARGIN=0 run "$LINEND" --iface lo --public-ip 10.9.0.1
+	[ "$status" -eq 1 ]
+}
