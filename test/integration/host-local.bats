@@ -194,6 +194,21 @@ owned_by() {
 	[ "$(ls "$D/net" | grep -c -v -e lock -e last_reserved)" -eq 0 ]
 }
 
+@test "ours and the reference running concurrently on one store never collide" {
+	local cfg i
+	cfg=$(conf 1.0.0 '"ranges":[[{"subnet":"10.31.0.0/24"}]]')
+	for i in $(seq 1 40); do
+		hl ADD "o$i" eth0 "$cfg" >"$BATS_TEST_TMPDIR/o.$i" &
+		ref ADD "r$i" eth0 "$cfg" >"$BATS_TEST_TMPDIR/r.$i" &
+	done
+	wait
+	cat "$BATS_TEST_TMPDIR"/o.* "$BATS_TEST_TMPDIR"/r.* | jq -r '.ips[0].address' \
+		>"$BATS_TEST_TMPDIR/all"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/all")" -eq 80 ]
+	[ "$(sort -u "$BATS_TEST_TMPDIR/all" | wc -l)" -eq 80 ]
+	[ "$(ls "$D/net" | grep -c '^10\.31\.')" -eq 80 ]
+}
+
 @test "GC frees addresses of unlisted attachments, keeps listed and corrupt ones" {
 	local cfg
 	cfg=$(conf 1.1.0 "$V4")
