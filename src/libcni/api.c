@@ -687,8 +687,11 @@ int libcni_netconf_from_bytes(const char *data, size_t len, struct libcni_netcon
 {
 	struct cni_conflist *l = NULL;
 	struct cni_error e = {};
+	int r;
 
-	return netconf_wrap(cni_conflist_from_bytes(data, len, &l, &e), l, ret, &e, err);
+	/* not one expression: l must be read after the call wrote it */
+	r = cni_conflist_from_bytes(data, len, &l, &e);
+	return netconf_wrap(r, l, ret, &e, err);
 }
 
 int libcni_netconf_from_file(const char *path, struct libcni_netconf **ret,
@@ -696,8 +699,10 @@ int libcni_netconf_from_file(const char *path, struct libcni_netconf **ret,
 {
 	struct cni_conflist *l = NULL;
 	struct cni_error e = {};
+	int r;
 
-	return netconf_wrap(cni_conflist_from_file(path, &l, &e), l, ret, &e, err);
+	r = cni_conflist_from_file(path, &l, &e);
+	return netconf_wrap(r, l, ret, &e, err);
 }
 
 struct libcni_netconf *libcni_netconf_free(struct libcni_netconf *nc)
