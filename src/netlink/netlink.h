@@ -10,3 +10,4 @@
 #include "netlink/nl-neigh.h"
 #include "netlink/nl-route.h"
 #include "netlink/nl-sock.h"
+#include "netlink/nl-tc.h"

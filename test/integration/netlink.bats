@@ -330,3 +330,36 @@ nl() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"Invalid argument"* ]]
 }
+
+@test "netlink: tc for the bandwidth plugin: tbf, ingress, mirred redirect to an ifb" {
+	nl "$H" veth t0 t1 "/var/run/netns/$C"
+	nl "$H" up t0
+	nl "$H" ifb bwp0 1500
+	nl "$H" up bwp0
+	nl "$H" tbf bwp0 125000 10000 25
+	nl "$H" tbf t0 1250000 20000 25
+	nl "$H" tbf t0 1250000 20000 25
+	nl "$H" ingress t0
+	run nl "$H" ingress t0
+	[ "$status" -eq 1 ]
+	nl "$H" redirect t0 bwp0
+	tc -n "$H" qdisc show dev t0 | grep -q 'qdisc tbf 1: root .*rate 10Mbit burst 20000b lat 25ms'
+	tc -n "$H" qdisc show dev bwp0 | grep -q 'qdisc tbf 1: root .*rate 1Mbit burst 10000b lat 25ms'
+	tc -n "$H" qdisc show dev t0 | grep -q 'qdisc ingress ffff:'
+	out=$(tc -n "$H" filter show dev t0 ingress)
+	echo "$out"
+	[[ "$out" == *"protocol all pref 1 u32"* ]]
+	[[ "$out" == *"match 00000000/00000000 at 0"* ]]
+	[[ "$out" == *"mirred (Egress Redirect to device bwp0) stolen"* ]]
+	run nl "$H" qdisc-list t0
+	[[ "$output" == *"kind=tbf handle=10000 parent=ffffffff rate=1250000 buffer="*" limit=51250"* ]]
+	[[ "$output" == *"kind=ingress handle=ffff0000"* ]]
+
+	nl "$H" qdisc-del t0 ingress
+	nl "$H" qdisc-del t0 ingress
+	nl "$H" qdisc-del t0 root
+	nl "$H" qdisc-del t0 root
+	lacks tbf tc -n "$H" qdisc show dev t0
+	lacks ingress tc -n "$H" qdisc show dev t0
+	nl "$H" del bwp0
+}

@@ -497,6 +497,52 @@ static int run(int argc, char **argv)
 			print_neigh(&v[i]);
 		return r;
 	}
+	if (streq(c, "tbf")) {
+		/* tbf DEV RATE_BYTES BURST_BYTES LATENCY_MS: the bandwidth plugin's arithmetic */
+		double tick, burst_us;
+		struct nl_tbf t;
+
+		NEED(5);
+		r = nl_tc_tick_in_usec(&tick);
+		if (r < 0)
+			return r;
+		t.rate = strtoull(argv[2], NULL, 10);
+		burst_us = (double)strtoull(argv[3], NULL, 10) * 1e6 / (double)t.rate;
+		t.buffer = nl_tc_usec_to_ticks(burst_us, tick);
+		t.limit = (uint32_t)((double)t.rate * atof(argv[4]) / 1000.0) +
+			  (uint32_t)strtoul(argv[3], NULL, 10);
+		return nl_qdisc_tbf_replace(sk, ifindex_of(argv[1]), &t);
+	}
+	if (streq(c, "ingress")) {
+		NEED(2);
+		return nl_qdisc_ingress_add(sk, ifindex_of(argv[1]));
+	}
+	if (streq(c, "qdisc-del")) {
+		NEED(3);
+		return nl_qdisc_del(sk, ifindex_of(argv[1]),
+				    streq(argv[2], "ingress") ? NL_TC_H_INGRESS : NL_TC_H_ROOT);
+	}
+	if (streq(c, "qdisc-list")) {
+		_cleanup_free_ struct nl_qdisc *v = NULL;
+		size_t n;
+
+		NEED(2);
+		r = nl_qdisc_dump(sk, ifindex_of(argv[1]), &v, &n);
+		for (size_t i = 0; r >= 0 && i < n; i++) {
+			printf("kind=%s handle=%x parent=%x", v[i].kind, v[i].handle, v[i].parent);
+			if (v[i].has_tbf)
+				printf(" rate=%llu buffer=%u limit=%u",
+				       (unsigned long long)v[i].tbf.rate, v[i].tbf.buffer,
+				       v[i].tbf.limit);
+			printf("\n");
+		}
+		return r;
+	}
+	if (streq(c, "redirect")) {
+		NEED(3);
+		return nl_filter_redirect_add(sk, ifindex_of(argv[1]), NL_TC_HANDLE(0xffff, 0), 1,
+					      ifindex_of(argv[2]));
+	}
 	if (streq(c, "monitor")) {
 		NEED(2);
 		return cmd_monitor(atoi(argv[1]), argc > 2 ? atoi(argv[2]) : 5000);

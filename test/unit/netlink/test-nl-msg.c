@@ -16,8 +16,12 @@
 #include <linux/if.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/if_ether.h>
 #include <linux/neighbour.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
 #include <linux/veth.h>
 #include <string.h>
 
@@ -577,6 +581,91 @@ static void test_neigh_fdb(void **state)
 	assert_int_equal(nl_neigh_msg(buf, RTM_NEWNEIGH, 0, &n), -EINVAL);
 }
 
+static void test_tc(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	struct nl_tbf t = { .rate = 125000, .buffer = 1250000, .limit = 13125 };
+	struct tc_tbf_qopt q = { .rate = { .linklayer = TC_LINKLAYER_ETHERNET, .rate = 125000 },
+				 .limit = 13125, .buffer = 1250000 };
+	struct tcmsg tcm;
+	struct nl_qdisc qd;
+	struct hb h;
+
+	/* tc qdisc replace dev <5> root handle 1: tbf rate 1mbit burst 10000 latency 25ms */
+	assert_int_equal(nl_qdisc_tbf_msg(buf, NLM_F_CREATE | NLM_F_REPLACE, 5, &t), 0);
+	hb_start(&h, RTM_NEWQDISC, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_REPLACE);
+	tcm = (struct tcmsg){ .tcm_ifindex = 5, .tcm_handle = 0x10000, .tcm_parent = 0xffffffff };
+	hb_raw(&h, &tcm, sizeof(tcm));
+	hb_str(&h, TCA_KIND, "tbf");
+	hb_nest(&h, TCA_OPTIONS);
+	hb_attr(&h, TCA_TBF_PARMS, &q, sizeof(q));
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+
+	/* the kernel's echo of it parses back to the same numbers */
+	h.buf[4] = RTM_NEWQDISC;
+	assert_int_equal(nl_qdisc_parse(hb_done(&h), &qd), 0);
+	assert_string_equal(qd.kind, "tbf");
+	assert_true(qd.has_tbf);
+	assert_int_equal(qd.tbf.rate, 125000);
+	assert_int_equal(qd.tbf.buffer, 1250000);
+	assert_int_equal(qd.tbf.limit, 13125);
+	assert_int_equal(qd.parent, NL_TC_H_ROOT);
+
+	/* rates past 32 bits go in TCA_TBF_RATE64 */
+	t.rate = 5000000000ull;
+	assert_int_equal(nl_qdisc_tbf_msg(buf, NLM_F_CREATE, 5, &t), 0);
+	hb_start(&h, RTM_NEWQDISC, NLM_F_REQUEST | NLM_F_CREATE);
+	hb_raw(&h, &tcm, sizeof(tcm));
+	hb_str(&h, TCA_KIND, "tbf");
+	hb_nest(&h, TCA_OPTIONS);
+	q.rate.rate = UINT32_MAX;
+	hb_attr(&h, TCA_TBF_PARMS, &q, sizeof(q));
+	{
+		uint64_t r64 = 5000000000ull;
+
+		hb_attr(&h, TCA_TBF_RATE64, &r64, 8);
+	}
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+	assert_int_equal(nl_qdisc_parse(hb_done(&h), &qd), 0);
+	assert_int_equal(qd.tbf.rate, 5000000000ull);
+
+	/* tc filter add dev <5> parent ffff: protocol all prio 1 u32 match u32 0 0
+	 *    action mirred egress redirect dev <9> */
+	assert_int_equal(nl_filter_redirect_msg(buf, 5, 0xffff0000, 1, 9), 0);
+	hb_start(&h, RTM_NEWTFILTER, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	tcm = (struct tcmsg){ .tcm_ifindex = 5, .tcm_parent = 0xffff0000,
+			      .tcm_info = (1u << 16) | htons(ETH_P_ALL) };
+	hb_raw(&h, &tcm, sizeof(tcm));
+	hb_str(&h, TCA_KIND, "u32");
+	hb_nest(&h, TCA_OPTIONS);
+	{
+		uint8_t sel[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)] = {};
+		struct tc_mirred m = { .action = TC_ACT_STOLEN, .eaction = TCA_EGRESS_REDIR,
+				       .ifindex = 9 };
+
+		((struct tc_u32_sel *)sel)->flags = TC_U32_TERMINAL;
+		((struct tc_u32_sel *)sel)->nkeys = 1;
+		hb_attr(&h, TCA_U32_SEL, sel, sizeof(sel));
+		hb_nest(&h, TCA_U32_ACT);
+		hb_nest(&h, 1);
+		hb_str(&h, TCA_ACT_KIND, "mirred");
+		hb_nest(&h, TCA_ACT_OPTIONS);
+		hb_attr(&h, TCA_MIRRED_PARMS, &m, sizeof(m));
+		hb_end(&h);
+		hb_end(&h);
+		hb_end(&h);
+	}
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+
+	assert_int_equal(nl_tc_usec_to_ticks(80000.0, 15.625), 1250000);
+	assert_int_equal(nl_filter_redirect_msg(buf, 5, 0xffff0000, 0, 9), -EINVAL);
+	t.rate = 0;
+	assert_int_equal(nl_qdisc_tbf_msg(buf, 0, 5, &t), -EINVAL);
+}
+
 /* --- parsers on canned kernel replies --- */
 
 static void test_parse_link_vxlan(void **state)
@@ -804,6 +893,7 @@ int main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_route_get_equal),
 		cmocka_unit_test(test_neigh_fdb),
+		cmocka_unit_test(test_tc),
 		cmocka_unit_test(test_parse_link_vxlan),
 		cmocka_unit_test(test_parse_route_multipath),
 		cmocka_unit_test(test_parse_addr_neigh),

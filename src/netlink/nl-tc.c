@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * nl-tc.c - TBF and ingress qdiscs, a u32 mirred-redirect filter.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/if_ether.h>
+#include <linux/pkt_cls.h>
+#include <linux/pkt_sched.h>
+#include <linux/rtnetlink.h>
+#include <linux/tc_act/tc_mirred.h>
+
+#include "basic/fileio.h"
+#include "basic/macro.h"
+#include "netlink/nl-internal.h"
+#include "netlink/nl-tc.h"
+
+int nl_tc_tick_in_usec(double *ret)
+{
+	_cleanup_free_ char *data = NULL;
+	unsigned t2us, us2t, clock_res;
+	int r;
+
+	r = read_full_file("/proc/net/psched", 4096, &data, NULL);
+	if (r < 0)
+		return r;
+	if (sscanf(data, "%x %x %x", &t2us, &us2t, &clock_res) != 3 || us2t == 0 ||
+	    clock_res == 0)
+		return -EBADMSG;
+	/* As tc(8): a clock_res of 1e9 means "high resolution", factor 1. */
+	if (clock_res == 1000000000)
+		t2us = us2t;
+	*ret = (double)t2us / us2t * ((double)clock_res / 1000000.0);
+	return 0;
+}
+
+uint32_t nl_tc_usec_to_ticks(double usec, double tick_in_usec)
+{
+	double t = usec * tick_in_usec;
+
+	return t >= 4294967295.0 ? UINT32_MAX : (uint32_t)t;
+}
+
+static struct nlmsghdr *tc_start(void *buf, uint16_t type, uint16_t nlflags, int ifindex,
+				 uint32_t handle, uint32_t parent, uint32_t info)
+{
+	struct nlmsghdr *nlh = nl_msg_new(buf, type, nlflags);
+	struct tcmsg *tcm = mnl_nlmsg_put_extra_header(nlh, sizeof(*tcm));
+
+	tcm->tcm_family = AF_UNSPEC;
+	tcm->tcm_ifindex = ifindex;
+	tcm->tcm_handle = handle;
+	tcm->tcm_parent = parent;
+	tcm->tcm_info = info;
+	return nlh;
+}
+
+int nl_qdisc_tbf_msg(void *buf, uint16_t nlflags, int ifindex, const struct nl_tbf *t)
+{
+	struct tc_tbf_qopt q = {};
+	struct nlmsghdr *nlh;
+	struct nlattr *opts;
+
+	if (ifindex <= 0 || t->rate == 0 || t->buffer == 0 || t->limit == 0)
+		return -EINVAL;
+	nlh = tc_start(buf, RTM_NEWQDISC, nlflags, ifindex, NL_TC_HANDLE(1, 0), NL_TC_H_ROOT, 0);
+	mnl_attr_put_strz(nlh, TCA_KIND, "tbf");
+	/* Ethernet link layer, as tc(8) sets it; the kernel then needs no rate table. */
+	q.rate.linklayer = TC_LINKLAYER_ETHERNET;
+	q.rate.rate = t->rate >= (1ull << 32) ? UINT32_MAX : (uint32_t)t->rate;
+	q.limit = t->limit;
+	q.buffer = t->buffer;
+	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	mnl_attr_put(nlh, TCA_TBF_PARMS, sizeof(q), &q);
+	if (t->rate >= (1ull << 32))
+		mnl_attr_put_u64(nlh, TCA_TBF_RATE64, t->rate);
+	mnl_attr_nest_end(nlh, opts);
+	return 0;
+}
+
+int nl_qdisc_tbf_replace(struct nl_sock *sk, int ifindex, const struct nl_tbf *t)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_qdisc_tbf_msg(buf, NLM_F_CREATE | NLM_F_REPLACE, ifindex, t);
+
+	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
+}
+
+int nl_qdisc_ingress_msg(void *buf, int ifindex)
+{
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	nlh = tc_start(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+		       NL_TC_HANDLE(0xffff, 0), NL_TC_H_INGRESS, 0);
+	mnl_attr_put_strz(nlh, TCA_KIND, "ingress");
+	return 0;
+}
+
+int nl_qdisc_ingress_add(struct nl_sock *sk, int ifindex)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_qdisc_ingress_msg(buf, ifindex);
+
+	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
+}
+
+int nl_qdisc_del_msg(void *buf, int ifindex, uint32_t parent)
+{
+	if (ifindex <= 0)
+		return -EINVAL;
+	tc_start(buf, RTM_DELQDISC, 0, ifindex, 0, parent, 0);
+	return 0;
+}
+
+int nl_qdisc_del(struct nl_sock *sk, int ifindex, uint32_t parent)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_qdisc_del_msg(buf, ifindex, parent);
+
+	if (r < 0)
+		return r;
+	r = nl_sock_request(sk, (struct nlmsghdr *)buf);
+	if (r == -ENOENT || r == -ENODEV)
+		return 0;
+	if (r == -EINVAL) {
+		/*
+		 * What is left is the kernel's built-in qdisc (handle 0), which it refuses
+		 * to delete: nothing of ours is there.
+		 */
+		_cleanup_free_ struct nl_qdisc *v = NULL;
+		size_t n;
+
+		if (nl_qdisc_dump(sk, ifindex, &v, &n) < 0)
+			return r;
+		for (size_t i = 0; i < n; i++)
+			if (v[i].parent == parent && v[i].handle != 0)
+				return r;
+		return 0;
+	}
+	return r;
+}
+
+int nl_qdisc_parse(const struct nlmsghdr *nlh, struct nl_qdisc *ret)
+{
+	const struct nlattr *tb[TCA_MAX + 1] = {};
+	const struct tcmsg *tcm;
+	struct nl_qdisc q = {};
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWQDISC && nlh->nlmsg_type != RTM_DELQDISC)
+		return -EINVAL;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*tcm))
+		return -EBADMSG;
+	tcm = mnl_nlmsg_get_payload(nlh);
+	r = nl_attr_table(nlh, sizeof(*tcm), tb, TCA_MAX);
+	if (r < 0)
+		return r;
+	q.ifindex = tcm->tcm_ifindex;
+	q.handle = tcm->tcm_handle;
+	q.parent = tcm->tcm_parent;
+	nl_attr_str(tb[TCA_KIND], q.kind, sizeof(q.kind));
+	if (streq(q.kind, "tbf") && tb[TCA_OPTIONS]) {
+		const struct nlattr *o[TCA_TBF_MAX + 1] = {};
+
+		if (nl_attr_table_nested(tb[TCA_OPTIONS], o, TCA_TBF_MAX) == 0 && o[TCA_TBF_PARMS] &&
+		    mnl_attr_get_payload_len(o[TCA_TBF_PARMS]) >= sizeof(struct tc_tbf_qopt)) {
+			const struct tc_tbf_qopt *p = mnl_attr_get_payload(o[TCA_TBF_PARMS]);
+
+			q.has_tbf = true;
+			q.tbf.rate = p->rate.rate;
+			q.tbf.limit = p->limit;
+			q.tbf.buffer = p->buffer;
+			if (o[TCA_TBF_RATE64] && mnl_attr_get_payload_len(o[TCA_TBF_RATE64]) >= 8)
+				q.tbf.rate = mnl_attr_get_u64(o[TCA_TBF_RATE64]);
+		}
+	}
+	*ret = q;
+	return 0;
+}
+
+struct dump_ctx {
+	int ifindex;
+	struct nl_qdisc *v;
+	size_t n, cap;
+};
+
+static int dump_cb(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct dump_ctx *c = userdata;
+	struct nl_qdisc q;
+
+	if (nl_qdisc_parse(nlh, &q) < 0)
+		return 0;
+	if (c->ifindex && q.ifindex != c->ifindex)
+		return 0;
+	return nl_vec_push(&c->v, &c->n, &c->cap, &q, sizeof(q));
+}
+
+int nl_qdisc_dump(struct nl_sock *sk, int ifindex, struct nl_qdisc **ret, size_t *ret_n)
+{
+	int r = -EAGAIN;
+
+	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
+		char buf[NL_MSG_MAX];
+		struct nlmsghdr *nlh = tc_start(buf, RTM_GETQDISC, NLM_F_DUMP, ifindex, 0, 0, 0);
+		struct dump_ctx c = { .ifindex = ifindex };
+
+		r = nl_sock_dump(sk, nlh, dump_cb, &c);
+		if (r < 0) {
+			free(c.v);
+			continue;
+		}
+		*ret = c.v;
+		*ret_n = c.n;
+	}
+	return r;
+}
+
+int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+			   int target_ifindex)
+{
+	struct {
+		struct tc_u32_sel sel;
+		struct tc_u32_key key;
+	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+	struct tc_mirred m = {
+		.action = TC_ACT_STOLEN,
+		.eaction = TCA_EGRESS_REDIR,
+		.ifindex = (uint32_t)target_ifindex,
+	};
+	struct nlattr *opts, *acts, *act, *aopts;
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0 || target_ifindex <= 0 || prio == 0)
+		return -EINVAL;
+	nlh = tc_start(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, parent,
+		       NL_TC_HANDLE(prio, htons(ETH_P_ALL)));
+	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
+	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	/* One all-zero key: "match u32 0 0", i.e. every packet. */
+	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(sel), &sel);
+	acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
+	act = mnl_attr_nest_start(nlh, 1); /* action order 1 */
+	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+	aopts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+	mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(m), &m);
+	mnl_attr_nest_end(nlh, aopts);
+	mnl_attr_nest_end(nlh, act);
+	mnl_attr_nest_end(nlh, acts);
+	mnl_attr_nest_end(nlh, opts);
+	return 0;
+}
+
+int nl_filter_redirect_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+			   int target_ifindex)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_filter_redirect_msg(buf, ifindex, parent, prio, target_ifindex);
+
+	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * nl-tc.h - the traffic-control pieces the bandwidth plugin needs.
+ *
+ * Owns: a root TBF qdisc (rate limiting), the ingress qdisc, a match-all
+ * u32 filter whose action redirects to another device (mirred egress
+ * redirect, to send ingress traffic through an IFB), deleting qdiscs, and
+ * dumping qdiscs with their TBF parameters for CHECK. Also the psched tick
+ * conversion TBF's buffer is expressed in (/proc/net/psched).
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netlink/nl-sock.h"
+
+#define NL_TC_H_ROOT 0xffffffffu
+#define NL_TC_H_INGRESS 0xfffffff1u
+#define NL_TC_HANDLE(maj, min) (((uint32_t)(maj) << 16) | ((uint32_t)(min) & 0xffff))
+
+struct nl_tbf {
+	uint64_t rate;     /* bytes per second */
+	uint32_t buffer;   /* psched ticks (see nl_tc_usec_to_ticks) */
+	uint32_t limit;    /* bytes queued at most */
+};
+
+struct nl_qdisc {
+	int ifindex;
+	uint32_t handle;
+	uint32_t parent;
+	char kind[16];
+	bool has_tbf;      /* kind "tbf" with its parameters read */
+	struct nl_tbf tbf;
+};
+
+/* Microseconds per psched tick, from /proc/net/psched (15.625 on most kernels). */
+int nl_tc_tick_in_usec(double *ret);
+/* usec → ticks with the given factor (what TBF's buffer field wants). */
+uint32_t nl_tc_usec_to_ticks(double usec, double tick_in_usec);
+
+/* Root TBF qdisc with handle 1:, created or replaced. */
+int nl_qdisc_tbf_msg(void *buf, uint16_t nlflags, int ifindex, const struct nl_tbf *t);
+int nl_qdisc_tbf_replace(struct nl_sock *sk, int ifindex, const struct nl_tbf *t);
+
+/* The ingress qdisc (handle ffff:). -EEXIST when present. */
+int nl_qdisc_ingress_msg(void *buf, int ifindex);
+int nl_qdisc_ingress_add(struct nl_sock *sk, int ifindex);
+
+/* Delete the qdisc at parent (NL_TC_H_ROOT or NL_TC_H_INGRESS); none there counts as done. */
+int nl_qdisc_del_msg(void *buf, int ifindex, uint32_t parent);
+int nl_qdisc_del(struct nl_sock *sk, int ifindex, uint32_t parent);
+
+/* Every qdisc on ifindex (0 = every link); *ret is malloc'ed. */
+int nl_qdisc_dump(struct nl_sock *sk, int ifindex, struct nl_qdisc **ret, size_t *ret_n);
+int nl_qdisc_parse(const struct nlmsghdr *nlh, struct nl_qdisc *ret);
+
+/*
+ * `tc filter add dev <ifindex> parent <parent> protocol all prio <prio> u32
+ *  match u32 0 0 action mirred egress redirect dev <target>`.
+ */
+int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+			   int target_ifindex);
+int nl_filter_redirect_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+			   int target_ifindex);
