@@ -215,11 +215,10 @@ static void report_scan(const struct ipam_scan *scan, ipam_report_fn report, voi
 		report(userdata, *f, "unexpected file in the store; ignored");
 }
 
-/* Every address in the scan, sorted; room for `extra` more. */
-static int used_list(const struct ipam_scan *scan, size_t extra, struct ip_addr **ret,
-		     size_t *ret_n)
+/* Every address in the scan, sorted and deduplicated. */
+static int used_list(const struct ipam_scan *scan, struct ip_addr **ret, size_t *ret_n)
 {
-	struct ip_addr *u = malloc((scan->n_entries + extra + 1) * sizeof(*u));
+	struct ip_addr *u = malloc((scan->n_entries + 1) * sizeof(*u));
 
 	if (!u)
 		return -ENOMEM;
@@ -279,7 +278,8 @@ static int alloc_one(const struct ipam_config *c, struct ipam_store *s, size_t i
 		for (;;) {
 			r = ipam_pick_next(set, *used, *n_used, have_last ? &last : NULL, &cand);
 			if (r == -ENOSPC)
-				return errf(err, r, "no IP addresses available in range set: %s", rs);
+				return errf(err, r, "no IP addresses available in range set: %s",
+					    rs);
 			if (r < 0)
 				return errf(err, r, "%s", strerror(-r));
 			r = ipam_store_reserve(s, &cand, id, ifname);
@@ -311,6 +311,27 @@ static int alloc_one(const struct ipam_config *c, struct ipam_store *s, size_t i
 	return 0;
 }
 
+/* The reference's error for requested IPs no range set took; false when none is left. */
+static bool leftover_requested(const struct ipam_config *c, const bool *consumed, char *err)
+{
+	size_t off = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < c->n_requested; i++) {
+		char a[IP_ADDR_STRLEN];
+
+		if (consumed[i])
+			continue;
+		if (!any)
+			off = (size_t)snprintf(err, IPAM_ERR_MAX, "failed to allocate all requested IPs:");
+		any = true;
+		if (off < IPAM_ERR_MAX)
+			off += (size_t)snprintf(err + off, IPAM_ERR_MAX - off, " %s",
+						ip_addr_to_string(&c->requested[i], a));
+	}
+	return any;
+}
+
 int ipam_allocate(const struct ipam_config *c, struct ipam_store *s, const char *id,
 		  const char *ifname, ipam_report_fn report, void *userdata,
 		  struct ipam_lease **ret, size_t *ret_n, char err[static IPAM_ERR_MAX])
@@ -340,36 +361,26 @@ int ipam_allocate(const struct ipam_config *c, struct ipam_store *s, const char 
 		goto out;
 	}
 	report_scan(&scan, report, userdata);
-	r = used_list(&scan, 0, &used, &n_used);
+	r = used_list(&scan, &used, &n_used);
 	if (r < 0)
 		goto out;
 
 	for (size_t i = 0; i < c->n_sets; i++) {
-		char inner[IPAM_ERR_MAX];
+		char inner[IPAM_ERR_MAX] = "";
 
 		r = alloc_one(c, s, i, &scan, &used, &n_used, consumed, id, ifname, &leases[n],
 			      inner);
 		if (r < 0) {
-			errf(err, r, "failed to allocate for range %zu: %s", i, inner);
+			errf(err, r, "failed to allocate for range %zu: %s", i,
+			     inner[0] ? inner : strerror(-r));
 			goto rollback;
 		}
 		n++;
 	}
-	for (size_t i = 0; i < c->n_requested; i++)
-		if (!consumed[i]) {
-			size_t off;
-
-			off = (size_t)snprintf(err, IPAM_ERR_MAX, "failed to allocate all requested IPs:");
-			for (size_t k = i; k < c->n_requested && off < IPAM_ERR_MAX; k++) {
-				char a[IP_ADDR_STRLEN];
-
-				if (!consumed[k])
-					off += (size_t)snprintf(err + off, IPAM_ERR_MAX - off, " %s",
-								ip_addr_to_string(&c->requested[k], a));
-			}
-			r = -EINVAL;
-			goto rollback;
-		}
+	if (leftover_requested(c, consumed, err)) {
+		r = -EINVAL;
+		goto rollback;
+	}
 	ipam_crash_point("add-done");
 	ipam_scan_done(&scan);
 	ipam_store_unlock(s);
@@ -522,7 +533,7 @@ int ipam_status(const struct ipam_config *c, struct ipam_store *s, ipam_report_f
 	if (r < 0)
 		return errf(err, r, "failed to read %s: %s", s->path, strerror(-r));
 	report_scan(&scan, report, userdata);
-	r = used_list(&scan, 0, &used, &n_used);
+	r = used_list(&scan, &used, &n_used);
 	ipam_scan_done(&scan);
 	if (r < 0)
 		return r;

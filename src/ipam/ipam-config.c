@@ -138,6 +138,15 @@ static bool ranges_overlap(const struct ipam_range *a, const struct ipam_range *
 	       ipam_range_contains(b, &a->start) || ipam_range_contains(b, &a->end);
 }
 
+static bool sets_overlap(const struct ipam_range_set *a, const struct ipam_range_set *b)
+{
+	for (size_t x = 0; x < a->n_ranges; x++)
+		for (size_t y = 0; y < b->n_ranges; y++)
+			if (ranges_overlap(&a->ranges[x], &b->ranges[y]))
+				return true;
+	return false;
+}
+
 /* Fill in defaults and validate one range (reference: Range.Canonicalize). */
 static int parse_range(const json_t *o, struct ipam_range *ret, char *err)
 {
@@ -509,12 +518,8 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 			    c->cni_version);
 	for (size_t i = 0; i + 1 < c->n_sets; i++)
 		for (size_t j = i + 1; j < c->n_sets; j++)
-			for (size_t x = 0; x < c->sets[i].n_ranges; x++)
-				for (size_t y = 0; y < c->sets[j].n_ranges; y++)
-					if (ranges_overlap(&c->sets[i].ranges[x],
-							   &c->sets[j].ranges[y]))
-						return errf(err, -EINVAL,
-							    "range set %zu overlaps with %zu", i, j);
+			if (sets_overlap(&c->sets[i], &c->sets[j]))
+				return errf(err, -EINVAL, "range set %zu overlaps with %zu", i, j);
 
 	r = parse_routes(jget(ipam, "routes"), c, err);
 	if (r < 0)

@@ -258,8 +258,8 @@ int ipam_store_scan(struct ipam_store *s, bool read_owners, struct ipam_scan *re
 				r = -errno;
 			break;
 		}
-		if (streq(de->d_name, ".") || streq(de->d_name, "..") || streq(de->d_name, "lock") ||
-		    startswith(de->d_name, LAST_PREFIX))
+		if (streq(de->d_name, ".") || streq(de->d_name, "..") ||
+		    streq(de->d_name, "lock") || startswith(de->d_name, LAST_PREFIX))
 			continue;
 		if (ip_addr_parse(de->d_name, &e.addr) < 0) {
 			r = push_foreign(&scan, &n_foreign, de->d_name);
