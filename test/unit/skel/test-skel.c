@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -447,6 +448,132 @@ static void test_callback_errors(void **state)
 	seen.fail_with_msg = false;
 }
 
+/* ---- delegation ---- */
+
+static char deldir[64];
+static struct {
+	int rc;
+	struct cni_error err;
+	size_t n_ips;
+	char version[16];
+} dres;
+
+static const char *del_type, *del_cmd;
+
+static int cb_delegate_add(struct skel_request *req, struct cni_result **ret,
+			   struct cni_error *err)
+{
+	struct cni_result *r = NULL;
+
+	dres.rc = skel_delegate_add(req, del_type, req->stdin_data, req->stdin_len, &r, err);
+	dres.err = *err;
+	if (r) {
+		dres.n_ips = r->n_ips;
+		snprintf(dres.version, sizeof(dres.version), "%s", r->cni_version);
+	}
+	if (dres.rc < 0)
+		return dres.rc;
+	*ret = r;
+	return 0;
+}
+
+static int cb_delegate_del(struct skel_request *req, struct cni_error *err)
+{
+	dres.rc = skel_delegate(req, del_type, del_cmd, req->stdin_data, req->stdin_len, err);
+	dres.err = *err;
+	return dres.rc;
+}
+
+static const struct skel_plugin delegating = {
+	.name = "delegating",
+	.versions = cni_versions_all,
+	.add = cb_delegate_add,
+	.del = cb_delegate_del,
+};
+
+static void script(const char *name, const char *body)
+{
+	_cleanup_free_ char *p = NULL;
+	FILE *f;
+
+	assert_true(asprintf(&p, "%s/%s", deldir, name) > 0);
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	assert_int_equal(chmod(p, 0755), 0);
+}
+
+static void test_delegate(void **state)
+{
+	_cleanup_free_ char *env = NULL, *seenf = NULL, *cmd = NULL;
+	char buf[256] = "";
+	struct run r;
+	FILE *f;
+
+	snprintf(deldir, sizeof(deldir), "/tmp/linen-skel-XXXXXX");
+	assert_non_null(mkdtemp(deldir));
+	assert_true(asprintf(&seenf, "%s/seen", deldir) > 0);
+	/* The delegate records its command, container id and stdin, and answers in 0.4.0. */
+	assert_true(asprintf(&cmd, "echo \"$CNI_COMMAND $CNI_CONTAINERID $(cat)\" > %s\n"
+			     "[ \"$CNI_COMMAND\" = DEL ] && exit 0\n"
+			     "echo '{\"cniVersion\":\"0.4.0\",\"ips\":[{\"version\":\"4\","
+			     "\"address\":\"10.5.0.2/16\"}]}'", seenf) > 0);
+	script("ipam-ok", cmd);
+	script("ipam-fail", "echo '{\"code\":11,\"msg\":\"busy\"}'; exit 1");
+	assert_true(asprintf(&env, "CNI_COMMAND=ADD CNI_CONTAINERID=c9 CNI_NETNS=/x CNI_IFNAME=eth0 "
+			     "CNI_PATH=/nonexistent:%s", deldir) > 0);
+
+	del_type = "ipam-ok";
+	r = run(&delegating, env, CONF("1.0.0"));
+	assert_int_equal(r.rc, 0);
+	assert_int_equal(dres.rc, 0);
+	assert_int_equal(dres.n_ips, 1);
+	assert_string_equal(dres.version, "1.0.0");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(
+				    json_object_get(r.json, "ips"), 0), "address")), "10.5.0.2/16");
+	f = fopen(seenf, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "ADD c9 " CONF("1.0.0") "\n");
+	run_done(&r);
+
+	/* DEL: only CNI_COMMAND changes. */
+	env[12] = 'D', env[13] = 'E', env[14] = 'L';
+	del_cmd = "DEL";
+	r = run(&delegating, env, CONF("1.0.0"));
+	assert_int_equal(r.rc, 0);
+	f = fopen(seenf, "r");
+	assert_non_null(fgets(buf, sizeof(buf), f));
+	fclose(f);
+	assert_string_equal(buf, "DEL c9 " CONF("1.0.0") "\n");
+	run_done(&r);
+
+	/* The delegate's error comes back as ours. */
+	del_type = "ipam-fail";
+	r = run(&delegating, env, CONF("1.0.0"));
+	assert_int_equal(r.rc, 1);
+	assert_int_equal(json_integer_value(json_object_get(r.json, "code")), 11);
+	assert_string_equal(json_string_value(json_object_get(r.json, "msg")), "busy");
+	run_done(&r);
+
+	/* Not on CNI_PATH, or not a valid name. */
+	del_type = "missing";
+	r = run(&delegating, env, CONF("1.0.0"));
+	assert_int_equal(r.rc, 1);
+	assert_true(dres.rc < 0);
+	run_done(&r);
+	del_type = "../ipam-ok";
+	r = run(&delegating, env, CONF("1.0.0"));
+	assert_int_equal(r.rc, 1);
+	run_done(&r);
+
+	free(cmd);
+	assert_true(asprintf(&cmd, "rm -rf '%s'", deldir) > 0);
+	assert_int_equal(system(cmd), 0);
+}
+
 static int in_ns_fn(void *userdata)
 {
 	return netns_is_current(userdata) == 1 ? 42 : -1;
@@ -509,6 +636,7 @@ int main(void)
 		cmocka_unit_test(test_prev_result),
 		cmocka_unit_test(test_callback_errors),
 		cmocka_unit_test(test_in_netns),
+		cmocka_unit_test(test_delegate),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
