@@ -64,7 +64,8 @@ wait_for() {
 }
 
 put_config() {
-	ectl put /coreos.com/network/config "${1:-{\"Network\":\"10.5.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}}" >/dev/null
+	local def='{"Network":"10.5.0.0/16","Backend":{"Type":"vxlan"}}'
+	ectl put /coreos.com/network/config "${1:-$def}" >/dev/null
 }
 
 # node_start <n> [extra flags]: public IP 10.9.0.<n>, health port in $HP<n>
@@ -131,8 +132,9 @@ metric() {
 	put_config
 	wait_for 10 ready "$HP1"
 	kill -TERM "$PID1"
-	run wait "$PID1"
-	[ "$status" -eq 0 ]
+	st=0
+	wait "$PID1" || st=$?
+	[ "$st" -eq 0 ]
 	[ -e "$T/node1.env" ]
 }
 
