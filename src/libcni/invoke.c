@@ -31,6 +31,8 @@
 
 #define EXEC_RETRIES 5
 #define EXEC_RETRY_DELAY_MS 1000
+/* How long output may keep flowing after the plugin exited (from something it started). */
+#define CNI_EXEC_EXIT_GRACE_MS 1000
 
 int cni_find_plugin(const char *type, const char *cni_path, char **ret_path)
 {
@@ -265,7 +267,7 @@ static int run_once(const char *path, char *const envp[], int in_fd, unsigned ti
 	_cleanup_close_ int out_r = -1, out_w = -1, err_r = -1, err_w = -1, rep_r = -1,
 			    rep_w = -1, pidfd = -1;
 	int p[2], exec_errno = 0, status = 0;
-	int64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0;
+	int64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0, exit_ms = 0;
 	bool exited = false;
 	ssize_t n;
 	pid_t pid;
@@ -311,10 +313,21 @@ static int run_once(const char *path, char *const envp[], int in_fd, unsigned ti
 
 	while (!exited || !run->out.eof || !run->err.eof) {
 		struct pollfd pfd[3];
+		int64_t now = now_ms();
 		int nfd = 0, wait = -1, r;
 
-		if (deadline) {
-			int64_t left = deadline - now_ms();
+		if (exited) {
+			/* something the plugin started still holds its stdout/stderr: the
+			 * plugin itself is done, so take what it wrote and stop waiting */
+			int64_t left = exit_ms + CNI_EXEC_EXIT_GRACE_MS - now;
+
+			if (deadline)
+				left = MIN(left, deadline - now);
+			if (left <= 0)
+				break;
+			wait = (int)left;
+		} else if (deadline) {
+			int64_t left = deadline - now;
 
 			if (left <= 0) {
 				run->timed_out = true;
@@ -354,18 +367,15 @@ static int run_once(const char *path, char *const envp[], int in_fd, unsigned ti
 		if (!exited) {
 			pid_t w = waitpid(pid, &status, WNOHANG);
 
-			if (w == pid)
+			if (w == pid) {
 				exited = true;
-			else if (w < 0 && errno != EINTR)
+				exit_ms = now_ms();
+			} else if (w < 0 && errno != EINTR)
 				return -errno;
 		}
 	}
-	if (run->timed_out) {
-		if (exited)
-			kill(-pid, SIGKILL); /* descendants holding the pipes */
-		else
-			kill_and_reap(pid, &status);
-	}
+	if (run->timed_out)
+		kill_and_reap(pid, &status);
 	run->status = status;
 	return 0;
 }

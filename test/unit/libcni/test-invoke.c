@@ -222,6 +222,21 @@ static void test_timeout(void **state)
 	assert_true(mono_ms() - t0 < 3000);
 }
 
+static void test_leftover_holds_stdout(void **state)
+{
+	/* the plugin is done, a process it left behind keeps stdout open: take the output
+	 * shortly after the exit instead of waiting for that process or the time limit */
+	_cleanup_free_ char *p = script("leftover", "(sleep 3) & echo '{}'; exit 0");
+	struct cni_error err;
+	int64_t t0 = mono_ms();
+	char *out;
+
+	assert_int_equal(run(p, "{}", 10000, &out, &err), 0);
+	assert_string_equal(out, "{}\n");
+	assert_true(mono_ms() - t0 < 2500);
+	free(out);
+}
+
 static void test_exec_errors(void **state)
 {
 	_cleanup_free_ char *p = NULL;
@@ -297,6 +312,7 @@ int main(void)
 		cmocka_unit_test(test_stderr_fallback),
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_leftover_holds_stdout),
 		cmocka_unit_test(test_exec_errors),
 		cmocka_unit_test(test_text_busy_retry),
 	};
