@@ -25,6 +25,21 @@ static void report(void *userdata, const char *name, const char *why)
 	log_warning("host-local: %s/%s: %s", s->path, name, why);
 }
 
+/* DEL and GC only need to find the store: a broken range must not block cleanup. */
+static int load_store_config(struct skel_request *req, struct ipam_config **ret,
+			     struct cni_error *err)
+{
+	char ebuf[IPAM_ERR_MAX];
+	int r;
+
+	r = ipam_config_parse_store(req->config, ret, ebuf);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s", ebuf);
+	return 0;
+}
+
 static int load_config(struct skel_request *req, bool want_ip, struct ipam_config **ret,
 		       struct cni_error *err)
 {
@@ -149,8 +164,8 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	char ebuf[IPAM_ERR_MAX];
 	int r;
 
-	/* DEL ignores CNI_ARGS: an unknown key must not keep an address forever. */
-	r = load_config(req, false, &c, err);
+	/* DEL ignores CNI_ARGS and ranges: neither may keep an address forever. */
+	r = load_store_config(req, &c, err);
 	if (r < 0)
 		return r;
 	r = open_store(c, false, &s, err);
@@ -195,7 +210,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 	size_t n = 0, i, freed = 0;
 	int r;
 
-	r = load_config(req, false, &c, err);
+	r = load_store_config(req, &c, err);
 	if (r < 0)
 		return r;
 	/* No list at all is not "nothing is valid": never free everything by accident. */

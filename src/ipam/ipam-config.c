@@ -537,6 +537,39 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 	return 0;
 }
 
+int ipam_config_parse_store(const json_t *netconf, struct ipam_config **ret,
+			    char err[static IPAM_ERR_MAX])
+{
+	_cleanup_(ipam_config_freep) struct ipam_config *c = NULL;
+	const json_t *ipam;
+	int r;
+
+	err[0] = 0;
+	if (!json_is_object(netconf))
+		return errf(err, -EINVAL, "network config must be a JSON object");
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	r = dup_string(netconf, "name", &c->name, err);
+	if (r < 0)
+		return r;
+	r = dup_string(netconf, "cniVersion", &c->cni_version, err);
+	if (r < 0)
+		return r;
+	if (!c->cni_version && !(c->cni_version = strdup("0.1.0")))
+		return -ENOMEM;
+	ipam = jget(netconf, "ipam");
+	if (!ipam)
+		return errf(err, -EINVAL, "IPAM config missing 'ipam' key");
+	r = dup_string(ipam, "dataDir", &c->data_dir, err);
+	if (r < 0)
+		return r;
+	if (!c->data_dir && !(c->data_dir = strdup(IPAM_DEFAULT_DATA_DIR)))
+		return -ENOMEM;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
 struct ipam_config *ipam_config_free(struct ipam_config *c)
 {
 	if (!c)

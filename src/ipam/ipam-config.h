@@ -70,6 +70,13 @@ struct ipam_config {
  */
 int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_config **ret,
 		      char err[static IPAM_ERR_MAX]);
+/*
+ * Only what locating the store needs (name, cniVersion, ipam.dataDir); ranges
+ * are not read. DEL and GC use this so that a range edited into an invalid
+ * one can still release what was allocated under it.
+ */
+int ipam_config_parse_store(const json_t *netconf, struct ipam_config **ret,
+			    char err[static IPAM_ERR_MAX]);
 struct ipam_config *ipam_config_free(struct ipam_config *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct ipam_config *, ipam_config_free);
 

@@ -74,6 +74,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	j = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
 	if (!j)
 		return 0;
+	if (ipam_config_parse_store(j, &c, err) == 0)
+		c = ipam_config_free(c);
 	r = ipam_config_parse(j, "10.0.0.1", &c, err);
 	if (r < 0) {
 		if (r == -EINVAL && (!err[0] || strlen(err) >= IPAM_ERR_MAX))

@@ -85,6 +85,12 @@ owned_by() {
 		[ -z "$(owned_by "c-$v")" ]
 		hl DEL "c-$v" eth0 "$(conf "$v" "$V4")"
 	done
+	# A range edited into an invalid one does not block DEL of what it gave out.
+	hl ADD c-edit eth0 "$(conf 1.0.0 "$V4")" >/dev/null
+	run hl ADD c-edit2 eth0 "$(conf 1.0.0 '"ranges":[[{"subnet":"10.10.0.1/24"}]]')"
+	[ "$status" -eq 1 ] && [ "$(jq -r .code <<<"$output")" = 7 ]
+	hl DEL c-edit eth0 "$(conf 1.0.0 '"ranges":[[{"subnet":"10.10.0.1/24"}]]')"
+	[ -z "$(owned_by c-edit)" ]
 	# DEL on a network that never had a store succeeds and creates nothing.
 	hl DEL x eth0 "$(conf 1.0.0 "$V4" | sed 's/"name":"net"/"name":"never"/')"
 	[ ! -e "$D/never" ]

@@ -190,6 +190,30 @@ static void test_missing_ipam(void **state)
 	assert_string_equal(err, "IPAM config missing 'ipam' key");
 }
 
+static void test_parse_store(void **state)
+{
+	_cleanup_json_ json_t *j = json_loads(
+		"{\"name\":\"n\",\"ipam\":{\"dataDir\":\"/d\",\"ranges\":[[{\"subnet\":\"bad\"}]]}}",
+		0, NULL);
+	_cleanup_json_ json_t *k = json_loads("{\"name\":\"n\",\"ipam\":{}}", 0, NULL);
+	char err[IPAM_ERR_MAX];
+	struct ipam_config *c = NULL;
+
+	/* Ranges are not looked at: DEL must work after a range became invalid. */
+	assert_int_equal(ipam_config_parse_store(j, &c, err), 0);
+	assert_string_equal(c->name, "n");
+	assert_string_equal(c->data_dir, "/d");
+	assert_string_equal(c->cni_version, "0.1.0");
+	assert_int_equal(c->n_sets, 0);
+	ipam_config_free(c);
+	assert_int_equal(ipam_config_parse_store(k, &c, err), 0);
+	assert_string_equal(c->data_dir, "/var/lib/cni/networks");
+	ipam_config_free(c);
+	json_object_del(k, "ipam");
+	assert_int_equal(ipam_config_parse_store(k, &c, err), -EINVAL);
+	assert_string_equal(err, "IPAM config missing 'ipam' key");
+}
+
 static void test_multi_family_ok(void **state)
 {
 	/* One v4 and one v6 set is fine even for 0.2.0; two v4 sets need 0.3.0. */
@@ -254,6 +278,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_requested),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_missing_ipam),
+		cmocka_unit_test(test_parse_store),
 		cmocka_unit_test(test_multi_family_ok),
 		cmocka_unit_test(test_range_set_string),
 		cmocka_unit_test(test_resolv_conf),
