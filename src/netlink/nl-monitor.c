@@ -7,6 +7,7 @@
 #include <linux/rtnetlink.h>
 
 #include "basic/macro.h"
+#include "basic/netns.h"
 #include "netlink/nl-monitor.h"
 
 struct nl_monitor {
@@ -56,6 +57,26 @@ fail:
 	r = negative_errno();
 	nl_monitor_free(m);
 	return r;
+}
+
+int nl_monitor_open_netns(int nsfd, unsigned groups, struct nl_monitor **ret)
+{
+	struct nl_monitor *m = NULL;
+	int saved = -1, r, q;
+
+	r = netns_enter(nsfd, &saved);
+	if (r < 0)
+		return r;
+	r = nl_monitor_open(groups, &m);
+	q = netns_restore(&saved);
+	if (r < 0)
+		return r;
+	if (q < 0) {
+		nl_monitor_free(m);
+		return q;
+	}
+	*ret = m;
+	return 0;
 }
 
 struct nl_monitor *nl_monitor_free(struct nl_monitor *m)

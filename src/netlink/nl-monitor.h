@@ -45,6 +45,8 @@ struct nl_event {
 struct nl_monitor;
 
 int nl_monitor_open(unsigned groups, struct nl_monitor **ret);
+/* Subscribe inside the namespace nsfd (the caller's namespace is unchanged). */
+int nl_monitor_open_netns(int nsfd, unsigned groups, struct nl_monitor **ret);
 struct nl_monitor *nl_monitor_free(struct nl_monitor *m);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_monitor *, nl_monitor_free);
 /* Non-blocking fd for epoll (EPOLLIN). */

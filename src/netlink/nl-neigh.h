@@ -41,6 +41,9 @@ int nl_neigh_dump(struct nl_sock *sk, int family, int ifindex, struct nl_neigh *
 /* A permanent ARP (AF_INET) or NDP (AF_INET6) entry ip → mac on ifindex. */
 void nl_neigh_init_permanent(struct nl_neigh *n, int ifindex, const struct ip_addr *ip,
 			     const uint8_t mac[6]);
-/* A permanent vxlan FDB entry: mac → remote, NTF_SELF (`bridge fdb replace ... self permanent`). */
+/*
+ * A permanent vxlan FDB entry mac → remote with NTF_SELF
+ * (`bridge fdb replace <mac> dev <vxlan> dst <remote> self permanent`).
+ */
 void nl_fdb_init_vxlan(struct nl_neigh *n, int ifindex, const uint8_t mac[6],
 		       const struct ip_addr *remote);

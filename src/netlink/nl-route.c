@@ -79,7 +79,9 @@ int nl_route_parse(const struct nlmsghdr *nlh, struct nl_route *ret, size_t max,
 			e.flags = base.flags | nh->rtnh_flags;
 			e.gw = (struct ip_addr){};
 			/* The next hop's own attributes follow its header. */
-			for (size_t off = RTNH_ALIGN(sizeof(*nh)); off + sizeof(struct nlattr) <= nhlen;) {
+			size_t off = RTNH_ALIGN(sizeof(*nh));
+
+			while (off + sizeof(struct nlattr) <= nhlen) {
 				const struct nlattr *a = (const void *)(p + off);
 
 				if (a->nla_len < sizeof(*a) || off + a->nla_len > nhlen)

@@ -72,6 +72,9 @@ bool nl_route_equal(const struct nl_route *a, const struct nl_route *b);
 int nl_route_get_msg(void *buf, const struct ip_addr *dst);
 int nl_route_get(struct nl_sock *sk, const struct ip_addr *dst, struct nl_route *ret);
 
-/* family AF_UNSPEC for both; f may be NULL. Local/broadcast table entries included unless filtered. */
+/*
+ * family AF_UNSPEC for both; f may be NULL. Entries of the local table are
+ * included unless filtered by table; cached clones never are.
+ */
 int nl_route_dump(struct nl_sock *sk, int family, const struct nl_route_filter *f,
 		  struct nl_route **ret, size_t *ret_n);

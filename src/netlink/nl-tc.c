@@ -166,7 +166,8 @@ int nl_qdisc_parse(const struct nlmsghdr *nlh, struct nl_qdisc *ret)
 	if (streq(q.kind, "tbf") && tb[TCA_OPTIONS]) {
 		const struct nlattr *o[TCA_TBF_MAX + 1] = {};
 
-		if (nl_attr_table_nested(tb[TCA_OPTIONS], o, TCA_TBF_MAX) == 0 && o[TCA_TBF_PARMS] &&
+		if (nl_attr_table_nested(tb[TCA_OPTIONS], o, TCA_TBF_MAX) == 0 &&
+		    o[TCA_TBF_PARMS] &&
 		    mnl_attr_get_payload_len(o[TCA_TBF_PARMS]) >= sizeof(struct tc_tbf_qopt)) {
 			const struct tc_tbf_qopt *p = mnl_attr_get_payload(o[TCA_TBF_PARMS]);
 

@@ -308,12 +308,16 @@ nl() {
 	nl "$H" veth m0 m1 -
 	nl "$H" up m0
 	out=$BATS_TEST_TMPDIR/mon.out
-	bg_start ip netns exec "$H" "$NLTEST" monitor 4 5000 >"$out"
+	# -n: the monitor socket is opened inside $H from outside it
+	# (the redirect inside, so bg_start's own pid line stays out of the file)
+	bg_start sh -c 'exec "$0" -n "$1" monitor 1000 3000 >"$2"' "$NLTEST" "/var/run/netns/$H" "$out" \
+		>/dev/null
 	for _ in $(seq 50); do grep -q ready "$out" 2>/dev/null && break; sleep 0.1; done
 	nl "$H" addr-add m0 10.38.0.1/32
 	nl "$H" route-add 10.39.0.0/24 dev m0 scope link proto 76
 	nl "$H" neigh-replace m0 10.38.0.9 02:00:00:00:38:09
-	for _ in $(seq 50); do [ "$(wc -l <"$out")" -ge 5 ] && break; sleep 0.1; done
+	# IPv6 link-local events from "up" may interleave; wait for the last of ours.
+	for _ in $(seq 50); do grep -q 'new neigh 10.38.0.9' "$out" && break; sleep 0.1; done
 	cat "$out"
 	grep -q 'new addr 10.38.0.1/32' "$out"
 	grep -q 'new route 10.39.0.0/24 proto 76' "$out"

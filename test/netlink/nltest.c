@@ -24,6 +24,7 @@
 #include "netlink/netlink.h"
 
 static struct nl_sock *sk;
+static const char *ns_path;
 
 static int ifindex_of(const char *name)
 {
@@ -196,9 +197,19 @@ static int print_event(const struct nl_event *ev, void *ud)
 
 static int cmd_monitor(int count, int timeout_ms)
 {
+	const unsigned groups = NL_MON_LINK | NL_MON_ADDR | NL_MON_ROUTE | NL_MON_NEIGH;
 	_cleanup_(nl_monitor_freep) struct nl_monitor *m = NULL;
-	int r = nl_monitor_open(NL_MON_LINK | NL_MON_ADDR | NL_MON_ROUTE | NL_MON_NEIGH, &m);
+	_cleanup_close_ int nsfd = -1;
+	int r;
 
+	if (ns_path) {
+		nsfd = netns_open(ns_path);
+		if (nsfd < 0)
+			return nsfd;
+		r = nl_monitor_open_netns(nsfd, groups, &m);
+	} else {
+		r = nl_monitor_open(groups, &m);
+	}
 	if (r < 0)
 		return r;
 	printf("ready\n");
@@ -578,6 +589,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: nltest [-n NETNS_PATH] COMMAND ARGS...\n");
 		return 2;
 	}
+	ns_path = ns;
 	r = ns ? nl_sock_open_netns_path(ns, &sk) : nl_sock_open(&sk);
 	if (r < 0) {
 		fprintf(stderr, "error: open: %s\n", strerror(-r));

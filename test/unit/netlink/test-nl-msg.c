@@ -122,7 +122,7 @@ static void assert_msg_equal(const void *got, struct hb *want)
 	if (memcmp(got, want->buf, want->len) != 0) {
 		for (size_t i = 0; i < want->len; i++)
 			if (((const uint8_t *)got)[i] != want->buf[i])
-				print_message("first difference at byte %zu: got 0x%02x want 0x%02x\n", i,
+				print_message("byte %zu: got 0x%02x want 0x%02x\n", i,
 					      ((const uint8_t *)got)[i], want->buf[i]);
 		fail_msg("message bytes differ");
 	}
@@ -210,7 +210,8 @@ static void test_veth_peer_netns(void **state)
 	assert_msg_equal(buf, &h);
 
 	/* Same namespace, no MTU: no NET_NS_FD and no MTU anywhere. */
-	s = (struct nl_veth_spec){ .name = "a", .peer_name = "b", .peer_netns_fd = -1, .mac = MAC2 };
+	s = (struct nl_veth_spec){ .name = "a", .peer_name = "b", .peer_netns_fd = -1,
+				   .mac = MAC2 };
 	assert_int_equal(nl_veth_create_msg(buf, &s), 0);
 	hb_start(&h, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
 	put_ifinfo(&h, AF_UNSPEC, 0, 0, 0);
