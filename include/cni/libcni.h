@@ -83,7 +83,8 @@ int libcni_rt_add_arg(struct libcni_rt *rt, const char *key, const char *value);
 /* Capability arguments: a JSON object {"portMappings": [...], ...}; NULL clears. */
 int libcni_rt_set_capability_args(struct libcni_rt *rt, const char *json,
 				  struct libcni_error *err);
-/* Use this cache directory for this attachment instead of the handle's. */
+/* A cache directory for this attachment, used when the handle was created without one
+ * (the reference's deprecated RuntimeConf.CacheDir). */
 int libcni_rt_set_cache_dir(struct libcni_rt *rt, const char *cache_dir);
 
 /* ADD every plugin in order, each getting the previous result as prevResult, then cache

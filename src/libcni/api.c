@@ -50,7 +50,7 @@ static const char *verb_lower(const char *verb)
 	if (streq(verb, "ADD"))
 		return "add";
 	if (streq(verb, "DEL"))
-		return "del";
+		return "delete"; /* the reference's word */
 	if (streq(verb, "CHECK"))
 		return "check";
 	if (streq(verb, "GC"))
@@ -232,9 +232,12 @@ static int validate_attachment(const struct cni_conflist *l, const struct libcni
 	return cni_validate_ifname(rt->ifname ? rt->ifname : "", err);
 }
 
+/* The reference's order: the handle's explicit dir, the attachment's, the default. */
 static const char *rt_cache_dir(const struct libcni *c, const struct libcni_rt *rt)
 {
-	return rt && rt->cache_dir ? rt->cache_dir : c->cache_dir;
+	if (!c->cache_dir_set && rt && rt->cache_dir)
+		return rt->cache_dir;
+	return c->cache_dir;
 }
 
 /* The cached result converted to the list's version. -ENOENT none, -EBADMSG corrupt. */
@@ -374,12 +377,8 @@ static int chain_del(struct libcni *c, const struct cni_conflist *l, const struc
 		if (r < 0)
 			return r;
 	}
-	r = cni_cache_remove(rt_cache_dir(c, rt), l->name, rt->container_id, rt->ifname);
-	if (r < 0) {
-		cni_error_set(err, CNI_ERR_IO, "failed to remove network \"%s\" cached result: %s",
-			      l->name, strerror(-r));
-		return r;
-	}
+	/* the attachment is gone; a cache file we cannot remove does not change that */
+	(void)cni_cache_remove(rt_cache_dir(c, rt), l->name, rt->container_id, rt->ifname);
 	return 0;
 }
 
@@ -622,6 +621,7 @@ int libcni_new(const char *cni_path, const char *cache_dir, struct libcni **ret)
 		return -ENOMEM;
 	c->cni_path = strdup(cni_path ? cni_path : "");
 	c->cache_dir = strdup(cache_dir && *cache_dir ? cache_dir : LIBCNI_DEFAULT_CACHE_DIR);
+	c->cache_dir_set = cache_dir && *cache_dir;
 	c->timeout_ms = LIBCNI_DEFAULT_TIMEOUT_MS;
 	if (!c->cni_path || !c->cache_dir) {
 		libcni_free(c);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <jansson.h>
+#include <stdbool.h>
 
 #include "cni/libcni.h"
 #include "libcni/conf.h"
@@ -16,7 +17,8 @@
 
 struct libcni {
 	char *cni_path;
-	char *cache_dir;
+	char *cache_dir;     /* the given one or the default */
+	bool cache_dir_set;  /* given explicitly: wins over a per-attachment one */
 	unsigned timeout_ms;
 };
 
