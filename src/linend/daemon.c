@@ -148,11 +148,14 @@ static struct cache_entry *cache_insert(struct daemon *d, const char *key)
 		d->cache = n;
 		d->cap_cache = cap;
 	}
-	memmove(d->cache + lo + 1, d->cache + lo, (d->n_cache - lo) * sizeof(*d->cache));
+	if (d->n_cache > lo)
+		memmove(d->cache + lo + 1, d->cache + lo, (d->n_cache - lo) * sizeof(*d->cache));
 	e = &d->cache[lo];
 	*e = (struct cache_entry){ .key = strdup(key) };
 	if (!e->key) {
-		memmove(d->cache + lo, d->cache + lo + 1, (d->n_cache - lo) * sizeof(*d->cache));
+		if (d->n_cache > lo)
+			memmove(d->cache + lo, d->cache + lo + 1,
+				(d->n_cache - lo) * sizeof(*d->cache));
 		return NULL;
 	}
 	d->n_cache++;
