@@ -10,6 +10,7 @@
  * written, as the reference (types.DNS is a struct, never omitted) does.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -801,8 +802,45 @@ int cni_result_convert_json(const json_t *in, const char *in_default_version,
 	return cni_result_to_json(r, to_version, ret, err);
 }
 
+char *cni_json_dumps_go(const json_t *j, size_t flags)
+{
+	_cleanup_free_ char *s = json_dumps(j, flags);
+	size_t extra = 0, n;
+	char *o, *q;
+
+	if (!s)
+		return NULL;
+	/* These bytes only occur inside strings, so a plain rewrite is exact. */
+	for (const char *p = s; *p; p++)
+		if (*p == '<' || *p == '>' || *p == '&')
+			extra += 5;
+		else if ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+			 ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9))
+			extra += 3;
+	if (extra == 0)
+		return TAKE_PTR(s);
+	n = strlen(s);
+	o = malloc(n + extra + 1);
+	if (!o)
+		return NULL;
+	q = o;
+	for (const char *p = s; *p; p++) {
+		if (*p == '<' || *p == '>' || *p == '&') {
+			q += sprintf(q, "\\u%04x", (unsigned)*p);
+		} else if ((unsigned char)p[0] == 0xe2 && (unsigned char)p[1] == 0x80 &&
+			   ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+			q += sprintf(q, "\\u%s", (unsigned char)p[2] == 0xa8 ? "2028" : "2029");
+			p += 2;
+		} else {
+			*q++ = *p;
+		}
+	}
+	*q = '\0';
+	return o;
+}
+
 char *cni_result_dumps(const json_t *j)
 {
 	/* jansson keeps insertion order; the renderers insert in the reference's order. */
-	return json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+	return cni_json_dumps_go(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 }

@@ -92,3 +92,6 @@ int cni_result_convert_json(const json_t *in, const char *in_default_version,
 /* The reference's output format: 4-space indent, keys in insertion order (the renderers
  * insert in Go struct order), no trailing newline. NULL on ENOMEM. */
 char *cni_result_dumps(const json_t *j);
+/* json_dumps() with Go's encoding/json string escaping on top (<, >, & and U+2028/U+2029 as
+ * \u escapes), so output matches the reference byte for byte. NULL on ENOMEM. */
+char *cni_json_dumps_go(const json_t *j, size_t flags);

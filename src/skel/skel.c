@@ -107,7 +107,7 @@ static unsigned required_vars(enum skel_command c)
 
 static void print_json(FILE *out, const json_t *j, size_t flags)
 {
-	_cleanup_free_ char *s = json_dumps(j, flags);
+	_cleanup_free_ char *s = cni_json_dumps_go(j, flags);
 
 	if (s)
 		fputs(s, out);

@@ -287,6 +287,17 @@ static void test_dumps_format(void **state)
 	assert_string_equal(s, "{\n    \"cniVersion\": \"1.0.0\",\n    \"dns\": {}\n}");
 }
 
+static void test_go_escaping(void **state)
+{
+	_cleanup_json_ json_t *j = json_pack("{s:s, s:s}", "a", "x<y>&z\xe2\x80\xa8\xe2\x80\xa9",
+					     "b", "plain \xc3\xa9");
+	_cleanup_free_ char *s = cni_json_dumps_go(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+	/* encoding/json's HTML-safe escaping, other UTF-8 as is. */
+	assert_string_equal(s, "{\"a\":\"x\\u003cy\\u003e\\u0026z\\u2028\\u2029\","
+			       "\"b\":\"plain \xc3\xa9\"}");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +309,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_render_rules),
 		cmocka_unit_test(test_builders),
 		cmocka_unit_test(test_dumps_format),
+		cmocka_unit_test(test_go_escaping),
 	};
 
 	golden_dir = argc > 1 ? argv[1] : getenv("GOLDEN_DIR");
