@@ -276,6 +276,41 @@ static void test_errors(void **state)
 	libcni_free(c);
 }
 
+static void test_version_info(void **state)
+{
+	struct libcni *c = handle();
+	struct libcni_error err = {};
+	char *out = NULL;
+
+	script("v020", "echo '{\"cniVersion\":\"0.2.0\"}'");
+	script("v030", "echo '{\"cniVersion\":\"0.3.0\"}'");
+	script("vnone", "echo '{\"supportedVersions\":[\"1.0.0\"]}'");
+	script("v010", "echo '{\"code\":4,\"msg\":\"unknown CNI_COMMAND: VERSION\"}'; exit 1");
+	script("vfull", "[ \"$CNI_NETNS$CNI_IFNAME$CNI_PATH\" = dummydummydummy ] || exit 9; "
+	       "echo '{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"1.0.0\",\"1.1.0\"]}'");
+
+	/* a 0.2.0 answer without a list means 0.1.0 and 0.2.0 */
+	assert_int_equal(libcni_version_info(c, "v020", &out, &err), 0);
+	assert_string_equal(out, "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":"
+			    "[\"0.1.0\",\"0.2.0\"]}");
+	free(out);
+	/* a plugin from before VERSION */
+	assert_int_equal(libcni_version_info(c, "v010", &out, &err), 0);
+	assert_string_equal(out, "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.1.0\"]}");
+	free(out);
+	/* dummy NETNS/IFNAME/PATH for old skels that required them */
+	assert_int_equal(libcni_version_info(c, "vfull", &out, &err), 0);
+	assert_string_equal(out, "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":"
+			    "[\"1.0.0\",\"1.1.0\"]}");
+	free(out);
+	assert_int_equal(libcni_version_info(c, "v030", &out, &err), -EINVAL);
+	assert_string_equal(err.msg, "decoding version info: missing field supportedVersions");
+	assert_int_equal(libcni_version_info(c, "vnone", &out, &err), -EINVAL);
+	assert_string_equal(err.msg, "decoding version info: missing field cniVersion");
+	assert_int_equal(libcni_version_info(c, "absent", &out, &err), -ENOENT);
+	libcni_free(c);
+}
+
 static int setup(void **state)
 {
 	if (!mkdtemp(tmpdir))
@@ -309,6 +344,7 @@ int main(void)
 		cmocka_unit_test(test_chain),
 		cmocka_unit_test(test_gc),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_version_info),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
