@@ -394,3 +394,39 @@ logged() {
 	run "$CNITOOL" add net
 	[ "$status" -eq 1 ]
 }
+
+@test "the reference Go plugins (bridge, host-local, tuning) run through our cnitool" {
+	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/tuning ] ||
+		skip "reference plugins not installed in /usr/lib/cni"
+	HOST=$(netns_new host)
+	cat >"$T/conf/gobr.conflist" <<-JSON
+	{"cniVersion":"1.0.0","name":"gobr","plugins":[
+	 {"type":"bridge","bridge":"lcrbr0","isGateway":true,
+	  "ipam":{"type":"host-local","ranges":[[{"subnet":"10.88.5.0/24"}]],"dataDir":"$T/ipam"}},
+	 {"type":"tuning","sysctl":{"net.ipv4.conf.eth0.rp_filter":"0"}}]}
+	JSON
+	# cnitool plays the runtime inside the "host" netns; the bridge is created there
+	run ip netns exec "$HOST" env CNI_PATH=/usr/lib/cni "$CNITOOL" add gobr "$NSPATH"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(jq -r '.ips[0].address' <<<"$output")" = 10.88.5.2/24 ]
+	[ "$(jq -r '.interfaces[2].sandbox' <<<"$output")" = "$NSPATH" ]
+	ip -n "$NS" -4 addr show eth0 | grep -q 10.88.5.2/24
+	ip netns exec "$HOST" ping -c1 -W2 10.88.5.2 >/dev/null
+	[ "$(ip netns exec "$NS" cat /proc/sys/net/ipv4/conf/eth0/rp_filter)" = 0 ]
+	f=$(cache_file gobr)
+	[ "$(jq -r '.result.ips[0].address' "$f")" = 10.88.5.2/24 ]
+
+	run ip netns exec "$HOST" env CNI_PATH=/usr/lib/cni "$CNITOOL" check gobr "$NSPATH"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run ip netns exec "$HOST" env CNI_PATH=/usr/lib/cni "$CNITOOL" del gobr "$NSPATH"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	! ip -n "$NS" link show eth0 2>/dev/null
+	[ ! -e "$f" ]
+	[ ! -e "$T/ipam/gobr/10.88.5.2" ]
+	run ip netns exec "$HOST" env CNI_PATH=/usr/lib/cni "$CNITOOL" del gobr "$NSPATH"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+
+	run env CNI_PATH=/usr/lib/cni "$CNITOOL" version bridge
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.supportedVersions | index("1.0.0") != null' <<<"$output")" = true ]
+}
