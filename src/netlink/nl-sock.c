@@ -127,8 +127,8 @@ struct nlmsghdr *nl_msg_new(void *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-/* Pull NLMSGERR_ATTR_MSG out of an error (or DONE) message into sk->errmsg. */
-static void parse_ext_ack(struct nl_sock *sk, const struct nlmsghdr *nlh, size_t offset)
+/* Pull NLMSGERR_ATTR_MSG out of an error (or DONE) message. */
+static void parse_ext_ack(const struct nlmsghdr *nlh, size_t offset, char *errmsg, size_t size)
 {
 	const struct nlattr *tb[NLMSGERR_ATTR_MAX + 1] = {};
 
@@ -138,15 +138,17 @@ static void parse_ext_ack(struct nl_sock *sk, const struct nlmsghdr *nlh, size_t
 		return;
 	if (nl_attr_table(nlh, offset, tb, NLMSGERR_ATTR_MAX) < 0)
 		return;
-	nl_attr_str(tb[NLMSGERR_ATTR_MSG], sk->errmsg, sizeof(sk->errmsg));
+	nl_attr_str(tb[NLMSGERR_ATTR_MSG], errmsg, size);
 }
 
-static int handle_error(struct nl_sock *sk, const struct nlmsghdr *nlh)
+int nl_msg_error(const struct nlmsghdr *nlh, char *errmsg, size_t size)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
 	size_t offset;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
+	if (size)
+		errmsg[0] = 0;
+	if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN || mnl_nlmsg_get_payload_len(nlh) < sizeof(*err))
 		return -EBADMSG;
 	if (err->error == 0)
 		return 0;
@@ -154,8 +156,10 @@ static int handle_error(struct nl_sock *sk, const struct nlmsghdr *nlh)
 	offset = sizeof(*err);
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) && err->msg.nlmsg_len >= sizeof(struct nlmsghdr))
 		offset += err->msg.nlmsg_len - sizeof(struct nlmsghdr);
-	parse_ext_ack(sk, nlh, NLMSG_ALIGN(offset));
-	return err->error < 0 ? err->error : -err->error;
+	if (size)
+		parse_ext_ack(nlh, NLMSG_ALIGN(offset), errmsg, size);
+	/* A positive value would read as success to our callers; never let one through. */
+	return err->error < 0 ? err->error : -EPROTO;
 }
 
 /*
@@ -182,7 +186,7 @@ static int receive(struct nl_sock *sk, uint32_t seq, nl_msg_cb cb, void *userdat
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 				intr = true;
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
-				int r = handle_error(sk, nlh);
+				int r = nl_msg_error(nlh, sk->errmsg, sizeof(sk->errmsg));
 
 				if (r < 0)
 					return r;
@@ -192,7 +196,8 @@ static int receive(struct nl_sock *sk, uint32_t seq, nl_msg_cb cb, void *userdat
 				const int *err = mnl_nlmsg_get_payload(nlh);
 
 				if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(int) && *err < 0) {
-					parse_ext_ack(sk, nlh, sizeof(int));
+					parse_ext_ack(nlh, sizeof(int), sk->errmsg,
+						      sizeof(sk->errmsg));
 					return *err;
 				}
 				goto done;

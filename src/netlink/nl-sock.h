@@ -65,6 +65,13 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *userdata);
  */
 int nl_sock_dump(struct nl_sock *sk, struct nlmsghdr *nlh, nl_msg_cb cb, void *userdata);
 
+/*
+ * Decode an NLMSG_ERROR message: 0 for an ACK, else the kernel's -errno, with
+ * the extended-ack text (NLMSGERR_ATTR_MSG, if any) copied into errmsg.
+ * -EBADMSG when the message is too short to be one.
+ */
+int nl_msg_error(const struct nlmsghdr *nlh, char *errmsg, size_t size);
+
 /* Start a request header of the given type in buf (NL_MSG_MAX bytes), zeroed. */
 struct nlmsghdr *nl_msg_new(void *buf, uint16_t type, uint16_t flags);
 

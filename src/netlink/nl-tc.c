@@ -224,10 +224,9 @@ int nl_qdisc_dump(struct nl_sock *sk, int ifindex, struct nl_qdisc **ret, size_t
 int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
 			   int target_ifindex)
 {
-	struct {
-		struct tc_u32_sel sel;
-		struct tc_u32_key key;
-	} sel = { .sel = { .flags = TC_U32_TERMINAL, .nkeys = 1 } };
+	/* A selector followed by its one key (keys[] is a flexible array member). */
+	_Alignas(struct tc_u32_sel) uint8_t sel[sizeof(struct tc_u32_sel) +
+						 sizeof(struct tc_u32_key)] = {};
 	struct tc_mirred m = {
 		.action = TC_ACT_STOLEN,
 		.eaction = TCA_EGRESS_REDIR,
@@ -243,7 +242,9 @@ int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t pri
 	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
 	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
 	/* One all-zero key: "match u32 0 0", i.e. every packet. */
-	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(sel), &sel);
+	((struct tc_u32_sel *)sel)->flags = TC_U32_TERMINAL;
+	((struct tc_u32_sel *)sel)->nkeys = 1;
+	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(sel), sel);
 	acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
 	act = mnl_attr_nest_start(nlh, 1); /* action order 1 */
 	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");

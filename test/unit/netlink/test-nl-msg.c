@@ -863,6 +863,62 @@ static void test_parse_addr_neigh(void **state)
 	assert_int_equal(nl_event_decode(hb_done(&h), ev, 2, &n), -EOPNOTSUPP);
 }
 
+static void test_error_ext_ack(void **state)
+{
+	struct nlmsghdr req = { .nlmsg_len = 64, .nlmsg_type = RTM_NEWADDR, .nlmsg_seq = 9 };
+	struct nlmsgerr err = { .error = -EEXIST, .msg = req };
+	char msg[64];
+	struct hb h;
+
+	/* capped (NETLINK_CAP_ACK): nlmsgerr, then the TLVs */
+	hb_start(&h, NLMSG_ERROR, NLM_F_CAPPED | NLM_F_ACK_TLVS);
+	hb_raw(&h, &err, sizeof(err));
+	hb_str(&h, NLMSGERR_ATTR_MSG, "ipv4: Address already assigned");
+	hb_u32(&h, NLMSGERR_ATTR_OFFS, 20);
+	assert_int_equal(nl_msg_error(hb_done(&h), msg, sizeof(msg)), -EEXIST);
+	assert_string_equal(msg, "ipv4: Address already assigned");
+
+	/* uncapped: the whole 64-byte request is echoed before the TLVs */
+	hb_start(&h, NLMSG_ERROR, NLM_F_ACK_TLVS);
+	hb_raw(&h, &err, sizeof(err));
+	{
+		uint8_t body[64 - sizeof(struct nlmsghdr)];
+
+		memset(body, 0xaa, sizeof(body));
+		hb_raw(&h, body, sizeof(body));
+	}
+	hb_str(&h, NLMSGERR_ATTR_MSG, "Nexthop device is not up");
+	assert_int_equal(nl_msg_error(hb_done(&h), msg, sizeof(msg)), -EEXIST);
+	assert_string_equal(msg, "Nexthop device is not up");
+
+	/* truncated into a small buffer */
+	assert_int_equal(nl_msg_error(hb_done(&h), msg, 8), -EEXIST);
+	assert_string_equal(msg, "Nexthop");
+
+	/* no TLVs flag: no text */
+	hb_start(&h, NLMSG_ERROR, NLM_F_CAPPED);
+	hb_raw(&h, &err, sizeof(err));
+	hb_str(&h, NLMSGERR_ATTR_MSG, "ignored");
+	assert_int_equal(nl_msg_error(hb_done(&h), msg, sizeof(msg)), -EEXIST);
+	assert_string_equal(msg, "");
+
+	/* an ACK */
+	err.error = 0;
+	hb_start(&h, NLMSG_ERROR, NLM_F_CAPPED);
+	hb_raw(&h, &err, sizeof(err));
+	assert_int_equal(nl_msg_error(hb_done(&h), msg, sizeof(msg)), 0);
+
+	/* a positive "error" never reads as success */
+	err.error = 5;
+	hb_start(&h, NLMSG_ERROR, NLM_F_CAPPED);
+	hb_raw(&h, &err, sizeof(err));
+	assert_int_equal(nl_msg_error(hb_done(&h), msg, sizeof(msg)), -EPROTO);
+
+	/* too short */
+	hb_start(&h, NLMSG_ERROR, 0);
+	assert_int_equal(nl_msg_error(hb_done(&h), msg, sizeof(msg)), -EBADMSG);
+}
+
 static void test_mac(void **state)
 {
 	uint8_t m[6];
@@ -898,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_parse_link_vxlan),
 		cmocka_unit_test(test_parse_route_multipath),
 		cmocka_unit_test(test_parse_addr_neigh),
+		cmocka_unit_test(test_error_ext_ack),
 		cmocka_unit_test(test_mac),
 	};
 
