@@ -12,7 +12,10 @@
  * the CNI error code (see the spec: 1 version, 4 env, 6 decode, 7 config, 11 try again,
  * 50/51 status, 999 internal ...) and a message. Strings returned through char ** are the
  * caller's to free(). Handles are not thread-safe; distinct handles may be used from
- * different threads. Plugins are run with fork/exec; the library never logs nor exits.
+ * different threads. Plugins are run with fork/exec, each in its own process group (killed
+ * as a whole at the time limit); the embedder must not set SIGCHLD to SIG_IGN nor reap
+ * children it did not start (waitpid(-1)), or plugin exit statuses are lost. The library
+ * never logs nor exits.
  */
 #ifndef LINEN_CNI_LIBCNI_H
 #define LINEN_CNI_LIBCNI_H
