@@ -486,8 +486,8 @@ static int aggregate(const char *dir, struct cni_conflist *l, struct cni_error *
 		return -ENOMEM;
 	r = conf_files(sub, exts, &files, &n);
 	if (r < 0) {
-		cni_error_set(err, CNI_ERR_IO, "failed to read plugin config files in %.500s: %s", sub,
-			      strerror(-r));
+		cni_error_set(err, CNI_ERR_IO, "failed to read plugin config files in %.500s: %s",
+			      sub, strerror(-r));
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {

@@ -41,7 +41,8 @@ int cni_conflist_from_conf_bytes(const char *data, size_t len, struct cni_confli
 /* Read a .conflist / .conf / .json file by extension. */
 int cni_conflist_from_file(const char *path, struct cni_conflist **ret, struct cni_error *err);
 /* Lexical order: *.conflist first match by name, then legacy *.conf / *.json; plugins from
- * <dir>/<name>/ (*.conf files) are appended unless loadOnlyInlinedPlugins. -ENOENT if none matched. */
+ * <dir>/<name>/ (*.conf files) are appended unless loadOnlyInlinedPlugins.
+ * -ENOENT if none matched. */
 int cni_conflist_load(const char *dir, const char *name, struct cni_conflist **ret,
 		      struct cni_error *err);
 /* Highest of cniVersion and cniVersions (entries above CNI_VERSION_LATEST or unparsable are

@@ -150,7 +150,10 @@ int cni_result_add_ip(struct cni_result *r, const struct ip_prefix *addr,
 	if (!n)
 		return -ENOMEM;
 	r->ips = n;
-	r->ips[r->n_ips] = (struct cni_ipconfig){ .address = *addr, .interface = iface < 0 ? -1 : iface };
+	r->ips[r->n_ips] = (struct cni_ipconfig){
+		.address = *addr,
+		.interface = iface < 0 ? -1 : iface,
+	};
 	if (gw)
 		r->ips[r->n_ips].gateway = *gw;
 	return (int)r->n_ips++;
@@ -248,7 +251,8 @@ static int get_int(const json_t *o, const char *key, const char *what, bool *ret
 		return 0;
 	if (!json_is_integer(v) || json_integer_value(v) < INT32_MIN ||
 	    json_integer_value(v) > INT32_MAX)
-		return cni_error_set(err, CNI_ERR_DECODE, "%s: \"%s\" must be an integer", what, key);
+		return cni_error_set(err, CNI_ERR_DECODE, "%s: \"%s\" must be an integer", what,
+				     key);
 	*ret_has = true;
 	*ret = (int)json_integer_value(v);
 	return 0;
@@ -269,7 +273,8 @@ static int get_prefix(const json_t *o, const char *key, const char *what, bool r
 		return 0;
 	}
 	if (ip_prefix_parse(s, ret) < 0)
-		return cni_error_set(err, CNI_ERR_DECODE, "%s: invalid CIDR address: %.200s", what, s);
+		return cni_error_set(err, CNI_ERR_DECODE, "%s: invalid CIDR address: %.200s", what,
+				     s);
 	return 0;
 }
 
@@ -286,7 +291,8 @@ static int get_addr(const json_t *o, const char *key, const char *what, struct i
 	if (!s || !*s)
 		return 0;
 	if (ip_addr_parse(s, ret) < 0)
-		return cni_error_set(err, CNI_ERR_DECODE, "%s: invalid IP address: %.200s", what, s);
+		return cni_error_set(err, CNI_ERR_DECODE, "%s: invalid IP address: %.200s", what,
+				     s);
 	return 0;
 }
 
@@ -300,7 +306,8 @@ static int get_strv(const json_t *o, const char *key, char ***ret, struct cni_er
 	if (!v)
 		return 0;
 	if (!json_is_array(v))
-		return cni_error_set(err, CNI_ERR_DECODE, "dns: \"%s\" must be a list of strings", key);
+		return cni_error_set(err, CNI_ERR_DECODE, "dns: \"%s\" must be a list of strings",
+				     key);
 	l = calloc(json_array_size(v) + 1, sizeof(char *));
 	if (!l)
 		return -ENOMEM;

@@ -433,9 +433,11 @@ int skel_run(const struct skel_plugin *p, char *const envp[], int stdin_fd, FILE
 	r = run(p, envp, stdin_fd, out, errout, &req, &err);
 	if (r < 0 && !cni_error_is_set(&err))
 		cni_error_set(&err, CNI_ERR_INTERNAL, "%s", strerror(-r));
-	if (r < 0)
-		r = print_error(out, &err,
-				cni_version_in(req.cni_version, p->versions) ? req.cni_version : NULL);
+	if (r < 0) {
+		bool known = cni_version_in(req.cni_version, p->versions);
+
+		r = print_error(out, &err, known ? req.cni_version : NULL);
+	}
 	request_done(&req);
 	skel_envp = NULL;
 	return r;
