@@ -223,7 +223,7 @@ static int read_versions(const json_t *j, struct cni_conflist *l, struct cni_err
 static int load_json(const char *data, size_t len, json_t **ret, struct cni_error *err)
 {
 	json_error_t je;
-	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &je);
+	json_t *j = json_loadb(data, len, 0, &je); /* duplicate keys: last wins, like Go */
 
 	if (!j)
 		return cni_error_set(err, CNI_ERR_DECODE,

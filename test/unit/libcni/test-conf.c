@@ -125,6 +125,17 @@ static void test_versions(void **state)
 				       "\"plugins\":[{\"type\":\"a\"}]}"), "9.9.9");
 }
 
+static void test_duplicate_keys(void **state)
+{
+	_cleanup_(cni_conflist_freep) struct cni_conflist *l = NULL;
+	struct cni_error err = {};
+
+	/* Go's decoder takes the last of duplicate keys; so do we. */
+	assert_int_equal(parse("{\"name\":\"a\",\"name\":\"b\",\"plugins\":[{\"type\":\"t\"}]}",
+			       &l, &err), 0);
+	assert_string_equal(l->name, "b");
+}
+
 static void test_bools(void **state)
 {
 	_cleanup_(cni_conflist_freep) struct cni_conflist *l = NULL;
@@ -366,6 +377,7 @@ int main(void)
 		cmocka_unit_test(test_parse_errors),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_bools),
+		cmocka_unit_test(test_duplicate_keys),
 		cmocka_unit_test(test_legacy_wrap),
 		cmocka_unit_test_setup_teardown(test_load, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_from_file, setup_dir, teardown_dir),
