@@ -116,6 +116,17 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret)
 	return 0;
 }
 
+bool nl_vxlan_matches(const struct nl_vxlan *have, const struct nl_vxlan *want)
+{
+	uint16_t hp = have->port ? have->port : NL_VXLAN_DEFAULT_PORT;
+	uint16_t wp = want->port ? want->port : NL_VXLAN_DEFAULT_PORT;
+
+	return have->vni == want->vni && have->link == want->link &&
+	       ip_addr_equal(&have->local, &want->local) &&
+	       ip_addr_equal(&have->group, &want->group) && have->l2miss == want->l2miss &&
+	       hp == wp && have->gbp == want->gbp;
+}
+
 struct get_ctx {
 	struct nl_link link;
 	bool found;

@@ -68,6 +68,16 @@ static inline bool nl_link_is_up(const struct nl_link *l)
 /* Parse one RTM_NEWLINK message (a reply or an event). */
 int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret);
 
+/* The kernel's VXLAN destination port when none is given (Linux's historic choice). */
+#define NL_VXLAN_DEFAULT_PORT 8472
+
+/*
+ * Whether an existing vxlan device (have, as read back) can be reused for
+ * want: VNI, underlay link, local address, group, l2miss, port (0 meaning
+ * the kernel default) and GBP agree -- flannel's rule for keep vs recreate.
+ */
+bool nl_vxlan_matches(const struct nl_vxlan *have, const struct nl_vxlan *want);
+
 /* -ENODEV when there is no such link. */
 int nl_link_get_by_name(struct nl_sock *sk, const char *name, struct nl_link *ret);
 int nl_link_get_by_index(struct nl_sock *sk, int ifindex, struct nl_link *ret);

@@ -713,6 +713,21 @@ static void test_parse_link_vxlan(void **state)
 	assert_int_equal(l.vxlan.port, 8472);
 	assert_false(l.vxlan.learning);
 	assert_true(l.vxlan.gbp);
+	{
+		struct nl_vxlan want = { .vni = 1, .link = 2, .gbp = true, .learning = true };
+
+		want.local = l.vxlan.local;
+		/* port 0 is the kernel default; learning is not part of the identity */
+		assert_true(nl_vxlan_matches(&l.vxlan, &want));
+		want.port = 4789;
+		assert_false(nl_vxlan_matches(&l.vxlan, &want));
+		want.port = 0;
+		want.gbp = false;
+		assert_false(nl_vxlan_matches(&l.vxlan, &want));
+		want.gbp = true;
+		want.local.family = 0;
+		assert_false(nl_vxlan_matches(&l.vxlan, &want));
+	}
 
 	/* a veth whose peer lives in another namespace, enslaved to a bridge */
 	hb_start(&h, RTM_NEWLINK, 0);
