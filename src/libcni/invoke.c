@@ -224,12 +224,21 @@ _Noreturn static void child_exec(const char *path, char *const envp[], int in_fd
 {
 	char *const argv[] = { (char *)path, NULL };
 	struct sigaction sa = { .sa_handler = SIG_DFL };
+	int fds[3] = { in_fd, out_fd, err_fd };
 	sigset_t all;
 	int e;
 
 	setpgid(0, 0);
-	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
-		goto fail;
+	/* an embedder with 0/1/2 closed hands us fds in that range: move every fd out of
+	 * the way first so the dup2()s below cannot clobber one another */
+	if (report_fd < 3)
+		report_fd = fcntl(report_fd, F_DUPFD_CLOEXEC, 3);
+	for (int i = 0; i < 3; i++)
+		if (fds[i] < 3 && (fds[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3)) < 0)
+			goto fail;
+	for (int i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			goto fail;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigemptyset(&all);
 	sigprocmask(SIG_SETMASK, &all, NULL);
@@ -240,7 +249,7 @@ _Noreturn static void child_exec(const char *path, char *const envp[], int in_fd
 	execve(path, argv, envp);
 fail:
 	e = errno;
-	if (write(report_fd, &e, sizeof(e)) < 0) {
+	if (report_fd >= 0 && write(report_fd, &e, sizeof(e)) < 0) {
 		/* nothing more we can do */
 	}
 	_exit(127);

@@ -237,6 +237,31 @@ static void test_leftover_holds_stdout(void **state)
 	free(out);
 }
 
+static void test_std_fds_closed(void **state)
+{
+	/* an embedder (a daemon) with stdin/stdout/stderr closed: our pipes land on 0-2 */
+	_cleanup_free_ char *p = script("stdfds", "read x; [ \"$x\" = hello ] && echo ok-$x; "
+				 "echo to-stderr >&2");
+	pid_t pid = fork();
+	int status;
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct cni_error err;
+		char *out = NULL;
+		int r;
+
+		close(0);
+		close(1);
+		close(2);
+		r = run(p, "hello\n", 5000, &out, &err);
+		_exit(r == 0 && out && streq(out, "ok-hello\n") ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static void test_exec_errors(void **state)
 {
 	_cleanup_free_ char *p = NULL;
@@ -313,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_signal),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_leftover_holds_stdout),
+		cmocka_unit_test(test_std_fds_closed),
 		cmocka_unit_test(test_exec_errors),
 		cmocka_unit_test(test_text_busy_retry),
 	};
