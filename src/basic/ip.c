@@ -80,9 +80,51 @@ int ip_prefix_parse_optional_len(const char *s, struct ip_prefix *ret)
 	return 0;
 }
 
+/*
+ * RFC 5952 text, as Go prints it: glibc's inet_ntop writes addresses in ::/96
+ * as "::0.10.0.11", which would name host-local's store files differently
+ * from the reference. IPv4-mapped addresses keep the dotted tail.
+ */
+static void ip6_to_string(const uint8_t *b, char *buf)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+	int best = -1, best_len = 0;
+	char *p = buf;
+
+	if (memcmp(b, mapped, 12) == 0) {
+		sprintf(buf, "::ffff:%u.%u.%u.%u", b[12], b[13], b[14], b[15]);
+		return;
+	}
+	for (int i = 0; i < 8;) {
+		int j = i;
+
+		while (j < 8 && b[2 * j] == 0 && b[2 * j + 1] == 0)
+			j++;
+		if (j - i > best_len && j - i >= 2) {
+			best = i;
+			best_len = j - i;
+		}
+		i = j > i ? j : i + 1;
+	}
+	for (int i = 0; i < 8; i++) {
+		if (i == best) {
+			*p++ = ':';
+			*p++ = ':';
+			i += best_len - 1;
+			continue;
+		}
+		if (i > 0 && p[-1] != ':')
+			*p++ = ':';
+		p += sprintf(p, "%x", (unsigned)(b[2 * i] << 8 | b[2 * i + 1]));
+	}
+	*p = 0;
+}
+
 const char *ip_addr_to_string(const struct ip_addr *a, char buf[static IP_ADDR_STRLEN])
 {
-	if (!a->family || !inet_ntop(a->family, a->bytes, buf, IP_ADDR_STRLEN))
+	if (a->family == AF_INET6)
+		ip6_to_string(a->bytes, buf);
+	else if (!a->family || !inet_ntop(a->family, a->bytes, buf, IP_ADDR_STRLEN))
 		strcpy(buf, "<nil>");
 	return buf;
 }

@@ -12,7 +12,9 @@
 static void test_parse_format(void **state)
 {
 	static const char *const good[] = { "10.1.2.3", "0.0.0.0", "255.255.255.255",
-					    "fd00::1", "::", "2001:db8::5" };
+					    "fd00::1", "::", "2001:db8::5", "::a:b", "::1",
+					    "fd00:0:1::", "1:0:0:1::1", "1::1:0:0:1", "::ffff:10.1.2.3",
+					    "1:2:3:4:5:6:7:8", "1:0:2:3:4:5:6:7" };
 	static const char *const bad[] = { "", "10.1.2", "10.1.2.256", "fd00:::1", "x", "1.2.3.4 " };
 	char buf[IP_ADDR_STRLEN];
 	struct ip_addr a;
