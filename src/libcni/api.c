@@ -814,7 +814,8 @@ int libcni_rt_set_capability_args(struct libcni_rt *rt, const char *json,
 	if (json) {
 		j = json_loads(json, JSON_REJECT_DUPLICATES, &jerr);
 		if (!j || !json_is_object(j)) {
-			cni_error_set(&e, CNI_ERR_DECODE, "capability args are not a JSON object: %s",
+			cni_error_set(&e, CNI_ERR_DECODE,
+				      "capability args are not a JSON object: %s",
 				      j ? "wrong type" : jerr.text);
 			if (j)
 				json_decref(j);

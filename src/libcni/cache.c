@@ -203,10 +203,11 @@ static int parse_v1(const json_t *o, struct cni_cache_entry *e)
 		json_array_foreach(v, i, pair) {
 			json_t *k = json_array_get(pair, 0), *val = json_array_get(pair, 1);
 
-			if (!json_is_array(pair) || json_array_size(pair) != 2 || !json_is_string(k) ||
-			    !json_is_string(val))
+			if (!json_is_array(pair) || json_array_size(pair) != 2 ||
+			    !json_is_string(k) || !json_is_string(val))
 				return -EBADMSG;
-			r = cni_cache_entry_add_arg(e, json_string_value(k), json_string_value(val));
+			r = cni_cache_entry_add_arg(e, json_string_value(k),
+						    json_string_value(val));
 			if (r < 0)
 				return r;
 		}

@@ -84,8 +84,8 @@ int cni_find_plugin_err(const char *type, const char *cni_path, char **ret_path,
 				      "failed to find plugin \"%s\": no paths provided (CNI_PATH)",
 				      type);
 		else
-			cni_error_set(err, CNI_ERR_INTERNAL, "failed to find plugin \"%s\" in path [%s]",
-				      type, cni_path);
+			cni_error_set(err, CNI_ERR_INTERNAL,
+				      "failed to find plugin \"%s\" in path [%s]", type, cni_path);
 		return -ENOENT;
 	default:
 		cni_error_set(err, CNI_ERR_INTERNAL, "failed to find plugin \"%s\": %s", type,
@@ -446,7 +446,8 @@ int cni_exec_plugin(const char *path, char *const envp[], const char *stdin_data
 	in_fd = make_stdin_fd(stdin_data ? stdin_data : "", stdin_data ? stdin_len : 0);
 	if (in_fd < 0) {
 		r = in_fd;
-		cni_error_set(err, CNI_ERR_INTERNAL, "cannot prepare plugin stdin: %s", strerror(-r));
+		cni_error_set(err, CNI_ERR_INTERNAL, "cannot prepare plugin stdin: %s",
+			      strerror(-r));
 		return r;
 	}
 

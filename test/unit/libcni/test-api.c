@@ -116,7 +116,8 @@ static void test_chain(void **state)
 			    *cachefile = NULL, *caps = NULL, *vi = NULL;
 
 	unlink(logpath);
-	script("first", "echo '{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"10.0.0.2/24\"}]}'");
+	script("first",
+	       "echo '{\"cniVersion\":\"1.1.0\",\"ips\":[{\"address\":\"10.0.0.2/24\"}]}'");
 	/* prevResult is the last key of its compact request: echo it */
 	script("second", "[ $CNI_COMMAND = ADD ] && echo \"$in\" | "
 		"sed 's/.*\"prevResult\"://; s/}$//'; exit 0");
@@ -196,7 +197,8 @@ static void test_gc(void **state)
 
 	unlink(logpath);
 	script("gcp", "[ $CNI_COMMAND = ADD ] && echo '{\"cniVersion\":\"1.1.0\"}'; exit 0");
-	nc = netconf("{\"cniVersion\":\"1.1.0\",\"name\":\"gcnet\",\"plugins\":[{\"type\":\"gcp\"}]}");
+	nc = netconf("{\"cniVersion\":\"1.1.0\",\"name\":\"gcnet\","
+		     "\"plugins\":[{\"type\":\"gcp\"}]}");
 	assert_int_equal(libcni_rt_new("ctrA", "/x", "eth0", &a), 0);
 	assert_int_equal(libcni_rt_new("ctrB", "/x", "eth0", &b), 0);
 	assert_int_equal(libcni_add(c, nc, a, NULL, &err), 0);
@@ -229,7 +231,8 @@ static void test_errors(void **state)
 
 	unlink(logpath);
 	script("failer", "echo '{\"code\":11,\"msg\":\"busy\",\"details\":\"later\"}'; exit 1");
-	nc = netconf("{\"cniVersion\":\"1.0.0\",\"name\":\"e\",\"plugins\":[{\"type\":\"failer\"}]}");
+	nc = netconf("{\"cniVersion\":\"1.0.0\",\"name\":\"e\","
+		     "\"plugins\":[{\"type\":\"failer\"}]}");
 
 	/* names are validated before anything runs */
 	assert_int_equal(libcni_rt_new("../x", "/x", "eth0", &rt), 0);
@@ -315,7 +318,8 @@ static int setup(void **state)
 {
 	if (!mkdtemp(tmpdir))
 		return -1;
-	if (asprintf(&bindir, "%s/bin", tmpdir) < 0 || asprintf(&cachedir, "%s/cache", tmpdir) < 0 ||
+	if (asprintf(&bindir, "%s/bin", tmpdir) < 0 ||
+	    asprintf(&cachedir, "%s/cache", tmpdir) < 0 ||
 	    asprintf(&logpath, "%s/log", tmpdir) < 0)
 		return -1;
 	return mkdir(bindir, 0755);
