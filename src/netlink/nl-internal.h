@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/types.h>
 
 #include "basic/ip.h"
 
@@ -56,6 +57,22 @@ static inline void nl_put_ip(struct nlmsghdr *nlh, uint16_t type, const struct i
 
 /* Append one item of size bytes to a malloc'ed array. */
 int nl_vec_push(void *arr, size_t *n, size_t *cap, const void *item, size_t size);
+
+/*
+ * Test seam, in the manner of ell's unit tests: a socket whose datagrams go
+ * to callbacks instead of the kernel, so the request/ack/dump machinery
+ * (sequence matching, DUMP_INTR, ext-ack) is tested without privileges.
+ * recv returns one datagram's length or -1 with errno set.
+ */
+#define NL_FAKE_PORTID 4242
+
+struct nl_fake_ops {
+	int (*send)(void *userdata, const struct nlmsghdr *nlh);
+	ssize_t (*recv)(void *userdata, void *buf, size_t size);
+};
+
+struct nl_sock;
+int nl_sock_open_fake(const struct nl_fake_ops *ops, void *userdata, struct nl_sock **ret);
 
 /* Valid interface name for a request: 1..IFNAMSIZ-1 bytes. */
 bool nl_ifname_valid(const char *name);

@@ -27,6 +27,8 @@
 
 struct nl_sock {
 	struct mnl_socket *mnl;
+	const struct nl_fake_ops *fake;   /* tests only: no kernel behind this socket */
+	void *fake_ud;
 	uint32_t portid;
 	uint32_t seq;
 	char errmsg[NL_ERRMSG_MAX];
@@ -93,6 +95,19 @@ int nl_sock_open_netns_path(const char *path, struct nl_sock **ret)
 	if (fd < 0)
 		return fd;
 	return nl_sock_open_netns(fd, ret);
+}
+
+int nl_sock_open_fake(const struct nl_fake_ops *ops, void *userdata, struct nl_sock **ret)
+{
+	struct nl_sock *sk = calloc(1, sizeof(*sk));
+
+	if (!sk)
+		return -ENOMEM;
+	sk->fake = ops;
+	sk->fake_ud = userdata;
+	sk->portid = NL_FAKE_PORTID;
+	*ret = sk;
+	return 0;
 }
 
 struct nl_sock *nl_sock_free(struct nl_sock *sk)
@@ -172,7 +187,8 @@ static int receive(struct nl_sock *sk, uint32_t seq, nl_msg_cb cb, void *userdat
 	int cb_r = 0;
 
 	for (;;) {
-		ssize_t len = mnl_socket_recvfrom(sk->mnl, sk->rbuf, sizeof(sk->rbuf));
+		ssize_t len = sk->fake ? sk->fake->recv(sk->fake_ud, sk->rbuf, sizeof(sk->rbuf)) :
+				   mnl_socket_recvfrom(sk->mnl, sk->rbuf, sizeof(sk->rbuf));
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)sk->rbuf;
 
 		if (len < 0) {
@@ -220,8 +236,14 @@ static int send_msg(struct nl_sock *sk, struct nlmsghdr *nlh, uint32_t *ret_seq)
 	nlh->nlmsg_seq = ++sk->seq;
 	nlh->nlmsg_pid = 0;
 	sk->errmsg[0] = 0;
-	if (mnl_socket_sendto(sk->mnl, nlh, nlh->nlmsg_len) < 0)
+	if (sk->fake) {
+		int r = sk->fake->send(sk->fake_ud, nlh);
+
+		if (r < 0)
+			return r;
+	} else if (mnl_socket_sendto(sk->mnl, nlh, nlh->nlmsg_len) < 0) {
 		return negative_errno();
+	}
 	*ret_seq = nlh->nlmsg_seq;
 	return 0;
 }
