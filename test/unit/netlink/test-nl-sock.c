@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/if_bridge.h>
 #include <linux/rtnetlink.h>
 
 #include "netlink/netlink.h"
@@ -195,7 +196,65 @@ static void link_get(struct fake *f, const struct nlmsghdr *req)
 	put_error(f, req->nlmsg_seq, 0, NULL);
 }
 
+/* An AF_BRIDGE dump as `bridge vlan show` gets it: ports with IFLA_AF_SPEC. */
+static void put_vlans(struct fake *f, uint32_t seq, int ifindex,
+		      const struct bridge_vlan_info *vi, size_t n)
+{
+	_Alignas(4) uint8_t body[512] = {};
+	struct ifinfomsg *ifi = (struct ifinfomsg *)body;
+	struct nlattr *spec = (struct nlattr *)(body + sizeof(*ifi));
+	size_t off = sizeof(*ifi) + NLA_HDRLEN;
+
+	ifi->ifi_family = AF_BRIDGE;
+	ifi->ifi_index = ifindex;
+	spec->nla_type = IFLA_AF_SPEC | NLA_F_NESTED;
+	for (size_t i = 0; i < n; i++) {
+		struct nlattr *a = (struct nlattr *)(body + off);
+
+		a->nla_type = IFLA_BRIDGE_VLAN_INFO;
+		a->nla_len = NLA_HDRLEN + sizeof(vi[i]);
+		memcpy((uint8_t *)a + NLA_HDRLEN, &vi[i], sizeof(vi[i]));
+		off += NLA_ALIGN(a->nla_len);
+	}
+	spec->nla_len = (uint16_t)(off - sizeof(*ifi));
+	put(f, RTM_NEWLINK, NLM_F_MULTI, seq, body, off);
+}
+
+static void vlan_dump(struct fake *f, const struct nlmsghdr *req)
+{
+	static const struct bridge_vlan_info other[] = { { 0, 1 } };
+	static const struct bridge_vlan_info port[] = {
+		{ BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED, 10 },
+		{ BRIDGE_VLAN_INFO_RANGE_BEGIN, 20 },
+		{ BRIDGE_VLAN_INFO_RANGE_END, 22 },
+		{ 0, 30 },
+	};
+
+	put_vlans(f, req->nlmsg_seq, 3, other, 1);
+	put_vlans(f, req->nlmsg_seq, 6, port, 4);
+	put_done(f, req->nlmsg_seq, 0);
+}
+
 /* --- tests --- */
+
+static void test_bridge_vlan_list(void **state)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	_cleanup_free_ struct nl_bridge_vlan *v = NULL;
+	static const uint16_t want[] = { 10, 20, 21, 22, 30 };
+	struct fake f;
+	size_t n;
+
+	sk = open_fake(&f, vlan_dump);
+	assert_int_equal(nl_bridge_vlan_list(sk, 6, &v, &n), 0);
+	assert_int_equal(f.last_flags, NLM_F_REQUEST | NLM_F_DUMP);
+	assert_int_equal(n, 5);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i].vid, want[i]);
+	assert_true(v[0].pvid && v[0].untagged);
+	assert_false(v[2].pvid || v[2].untagged);
+}
+
 
 static void test_request_ack(void **state)
 {
@@ -344,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_dump_and_intr),
 		cmocka_unit_test(test_dump_errors),
+		cmocka_unit_test(test_bridge_vlan_list),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
