@@ -29,6 +29,7 @@
 #pragma once
 
 #include "netlink/nl-addr.h"
+#include "netlink/nl-ct.h"
 #include "netlink/nl-link.h"
 #include "netlink/nl-monitor.h"
 #include "netlink/nl-neigh.h"

@@ -74,5 +74,8 @@ struct nl_fake_ops {
 struct nl_sock;
 int nl_sock_open_fake(const struct nl_fake_ops *ops, void *userdata, struct nl_sock **ret);
 
+/* A socket of another netlink family (NETLINK_NETFILTER for conntrack). */
+int nl_sock_open_protocol(int protocol, struct nl_sock **ret);
+
 /* Valid interface name for a request: 1..IFNAMSIZ-1 bytes. */
 bool nl_ifname_valid(const char *name);

@@ -39,13 +39,18 @@ struct nl_sock {
 
 int nl_sock_open(struct nl_sock **ret)
 {
+	return nl_sock_open_protocol(NETLINK_ROUTE, ret);
+}
+
+int nl_sock_open_protocol(int protocol, struct nl_sock **ret)
+{
 	struct nl_sock *sk;
 	int on = 1;
 
 	sk = calloc(1, sizeof(*sk));
 	if (!sk)
 		return -ENOMEM;
-	sk->mnl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
+	sk->mnl = mnl_socket_open2(protocol, SOCK_CLOEXEC);
 	if (!sk->mnl) {
 		int r = negative_errno();
 

@@ -367,3 +367,20 @@ nl() {
 	lacks ingress tc -n "$H" qdisc show dev t0
 	nl "$H" del bwp0
 }
+
+@test "netlink: conntrack entries deleted by protocol and destination port" {
+	# conntrack only tracks in a namespace once some hook asks for it
+	ip netns exec "$H" nft 'add table ip nltest;
+		add chain ip nltest out { type filter hook output priority 0; };
+		add rule ip nltest out ct state new accept'
+	ip netns exec "$H" bash -c 'echo a >/dev/udp/127.0.0.1/5353;
+		echo b >/dev/udp/127.0.0.1/5353; echo c >/dev/udp/127.0.0.1/5454'
+	[ "$(ip netns exec "$H" grep -c 'dport=5353 ' /proc/net/nf_conntrack)" -ge 2 ]
+	run nl "$H" ct-del-dport 4 udp 5353
+	[ "$status" -eq 0 ]
+	[ "$output" = "deleted=2" ]
+	lacks 'dport=5353 ' ip netns exec "$H" cat /proc/net/nf_conntrack
+	ip netns exec "$H" grep -q 'dport=5454 ' /proc/net/nf_conntrack
+	run nl "$H" ct-del-dport 4 udp 5353
+	[ "$output" = "deleted=0" ]
+}

@@ -554,6 +554,16 @@ static int run(int argc, char **argv)
 		return nl_filter_redirect_add(sk, ifindex_of(argv[1]), NL_TC_HANDLE(0xffff, 0), 1,
 					      ifindex_of(argv[2]));
 	}
+	if (streq(c, "ct-del-dport")) {
+		/* ct-del-dport 4|6 udp|tcp PORT: prints how many entries went */
+		NEED(4);
+		r = nl_conntrack_delete_dport(streq(argv[1], "6") ? AF_INET6 : AF_INET,
+					      streq(argv[2], "tcp") ? IPPROTO_TCP : IPPROTO_UDP,
+					      (uint16_t)atoi(argv[3]));
+		if (r >= 0)
+			printf("deleted=%d\n", r);
+		return r;
+	}
 	if (streq(c, "monitor")) {
 		NEED(2);
 		return cmd_monitor(atoi(argv[1]), argc > 2 ? atoi(argv[2]) : 5000);

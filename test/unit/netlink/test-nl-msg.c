@@ -18,6 +18,8 @@
 #include <linux/if_link.h>
 #include <linux/if_ether.h>
 #include <linux/neighbour.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_conntrack.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -667,6 +669,43 @@ static void test_tc(void **state)
 	assert_int_equal(nl_qdisc_tbf_msg(buf, 0, 5, &t), -EINVAL);
 }
 
+static void test_conntrack(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	static const uint8_t want_dump[] = {
+		LE32(20), LE16((NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_GET),
+		LE16(NLM_F_REQUEST | NLM_F_DUMP), LE32(0), LE32(0),
+		AF_INET, NFNETLINK_V0, 0, 0,
+	};
+	struct nfgenmsg nfg = { .nfgen_family = AF_INET6, .version = NFNETLINK_V0 };
+	_Alignas(4) uint8_t tuple[64];
+	struct hb t, h;
+
+	assert_int_equal(nl_conntrack_dump_msg(buf, AF_INET), 0);
+	assert_memory_equal(buf, want_dump, sizeof(want_dump));
+	assert_int_equal(nl_conntrack_dump_msg(buf, AF_BRIDGE), -EAFNOSUPPORT);
+
+	/* the tuple as the kernel sent it: { PROTO { NUM 17, DST_PORT 5353 } } */
+	hb_start(&t, 0, 0);
+	t.len = 0;
+	hb_nest(&t, CTA_TUPLE_ORIG);
+	hb_nest(&t, CTA_TUPLE_PROTO);
+	hb_u8(&t, CTA_PROTO_NUM, 17);
+	hb_u16(&t, CTA_PROTO_DST_PORT, htons(5353));
+	hb_end(&t);
+	hb_end(&t);
+	memcpy(tuple, t.buf, t.len);
+
+	assert_int_equal(nl_conntrack_delete_msg(buf, AF_INET6, (const struct nlattr *)tuple, true,
+						 htons(7)), 0);
+	hb_start(&h, (NFNL_SUBSYS_CTNETLINK << 8) | IPCTNL_MSG_CT_DELETE, NLM_F_REQUEST);
+	hb_raw(&h, &nfg, sizeof(nfg));
+	hb_raw(&h, tuple, t.len);
+	hb_u16(&h, CTA_ZONE, htons(7));
+	assert_msg_equal(buf, &h);
+	assert_int_equal(nl_conntrack_delete_msg(buf, AF_INET, NULL, false, 0), -EINVAL);
+}
+
 /* --- parsers on canned kernel replies --- */
 
 static void test_parse_link_vxlan(void **state)
@@ -966,6 +1005,7 @@ int main(void)
 		cmocka_unit_test(test_route_get_equal),
 		cmocka_unit_test(test_neigh_fdb),
 		cmocka_unit_test(test_tc),
+		cmocka_unit_test(test_conntrack),
 		cmocka_unit_test(test_parse_link_vxlan),
 		cmocka_unit_test(test_parse_route_multipath),
 		cmocka_unit_test(test_parse_addr_neigh),
