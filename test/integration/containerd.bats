@@ -30,13 +30,19 @@ setup_file() {
 	# The sandbox ("pause") image: busybox sleeping; CRI kills it on stop.
 	"$RT_DIR/mkimage.py" "$BATS_FILE_TMPDIR/busybox.tar" "$PAUSE" \
 		"$BATS_FILE_TMPDIR/pause.tar" /bin/sleep 2147483647
+	rt_note_outside_dirs
 	# Compile the CRI stubs once for the file.
 	/usr/bin/python3 "$RT_DIR/cri-client.py" --gen "$BATS_FILE_TMPDIR/cri-gen" / version \
 		>/dev/null 2>&1 || true
 }
 
+# The CRI client on this test's containerd, bounded by CRI_TIMEOUT seconds.
+teardown_file() {
+	rt_remove_outside_dirs
+}
+
 cri() {
-	/usr/bin/python3 "$RT_DIR/cri-client.py" --gen "$BATS_FILE_TMPDIR/cri-gen" \
+	timeout "${CRI_TIMEOUT:-150}" /usr/bin/python3 "$RT_DIR/cri-client.py" --gen "$BATS_FILE_TMPDIR/cri-gen" \
 		--cgroup-parent "$CGP" "$T/containerd.sock" "$@"
 }
 
@@ -113,9 +119,9 @@ teardown() {
 		fi
 		while read -r id; do
 			[ -n "$id" ] || continue
-			timeout 60 cri stop "$id" >/dev/null 2>&1
-			timeout 60 cri remove "$id" >/dev/null 2>&1
-		done <"$T/sandboxes"
+			CRI_TIMEOUT=60 cri stop "$id" >/dev/null 2>&1
+			CRI_TIMEOUT=60 cri remove "$id" >/dev/null 2>&1
+		done < <(cat "$T/sandboxes" 2>/dev/null)
 	fi
 	linen_teardown # containerd, httpd; then the namespace
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
@@ -126,9 +132,12 @@ teardown() {
 		# stopped first.
 		while read -r id; do
 			[ -n "$id" ] || continue
+			# libcni's result cache, left when containerd never ran DEL.
+			rt_cni_cache_cleanup "$NET" "$id"
+			rt_cni_cache_cleanup cni-loopback "$id"
 			rm -f "/run/containerd/s/$(printf '%s' "$T/containerd.sock/k8s.io/$id" |
 				sha256sum | cut -d' ' -f1)"
-		done <"$T/sandboxes"
+		done < <(cat "$T/sandboxes" 2>/dev/null)
 		if [ -f "$T/made-run-containerd" ]; then
 			rmdir /run/containerd/s /run/containerd 2>/dev/null
 		fi

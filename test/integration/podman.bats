@@ -28,11 +28,18 @@ setup_file() {
 	rt_install podman runc conmon busybox-static
 	[ -f "$BATS_FILE_TMPDIR/skip-reason" ] && return 0
 	rt_busybox_tar "$BATS_FILE_TMPDIR/busybox.tar"
+	rt_note_outside_dirs
 }
 
+teardown_file() {
+	rt_remove_outside_dirs
+}
+
+# podman with the test's private config, in the test's namespace; bounded
+# by PM_TIMEOUT seconds.
 pm() {
 	CONTAINERS_CONF=$T/containers.conf CONTAINERS_STORAGE_CONF=$T/storage.conf \
-		nsenter --net="/run/netns/$NS" \
+		timeout "${PM_TIMEOUT:-120}" nsenter --net="/run/netns/$NS" \
 		podman --root "$T/root" --runroot "$T/runroot" "$@"
 }
 
@@ -42,6 +49,7 @@ pm_run() {
 	local name=$1 id
 	shift
 	id=$(pm run -d --name "$name" --network "$NET" --cgroup-parent "$CGP" "$@") || return 1
+	echo "$id" >>"$T/containers"
 	pm inspect -f '{{.NetworkSettings.SandboxKey}}' "$id" >>"$T/sandboxes"
 	echo "$id"
 }
@@ -57,7 +65,6 @@ setup() {
 	PLUGINS=$(rt_plugin_dir)
 	rt_require_plugins "$PLUGINS" bridge host-local
 	T=$(mktemp -d /tmp/lt-podman.XXXXXX)
-	echo "$T" >"$BATS_TEST_TMPDIR/rt-dir"
 	CGP=$(rt_cgroup_parent "podman-$BATS_TEST_NUMBER")
 	NS=$(netns_new pm)
 	NET=linen-pm-${BATS_ROOT_PID:-$$}-$BATS_TEST_NUMBER
@@ -67,6 +74,7 @@ setup() {
 	STATE=$T/cni-state
 	mkdir -p "$T/net.d" "$T/root" "$T/runroot" "$T/tmp" "$STATE"
 	: >"$T/sandboxes"
+	: >"$T/containers"
 
 	cat >"$T/containers.conf" <<-CONF
 	[containers]
@@ -109,17 +117,24 @@ setup() {
 }
 
 teardown() {
-	local sb
+	local sb id
 	if [ -n "${T:-}" ] && [ -d "$T" ]; then
-		timeout 60 pm rm -a -f -t 0 >/dev/null 2>&1
+		PM_TIMEOUT=60 pm rm -a -f -t 0 >/dev/null 2>&1
 		rt_kill_pidfiles_below "$T" "$CGP"
+		# What podman keeps outside its --root/--runroot when a removal
+		# failed: runc's state (/run/runc/<id>) and libcni's result cache.
+		while read -r id; do
+			[ -n "$id" ] || continue
+			runc --root /run/runc delete --force "$id" >/dev/null 2>&1
+			rt_cni_cache_cleanup "$NET" "$id"
+		done < <(cat "$T/containers" 2>/dev/null)
 		# Container namespaces podman failed to remove (it names them
 		# netns-<uuid> under /run/netns).
 		while read -r sb; do
 			[ -n "$sb" ] && [ -e "$sb" ] || continue
 			umount "$sb" 2>/dev/null
 			rm -f "$sb"
-		done <"$T/sandboxes"
+		done < <(cat "$T/sandboxes" 2>/dev/null)
 		rt_umount_below "$T"
 		rm -rf "$T"
 	fi

@@ -16,8 +16,9 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/../../.." && pwd)
 work=$(mktemp -d /tmp/lt-image.XXXXXX)
 cg=/linen-image-$$
-made_var_lib_containers=0
+made_var_lib_containers=0 made_run_runc=0
 [ -e /var/lib/containers ] || made_var_lib_containers=1
+[ -e /run/runc ] || made_run_runc=1
 
 pm() {
 	CONTAINERS_CONF=$work/containers.conf CONTAINERS_STORAGE_CONF=$work/storage.conf \
@@ -32,6 +33,7 @@ cleanup() {
 		[ -d "$h" ] && find "$h" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
 	[ "$made_var_lib_containers" = 1 ] && rm -rf /var/lib/containers
+	[ "$made_run_runc" = 1 ] && rmdir /run/runc 2>/dev/null
 	if [ -z "${LINEN_IMAGE_KEEP:-}" ]; then
 		rm -rf "$work"
 	else

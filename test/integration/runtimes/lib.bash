@@ -115,3 +115,37 @@ rt_kill_pidfiles_below() {
 	done < <(find "$dir" \( -name '*.pid' -o -name pidfile \) -type f 2>/dev/null)
 	return 0
 }
+
+# Runtimes run libcni with its default cache dir, /var/lib/cni/results, one
+# file per network, container and interface; DEL removes it. After a failed
+# test whose DEL never ran, remove the files of NETWORK and CONTAINER-ID.
+rt_cni_cache_cleanup() {
+	local net=$1 id=$2
+	[ -n "$net" ] && [ -n "$id" ] || return 0
+	rm -f "/var/lib/cni/results/$net-$id-"*
+}
+
+# Directories a runtime creates outside its configured paths, whatever its
+# config says (runc's default root, libcni's cache, podman's blob cache).
+# setup_file notes which of them do not exist yet; teardown_file removes
+# those again: the empty ones, and /var/lib/containers (podman's alone).
+RT_OUTSIDE_DIRS="/run/runc /var/lib/cni/results /var/lib/cni /var/lib/containers"
+
+rt_note_outside_dirs() {
+	local d
+	for d in $RT_OUTSIDE_DIRS; do
+		[ -e "$d" ] || echo "$d" >>"$BATS_FILE_TMPDIR/made-dirs"
+	done
+}
+
+rt_remove_outside_dirs() {
+	local d
+	[ -f "$BATS_FILE_TMPDIR/made-dirs" ] || return 0
+	while read -r d; do
+		case $d in
+		/var/lib/containers) rm -rf "$d" ;;
+		*) rmdir "$d" 2>/dev/null ;;
+		esac
+	done <"$BATS_FILE_TMPDIR/made-dirs"
+	return 0
+}
