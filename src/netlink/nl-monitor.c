@@ -150,24 +150,25 @@ int nl_event_decode(const struct nlmsghdr *nlh, struct nl_event *ret, size_t max
 int nl_monitor_read(struct nl_monitor *m, nl_event_cb cb, void *userdata)
 {
 	for (;;) {
-		ssize_t len = mnl_socket_recvfrom(m->mnl, m->buf, sizeof(m->buf));
+		ssize_t n = mnl_socket_recvfrom(m->mnl, m->buf, sizeof(m->buf));
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)m->buf;
+		int len = (int)n;
 
-		if (len < 0) {
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return 0;
 			return negative_errno();
 		}
-		for (; mnl_nlmsg_ok(nlh, (int)len); nlh = mnl_nlmsg_next(nlh, (int *)&len)) {
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			struct nl_event ev[32];
-			size_t n;
+			size_t nev;
 
 			/* Events we cannot decode (other families, cache entries) are skipped. */
-			if (nl_event_decode(nlh, ev, ELEMENTSOF(ev), &n) < 0)
+			if (nl_event_decode(nlh, ev, ELEMENTSOF(ev), &nev) < 0)
 				continue;
-			for (size_t i = 0; i < n; i++) {
+			for (size_t i = 0; i < nev; i++) {
 				int r = cb(&ev[i], userdata);
 
 				if (r < 0)

@@ -192,16 +192,18 @@ static int receive(struct nl_sock *sk, uint32_t seq, nl_msg_cb cb, void *userdat
 	int cb_r = 0;
 
 	for (;;) {
-		ssize_t len = sk->fake ? sk->fake->recv(sk->fake_ud, sk->rbuf, sizeof(sk->rbuf)) :
-				   mnl_socket_recvfrom(sk->mnl, sk->rbuf, sizeof(sk->rbuf));
+		ssize_t n = sk->fake ? sk->fake->recv(sk->fake_ud, sk->rbuf, sizeof(sk->rbuf)) :
+				 mnl_socket_recvfrom(sk->mnl, sk->rbuf, sizeof(sk->rbuf));
 		const struct nlmsghdr *nlh = (const struct nlmsghdr *)sk->rbuf;
+		int len;
 
-		if (len < 0) {
+		if (n < 0) {
 			if (errno == EINTR)
 				continue;
 			return negative_errno();
 		}
-		for (; mnl_nlmsg_ok(nlh, (int)len); nlh = mnl_nlmsg_next(nlh, (int *)&len)) {
+		len = (int)n; /* at most NL_RECV_MAX */
+		for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
 			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != sk->portid)
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
