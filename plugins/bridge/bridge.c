@@ -825,6 +825,17 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		st->res->dns = st->c->dns;
 		memset(&st->c->dns, 0, sizeof(st->c->dns));
 	}
+	/*
+	 * Render once here: a result the config's version cannot express (layer 2 in 0.1.0/0.2.0
+	 * has no IP) must fail while we can still undo the ADD, not after we reported success.
+	 */
+	{
+		_cleanup_json_ json_t *j = NULL;
+
+		r = cni_result_to_json(st->res, req->cni_version, &j, err);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 

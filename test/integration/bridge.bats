@@ -1,0 +1,534 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# The bridge plugin against the real kernel and nftables. A namespace plays the host (the
+# bridge, host veths, nft tables and forwarding sysctls live there) and one namespace per pod;
+# the plugin runs inside the host namespace with the CNI_* environment (ip netns exec), with
+# our host-local on CNI_PATH and a dataDir under $BATS_TEST_TMPDIR.
+#
+# Covers: every spec version family (ADD → kernel state → ping pod↔pod and pod→gateway →
+# CHECK → DEL → DEL again → nothing left), IPv6 and dual-stack without DAD delay, VLAN access
+# and trunk ports, layer 2, config fields, the MAC sources, errors, rollback of a failed ADD
+# (nothing leaked), DEL without netns or with a vanished one, CHECK that notices breakage, GC,
+# STATUS, crash safety (SIGSTOP at each step of ADD, SIGKILL, DEL, ADD again), cnitool, and
+# interoperation with the reference plugins (/usr/lib/cni, Debian 1.1.1) on one store.
+
+load helpers
+
+REF_BRIDGE=/usr/lib/cni/bridge
+REF_HL=/usr/lib/cni/host-local
+
+setup() {
+	require_root
+	BR=$LINEN_BUILD/plugins/bridge/bridge
+	[ -x "$BR" ] || skip "bridge not built in $LINEN_BUILD"
+	[ -x "$LINEN_BUILD/plugins/host-local/host-local" ] || skip "host-local not built"
+	command -v jq >/dev/null || skip "jq missing"
+	command -v nft >/dev/null || skip "nft missing"
+	T=$BATS_TEST_TMPDIR
+	D=$T/data
+	BIN=$(linen_cni_bin)
+	H=$(netns_new brh)
+	P1=$(netns_new p1)
+	P2=$(netns_new p2)
+	IPAM4='"ipam":{"type":"host-local","dataDir":"'$D'","ranges":[[{"subnet":"10.99.0.0/24"}]]}'
+	IPAM6='"ipam":{"type":"host-local","dataDir":"'$D'","ranges":[[{"subnet":"fd99::/64"}]]}'
+	IPAMDUAL='"ipam":{"type":"host-local","dataDir":"'$D'","ranges":[[{"subnet":"10.99.0.0/24"}],[{"subnet":"fd99::/64"}]]}'
+}
+
+teardown() {
+	linen_teardown
+}
+
+# conf VERSION [extra top-level keys] [ipam member, default IPv4 host-local]
+conf() {
+	local ipam=${3-$IPAM4}
+	printf '{"cniVersion":"%s","name":"bnet","type":"bridge","bridge":"cni0"%s%s}' \
+		"$1" "${2:+,$2}" "${ipam:+,$ipam}"
+}
+
+# cni COMMAND CONTAINERID PODNS CONFIG [VAR=value...]: the plugin, run in the host namespace.
+# An empty PODNS leaves CNI_NETNS empty.
+cni() {
+	local cmd=$1 id=$2 pod=$3 cfg=$4
+	shift 4
+	ip netns exec "$H" env CNI_COMMAND="$cmd" CNI_CONTAINERID="$id" \
+		CNI_NETNS="${pod:+/var/run/netns/$pod}" CNI_IFNAME=eth0 CNI_PATH="$BIN" "$@" \
+		"$BR" <<<"$cfg"
+}
+
+# The config with a prevResult, for CHECK.
+with_prev() {
+	jq -c --argjson r "$2" '. + {prevResult: $r}' <<<"$1"
+}
+
+hostns() { ip netns exec "$H" "$@"; }
+
+# Address files in the store (not the lock or the round-robin markers).
+store_files() {
+	ls "$D/bnet" 2>/dev/null | grep -v -e '^lock$' -e '^last_reserved_ip' || true
+}
+
+# No veth, no address file, no per-attachment nft chain or map element left in the host.
+nothing_left() {
+	local l
+	l=$(ip -n "$H" -o link show type veth | grep -E '^[0-9]+: veth[0-9a-f]{8}@' || true)
+	[ -z "$l" ] || { echo "veth left: $l"; return 1; }
+	l=$(store_files)
+	[ -z "$l" ] || { echo "store left: $l"; return 1; }
+	l=$(hostns nft list ruleset | grep -E 'jump [cp]-|chain [cp]-' || true)
+	[ -z "$l" ] || { echo "nft left: $l"; return 1; }
+}
+
+pod_ip() { # pod_ip NS [4|6] → the address on eth0
+	ip -n "$1" -"${2:-4}" -o addr show dev eth0 scope global | awk '{print $4}' | cut -d/ -f1
+}
+
+@test "ADD, kernel state, ping, CHECK, DEL, DEL again in every spec version" {
+	local v out1 out2 ip1 ip2 veth
+	for v in 0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0; do
+		local cfg
+		cfg=$(conf "$v" '"isGateway":true,"ipMasq":true,"macspoofchk":true,"hairpinMode":true,"mtu":1400')
+		run cni ADD c1 "$P1" "$cfg"
+		[ "$status" -eq 0 ] || { echo "$v: $output"; false; }
+		out1=$output
+		out2=$(cni ADD c2 "$P2" "$cfg")
+		[ "$(jq -r .cniVersion <<<"$out1")" = "$v" ]
+		case $v in
+		0.1.0 | 0.2.0)
+			[[ "$(jq -r .ip4.ip <<<"$out1")" == 10.99.0.*/24 ]]
+			[ "$(jq -r .ip4.gateway <<<"$out1")" = 10.99.0.1 ]
+			[ "$(jq -r 'has("interfaces")' <<<"$out1")" = false ] ;;
+		*)
+			# The reference's interface order: bridge, host veth, container.
+			[ "$(jq -r '.interfaces[0].name' <<<"$out1")" = cni0 ]
+			[[ "$(jq -r '.interfaces[1].name' <<<"$out1")" =~ ^veth[0-9a-f]{8}$ ]]
+			[ "$(jq -r '.interfaces[1] | has("sandbox")' <<<"$out1")" = false ]
+			[ "$(jq -r '.interfaces[2].name' <<<"$out1")" = eth0 ]
+			[ "$(jq -r '.interfaces[2].sandbox' <<<"$out1")" = "/var/run/netns/$P1" ]
+			[ "$(jq -r '.interfaces[2].mac' <<<"$out1")" = \
+				"$(ip -n "$P1" -j link show eth0 | jq -r '.[0].address')" ]
+			[ "$(jq -r '.ips[0].interface' <<<"$out1")" = 2 ]
+			[ "$(jq -r '.ips[0].gateway' <<<"$out1")" = 10.99.0.1 ]
+			if [[ $v == 0.* ]]; then
+				[ "$(jq -r '.ips[0].version' <<<"$out1")" = 4 ]
+			else
+				[ "$(jq -r '.ips[0] | has("version")' <<<"$out1")" = false ]
+			fi ;;
+		esac
+
+		# Kernel state in the host and in the pod.
+		ip -n "$H" -d link show cni0 | grep -q 'bridge '
+		ip -n "$H" -o addr show cni0 | grep -q 'inet 10.99.0.1/24'
+		veth=$(ip -n "$H" -o link show master cni0 type veth | awk -F'[ :@]+' '{print $2}' | head -1)
+		[[ $veth =~ ^veth[0-9a-f]{8}$ ]]
+		ip -n "$H" link show "$veth" | grep -q 'mtu 1400'
+		ip netns exec "$H" bridge -d link show dev "$veth" | grep -q 'hairpin on'
+		ip -n "$P1" link show eth0 | grep -q 'mtu 1400'
+		ip -n "$P1" link show eth0 | grep -q 'state UP'
+		[ "$(ip netns exec "$P1" cat /proc/sys/net/ipv4/conf/eth0/arp_notify)" = 1 ]
+		[ "$(hostns cat /proc/sys/net/ipv4/ip_forward)" = 1 ]
+		[ "$(hostns cat "/proc/sys/net/ipv6/conf/$veth/accept_ra")" = 0 ]
+		ip1=$(pod_ip "$P1")
+		ip2=$(pod_ip "$P2")
+		[ -n "$ip1" ] && [ -n "$ip2" ] && [ "$ip1" != "$ip2" ]
+		hostns nft list table inet linen-cni-masq | grep -q "ip saddr $ip1 masquerade"
+		hostns nft list table bridge linen-macspoof | grep -q "ether saddr $(jq -r '.interfaces[2].mac // empty' <<<"$out1")" ||
+			[[ $v == 0.[12].0 ]]
+		[ "$(store_files | wc -l)" -eq 2 ]
+
+		ip netns exec "$P1" ping -c1 -W2 "$ip2" >/dev/null
+		ip netns exec "$P2" ping -c1 -W2 "$ip1" >/dev/null
+		ip netns exec "$P1" ping -c1 -W2 10.99.0.1 >/dev/null
+
+		if [[ $v != 0.[123].* ]]; then
+			cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out1")"
+			cni CHECK c2 "$P2" "$(with_prev "$cfg" "$out2")"
+		fi
+
+		cni DEL c1 "$P1" "$cfg"
+		cni DEL c1 "$P1" "$cfg"
+		cni DEL c2 "$P2" "$cfg"
+		cni DEL c2 "$P2" "$cfg"
+		nothing_left || { echo "after $v"; false; }
+		! ip -n "$P1" link show eth0 2>/dev/null
+	done
+}
+
+@test "the result has the reference's format" {
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"isDefaultGateway":true,"dns":{"nameservers":["10.1.1.1"],"search":["example"]}')"
+	[ "$status" -eq 0 ]
+	# 4-space indentation, no trailing newline, keys in the Go struct order.
+	[[ "$output" == $'{\n    "cniVersion": "1.0.0",\n    "interfaces": ['* ]]
+	[ "$(jq -c 'keys_unsorted' <<<"$output")" = '["cniVersion","interfaces","ips","routes","dns"]' ]
+	# isDefaultGateway implies isGateway and adds the default route via the gateway.
+	[ "$(jq -c '.routes' <<<"$output")" = '[{"dst":"0.0.0.0/0","gw":"10.99.0.1"}]' ]
+	[ "$(jq -c '.dns' <<<"$output")" = '{"nameservers":["10.1.1.1"],"search":["example"]}' ]
+	ip -n "$P1" route show default | grep -q 'via 10.99.0.1 dev eth0'
+	cni DEL c1 "$P1" "$(conf 1.0.0)"
+	nothing_left
+}
+
+@test "IPv6 and dual-stack in one ADD, without DAD delay" {
+	local cfg out ip61 ip62
+	cfg=$(conf 1.1.0 '"isDefaultGateway":true' "$IPAMDUAL")
+	out=$(cni ADD c1 "$P1" "$cfg")
+	cni ADD c2 "$P2" "$cfg" >/dev/null
+	[ "$(jq '.ips | length' <<<"$out")" -eq 2 ]
+	[[ "$(jq -r '.ips[1].address' <<<"$out")" == fd99::*/64 ]]
+	[ "$(jq -r '.ips[1].gateway' <<<"$out")" = fd99::1 ]
+	[ "$(jq -c '[.routes[].dst]' <<<"$out")" = '["0.0.0.0/0","::/0"]' ]
+	# enabledad off: accept_dad=0, so the address is usable at once (never tentative).
+	[ "$(ip netns exec "$P1" cat /proc/sys/net/ipv6/conf/eth0/accept_dad)" = 0 ]
+	! ip -n "$P1" -6 addr show dev eth0 | grep -q tentative
+	ip -n "$P1" -6 route show default | grep -q 'via fd99::1 dev eth0'
+	ip -n "$H" -6 addr show cni0 | grep -q 'fd99::1/64'
+	[ "$(hostns cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
+	ip61=$(pod_ip "$P1" 6)
+	ip62=$(pod_ip "$P2" 6)
+	ip netns exec "$P1" ping -6 -c1 -W2 "$ip62" >/dev/null
+	ip netns exec "$P2" ping -c1 -W2 "$(pod_ip "$P1")" >/dev/null
+	# The bridge's own address does DAD (as the reference leaves it); allow it to settle.
+	ip netns exec "$P1" ping -6 -c1 -w5 fd99::1 >/dev/null
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	cni DEL c1 "$P1" "$cfg"
+	cni DEL c2 "$P2" "$cfg"
+	cni DEL c2 "$P2" "$cfg"
+	nothing_left
+}
+
+@test "enabledad turns DAD on in the pod" {
+	cni ADD c1 "$P1" "$(conf 1.0.0 '"enabledad":true' "$IPAM6")" >/dev/null
+	[ "$(ip netns exec "$P1" cat /proc/sys/net/ipv6/conf/eth0/accept_dad)" = 1 ]
+	[ "$(ip netns exec "$P1" cat /proc/sys/net/ipv6/conf/eth0/enhanced_dad)" = 1 ]
+	cni DEL c1 "$P1" "$(conf 1.0.0 '"enabledad":true' "$IPAM6")"
+	nothing_left
+}
+
+# Some kernels are built without CONFIG_BRIDGE_VLAN_FILTERING.
+vlan_filtering_supported() {
+	local ns
+	ns=$(netns_new vlanprobe)
+	ip -n "$ns" link add br type bridge vlan_filtering 1 2>/dev/null
+}
+
+@test "VLAN access port with a gateway port, trunk port, preserveDefaultVlan" {
+	local cfg out veth
+	vlan_filtering_supported || skip "kernel without bridge VLAN filtering"
+	cfg=$(conf 1.0.0 '"isGateway":true,"vlan":100,"preserveDefaultVlan":false')
+	out=$(cni ADD c1 "$P1" "$cfg")
+	ip -n "$H" -d link show cni0 | grep -q 'vlan_filtering 1'
+	veth=$(jq -r '.interfaces[1].name' <<<"$out")
+	run hostns bridge -j vlan show dev "$veth"
+	[ "$(jq -c '.[0].vlans' <<<"$output")" = '[{"vlan":100,"flags":["PVID","Egress Untagged"]}]' ]
+	# The gateway address sits on the cni0.100 port, listed as a 4th interface.
+	[ "$(jq -r '.interfaces[3].name' <<<"$out")" = cni0.100 ]
+	ip -n "$H" -o addr show cni0.100 | grep -q 'inet 10.99.0.1/24'
+	ip netns exec "$P1" ping -c1 -W2 10.99.0.1 >/dev/null
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	cni DEL c1 "$P1" "$cfg"
+	# The gateway port stays, like the bridge; the pod's veth is gone.
+	ip -n "$H" link show cni0.100 >/dev/null
+	ip -n "$H" link del cni0.100
+
+	cfg=$(conf 1.0.0 '"vlanTrunk":[{"id":5},{"minID":10,"maxID":12}]')
+	out=$(cni ADD c2 "$P2" "$cfg")
+	veth=$(jq -r '.interfaces[1].name' <<<"$out")
+	run hostns bridge -j vlan show dev "$veth"
+	# preserveDefaultVlan defaults to true: VID 1 stays untagged PVID, trunk VIDs are tagged.
+	[ "$(jq -c '[.[0].vlans[] | .vlan]' <<<"$output")" = '[1,5,10,11,12]' ] ||
+		[ "$(jq -c '[.[0].vlans[] | [.vlan, .vlanEnd // .vlan]]' <<<"$output")" = '[[1,1],[5,5],[10,12]]' ]
+	cni CHECK c2 "$P2" "$(with_prev "$cfg" "$out")"
+	cni DEL c2 "$P2" "$cfg"
+	nothing_left
+}
+
+@test "layer 2 only, disableContainerInterface, portIsolation, promiscMode" {
+	local cfg out
+	cfg=$(conf 0.3.1 '"portIsolation":true,"promiscMode":true' '')
+	out=$(cni ADD c1 "$P1" "$cfg")
+	[ "$(jq '.ips // [] | length' <<<"$out")" -eq 0 ]
+	ip -n "$P1" link show eth0 | grep -q 'state UP'
+	ip -n "$H" link show cni0 | grep -q PROMISC
+	hostns bridge -d link show dev "$(jq -r '.interfaces[1].name' <<<"$out")" | grep -q 'isolated on'
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+
+	cfg=$(conf 1.0.0 '"disableContainerInterface":true' '')
+	cni ADD c1 "$P1" "$cfg" >/dev/null
+	! ip -n "$P1" link show eth0 | grep -q 'state UP'
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+
+	# disableContainerInterface with IPAM is refused before anything is made.
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"disableContainerInterface":true')"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cannot use IPAM when DisableContainerInterface flag is set"* ]]
+	# Layer 2 in 0.2.0 has no IP to report: an error, and nothing stays behind.
+	run cni ADD c1 "$P1" "$(conf 0.2.0 '' '')"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"no valid IP"* ]]
+	! ip -n "$P1" link show eth0 2>/dev/null
+	nothing_left
+}
+
+@test "MAC from CNI_ARGS, args.cni.mac and runtimeConfig.mac, in that precedence" {
+	local cfg
+	cfg=$(conf 1.0.0)
+	# host-local refuses MAC like the reference's does, so IgnoreUnknown as runtimes send it.
+	cni ADD c1 "$P1" "$cfg" CNI_ARGS="IgnoreUnknown=1;MAC=c2:11:22:33:44:01" >/dev/null
+	ip -n "$P1" link show eth0 | grep -q c2:11:22:33:44:01
+	cni DEL c1 "$P1" "$cfg"
+	cfg=$(conf 1.0.0 '"args":{"cni":{"mac":"c2:11:22:33:44:02"}}')
+	cni ADD c1 "$P1" "$cfg" CNI_ARGS="IgnoreUnknown=1;MAC=c2:11:22:33:44:01" >/dev/null
+	ip -n "$P1" link show eth0 | grep -q c2:11:22:33:44:02
+	cni DEL c1 "$P1" "$cfg"
+	cfg=$(conf 1.0.0 '"args":{"cni":{"mac":"c2:11:22:33:44:02"}},"runtimeConfig":{"mac":"c2:11:22:33:44:03"}')
+	cni ADD c1 "$P1" "$cfg" >/dev/null
+	ip -n "$P1" link show eth0 | grep -q c2:11:22:33:44:03
+	cni DEL c1 "$P1" "$cfg"
+	# Unknown CNI_ARGS keys are refused unless IgnoreUnknown, as the reference does.
+	run cni ADD c1 "$P1" "$(conf 1.0.0)" CNI_ARGS="FOO=bar"
+	[ "$status" -ne 0 ]
+	cni ADD c1 "$P1" "$(conf 1.0.0)" CNI_ARGS="IgnoreUnknown=1;FOO=bar" >/dev/null
+	cni DEL c1 "$P1" "$(conf 1.0.0)" CNI_ARGS="FOO=bar"
+	nothing_left
+}
+
+@test "config errors and hostile names are refused" {
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"hairpinMode":true,"promiscMode":true')"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"cannot set hairpin mode and promiscuous mode at the same time"* ]]
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"vlan":5000')"
+	[[ "$output" == *"invalid VLAN ID 5000"* ]]
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"vlan":3,"vlanTrunk":[{"id":4}]')"
+	[[ "$output" == *"cannot set vlan and vlanTrunk at the same time"* ]]
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"mtu":"big"')"
+	[ "$status" -ne 0 ]
+	run cni ADD "bad/id" "$P1" "$(conf 1.0.0)"
+	[ "$(jq -r .code <<<"$output")" = 4 ]
+	run ip netns exec "$H" env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/$P1 \
+		CNI_IFNAME="../x" CNI_PATH="$BIN" "$BR" <<<"$(conf 1.0.0)"
+	[ "$(jq -r .code <<<"$output")" = 4 ]
+	nothing_left
+	! ip -n "$H" link show cni0 2>/dev/null
+}
+
+@test "a non-bridge link of the bridge's name fails the ADD and leaks nothing" {
+	ip -n "$H" link add cni0 type veth peer name cni0peer
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"ipMasq":true,"macspoofchk":true')"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'"cni0\" already exists but is not a bridge'* ]]
+	nothing_left
+	! ip -n "$P1" link show eth0 2>/dev/null
+	# Not made promiscuous behind our back either.
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"promiscMode":true')"
+	! ip -n "$H" link show cni0 | grep -q PROMISC
+}
+
+@test "a failure after IPAM ADD releases the address and removes veth and nft entries" {
+	local step cfg
+	cfg=$(conf 1.0.0 '"isGateway":true,"ipMasq":true,"macspoofchk":true')
+	for step in container gateway masq done; do
+		run cni ADD c1 "$P1" "$cfg" LINEN_TEST_FAIL_AT=$step
+		[ "$status" -ne 0 ]
+		[[ "$output" == *"injected at $step"* ]]
+		nothing_left || { echo "after failing at $step"; false; }
+		! ip -n "$P1" link show eth0 2>/dev/null
+	done
+	# A real failure: the bridge holds another IPv4 address and forceAddress is off.
+	ip -n "$H" addr flush dev cni0
+	ip -n "$H" addr add 10.50.0.1/24 dev cni0
+	run cni ADD c1 "$P1" "$cfg"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *'already has an IP address different from 10.99.0.1/24'* ]]
+	nothing_left
+	# forceAddress replaces it.
+	cni ADD c1 "$P1" "$(conf 1.0.0 '"isGateway":true,"forceAddress":true')" >/dev/null
+	! ip -n "$H" addr show cni0 | grep -q 10.50.0.1
+	ip -n "$H" addr show cni0 | grep -q 10.99.0.1/24
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+}
+
+@test "DEL: unknown container, no netns, vanished netns; masquerade removed in every case" {
+	local cfg
+	cfg=$(conf 1.0.0 '"ipMasq":true,"macspoofchk":true')
+	cni DEL nobody "$P1" "$cfg"
+	cni DEL nobody "" "$cfg"
+
+	# CNI_NETNS empty: the reference only releases the address; we also drop the nft entries.
+	cni ADD c1 "$P1" "$cfg" >/dev/null
+	hostns nft list ruleset | grep -q 'jump c-'
+	cni DEL c1 "" "$cfg"
+	[ -z "$(store_files)" ]
+	! hostns nft list ruleset | grep -q -E 'jump [cp]-'
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+
+	# The pod's namespace is gone before DEL: its veth went with it, the address is released.
+	cni ADD c2 "$P2" "$cfg" >/dev/null
+	ip netns del "$P2"
+	cni DEL c2 "$P2" "$cfg"
+	cni DEL c2 "$P2" "$cfg"
+	nothing_left
+}
+
+@test "CHECK notices a missing interface, address, route, masquerade or spoof-check rule" {
+	local cfg out
+	cfg=$(conf 1.0.0 '"isDefaultGateway":true,"ipMasq":true,"macspoofchk":true')
+	out=$(cni ADD c1 "$P1" "$cfg")
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	run cni CHECK c1 "$P1" "$cfg"
+	[[ "$output" == *"Required prevResult missing"* ]]
+
+	ip -n "$P1" route del default
+	run cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"Failed to match route 0.0.0.0/0"* ]]
+	ip -n "$P1" route add default via 10.99.0.1 dev eth0
+
+	hostns nft flush chain inet linen-cni-masq "$(hostns nft list table inet linen-cni-masq | awk '/chain c-/{print $2}')"
+	run cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"masquerade"* ]]
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+
+	out=$(cni ADD c1 "$P1" "$cfg")
+	hostns nft flush chain bridge linen-macspoof "$(hostns nft list table bridge linen-macspoof | awk '/chain p-/{print $2}')"
+	run cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	[[ "$output" == *"spoof"* ]]
+
+	ip -n "$P1" addr flush dev eth0
+	run cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	[[ "$output" == *"Failed to match addr"* ]]
+
+	ip -n "$P1" link del eth0
+	run cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"not found"* ]]
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+}
+
+@test "macspoofchk drops frames with a forged source MAC" {
+	local cfg ip2
+	cfg=$(conf 1.0.0 '"macspoofchk":true')
+	cni ADD c1 "$P1" "$cfg" >/dev/null
+	cni ADD c2 "$P2" "$cfg" >/dev/null
+	ip2=$(pod_ip "$P2")
+	ip netns exec "$P1" ping -c1 -W2 "$ip2" >/dev/null
+	ip -n "$P1" neigh flush dev eth0
+	ip -n "$P1" link set eth0 address c2:00:00:00:00:99
+	! ip netns exec "$P1" ping -c1 -W1 "$ip2" >/dev/null
+	cni DEL c1 "$P1" "$cfg"
+	cni DEL c2 "$P2" "$cfg"
+	nothing_left
+}
+
+@test "GC removes the address and nft entries of attachments not listed; STATUS asks IPAM" {
+	local cfg gc
+	cfg=$(conf 1.1.0 '"ipMasq":true,"macspoofchk":true')
+	cni ADD c1 "$P1" "$cfg" >/dev/null
+	cni ADD c2 "$P2" "$cfg" >/dev/null
+	gc=$(jq -c '. + {"cni.dev/valid-attachments":[{"containerID":"c1","ifname":"eth0"}]}' <<<"$cfg")
+	ip netns exec "$H" env CNI_COMMAND=GC CNI_PATH="$BIN" "$BR" <<<"$gc"
+	[ "$(store_files | wc -l)" -eq 1 ]
+	[ "$(hostns nft list ruleset | grep -c 'chain [cp]-')" -eq 2 ]
+	hostns nft list ruleset | grep -q "$(pod_ip "$P1") : jump c-"
+	! hostns nft list ruleset | grep -q "$(pod_ip "$P2") : jump c-"
+
+	ip netns exec "$H" env CNI_COMMAND=STATUS CNI_PATH="$BIN" "$BR" <<<"$cfg"
+	# A full range: STATUS reports IPAM's code 50.
+	local small P3
+	P3=$(netns_new p3)
+	small=$(conf 1.1.0 '' '"ipam":{"type":"host-local","dataDir":"'$D'","ranges":[[{"subnet":"10.98.0.0/30"}]]}')
+	cni ADD c3 "$P3" "$small" >/dev/null
+	run ip netns exec "$H" env CNI_COMMAND=STATUS CNI_PATH="$BIN" "$BR" <<<"$small"
+	[ "$status" -ne 0 ]
+	[ "$(jq -r .code <<<"$output")" = 50 ]
+	cni DEL c3 "$P3" "$small"
+	cni DEL c1 "$P1" "$cfg"
+	cni DEL c2 "$P2" "$cfg"
+	nothing_left
+}
+
+# Start the plugin stopped at a step; prints its PID once it has stopped there.
+add_paused() {
+	local step=$1 cfg=$2 pid i
+	ip netns exec "$H" env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/$P1 \
+		CNI_IFNAME=eth0 CNI_PATH="$BIN" LINEN_TEST_PAUSE_AT="$step" "$BR" <<<"$cfg" \
+		>/dev/null 2>&1 &
+	echo $! >>"$BATS_TEST_TMPDIR/.pids"
+	pid=$!
+	for i in $(seq 100); do
+		# ip netns exec execs the plugin in the same process.
+		[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && { echo "$pid"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "SIGKILL at every step of ADD: DEL cleans everything, a new ADD succeeds" {
+	local step pid cfg
+	cfg=$(conf 1.0.0 '"isGateway":true,"ipMasq":true,"macspoofchk":true')
+	for step in bridge veth port macspoof ipam container gateway masq done; do
+		pid=$(add_paused "$step" "$cfg") || { echo "never paused at $step"; false; }
+		kill -9 "$pid"
+		wait "$pid" 2>/dev/null || true
+		cni DEL c1 "$P1" "$cfg"
+		nothing_left || { echo "after kill at $step"; false; }
+		! ip -n "$P1" link show eth0 2>/dev/null
+		cni ADD c1 "$P1" "$cfg" >/dev/null
+		cni DEL c1 "$P1" "$cfg"
+		nothing_left
+	done
+}
+
+@test "through cnitool: a bridge + loopback chain, with the result cache" {
+	local CNITOOL=$LINEN_BUILD/src/cnitool/cnitool
+	[ -x "$CNITOOL" ] || skip "cnitool not built"
+	mkdir -p "$T/conf"
+	printf '{"cniVersion":"1.1.0","name":"bnet","plugins":[%s]}' \
+		"$(conf 1.1.0 '"isDefaultGateway":true,"ipMasq":true' | jq -c 'del(.cniVersion,.name)')" \
+		>"$T/conf/bnet.conflist"
+	tool() {
+		ip netns exec "$H" env NETCONFPATH="$T/conf" CNI_PATH="$BIN" \
+			LINEN_CNI_CACHE_DIR="$T/cache" "$CNITOOL" "$@"
+	}
+	run tool add bnet "/var/run/netns/$P1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(jq -r '.interfaces[2].name' <<<"$output")" = eth0 ]
+	ip netns exec "$P1" ping -c1 -W2 10.99.0.1 >/dev/null
+	tool check bnet "/var/run/netns/$P1"
+	tool del bnet "/var/run/netns/$P1"
+	tool del bnet "/var/run/netns/$P1"
+	nothing_left
+}
+
+@test "interoperates with the reference bridge and host-local on one store" {
+	[ -x "$REF_BRIDGE" ] && [ -x "$REF_HL" ] || skip "reference plugins not installed"
+	local refbin=$T/refbin cfg o1 o2
+	mkdir -p "$refbin"
+	ln -s "$REF_BRIDGE" "$refbin/bridge"
+	ln -s "$REF_HL" "$refbin/host-local"
+	cfg=$(conf 1.0.0 '"isGateway":true')
+
+	# The reference bridge with our host-local, then our bridge with the reference host-local.
+	o1=$(ip netns exec "$H" env CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/$P1 \
+		CNI_IFNAME=eth0 CNI_PATH="$BIN" "$REF_BRIDGE" <<<"$cfg")
+	o2=$(cni ADD c2 "$P2" "$cfg" CNI_PATH="$refbin")
+	[ "$(jq -r '.ips[0].address' <<<"$o1")" != "$(jq -r '.ips[0].address' <<<"$o2")" ]
+	[ "$(jq -c '[.interfaces[] | .name | sub("veth[0-9a-f]{8}"; "vethX")]' <<<"$o1")" = \
+		"$(jq -c '[.interfaces[] | .name | sub("veth[0-9a-f]{8}"; "vethX")]' <<<"$o2")" ]
+	ip netns exec "$P1" ping -c1 -W2 "$(pod_ip "$P2")" >/dev/null
+	# Each one's CHECK accepts the other's result.
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$o1")"
+	ip netns exec "$H" env CNI_COMMAND=CHECK CNI_CONTAINERID=c2 CNI_NETNS=/var/run/netns/$P2 \
+		CNI_IFNAME=eth0 CNI_PATH="$BIN" "$REF_BRIDGE" <<<"$(with_prev "$cfg" "$o2")"
+	# And each one's DEL undoes the other's ADD.
+	cni DEL c1 "$P1" "$cfg" CNI_PATH="$refbin"
+	ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID=c2 CNI_NETNS=/var/run/netns/$P2 \
+		CNI_IFNAME=eth0 CNI_PATH="$BIN" "$REF_BRIDGE" <<<"$cfg"
+	nothing_left
+}
