@@ -5,7 +5,9 @@
 # v1 gRPC API (runtimes/cri-client.py, stubs from Debian's python3-grpc-tools)
 # gets its network from the conflist in CRI's conf_dir, run by the plugins in
 # its bin_dir (bridge + host-local, portmap for port mappings, and loopback,
-# which CRI always runs for "lo"), and loses it on StopPodSandbox.
+# which CRI always runs for "lo"), and loses it on StopPodSandbox. The last
+# test runs the conflist that deploy/kubernetes/kube-linen.yml installs
+# (flannel + portmap) against a subnet.env as linend writes it.
 #
 # The plugin directory is LINEN_PLUGIN_DIR, else our build (linen_cni_bin).
 # Missing plugins fail the test; only a containerd that cannot be installed
@@ -82,6 +84,26 @@ setup() {
 
 	sed -e "s|@DIR@|$T|g" -e "s|@PLUGINS@|$PLUGINS|g" "$RT_DIR/containerd.toml.in" \
 		>"$T/config.toml"
+	case $BATS_TEST_DESCRIPTION in
+	*kube-linen.yml*) write_manifest_conflist ;;
+	*) write_bridge_conflist ;;
+	esac
+
+	CTRD_PID=$(bg_start nsenter --net="/run/netns/$NS" \
+		containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1)
+	local i
+	for ((i = 0; i < 100; i++)); do
+		cri version >/dev/null 2>&1 && break
+		kill -0 "$CTRD_PID" 2>/dev/null || break
+		sleep 0.2
+	done
+	cri version
+	ctr -a "$T/containerd.sock" -n k8s.io images import --snapshotter native \
+		"$BATS_FILE_TMPDIR/pause.tar" >/dev/null
+}
+
+# bridge + host-local (+ portmap when the plugin dir has it) on PREFIX.0/24.
+write_bridge_conflist() {
 	local portmap=""
 	[ -x "$PLUGINS/portmap" ] && portmap=', { "type": "portmap", "capabilities": { "portMappings": true } }'
 	cat >"$T/net.d/10-$NET.conflist" <<-CONF
@@ -96,18 +118,30 @@ setup() {
 	  ]
 	}
 	CONF
+}
 
-	CTRD_PID=$(bg_start nsenter --net="/run/netns/$NS" \
-		containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1)
-	local i
-	for ((i = 0; i < 100; i++)); do
-		cri version >/dev/null 2>&1 && break
-		kill -0 "$CTRD_PID" 2>/dev/null || break
-		sleep 0.2
-	done
-	cri version
-	ctr -a "$T/containerd.sock" -n k8s.io images import --snapshotter native \
-		"$BATS_FILE_TMPDIR/pause.tar" >/dev/null
+# The conflist of deploy/kubernetes/kube-linen.yml (flannel + portmap, as
+# kube-flannel.yml's), with the flannel plugin's files and host-local's
+# store moved into the test dir, and a subnet.env as linend writes it for
+# a node leasing PREFIX.0/24 of 10.213.0.0/16 with vxlan's MTU.
+write_manifest_conflist() {
+	NET=cbr0
+	/usr/bin/python3 -c 'import sys, yaml
+for d in yaml.safe_load_all(open(sys.argv[1])):
+	if d and d["kind"] == "ConfigMap":
+		sys.stdout.write(d["data"]["cni-conf.json"])' \
+		"$LINEN_TOP/deploy/kubernetes/kube-linen.yml" >"$T/cni-conf.json"
+	[ "$(jq -r .name "$T/cni-conf.json")" = "$NET" ]
+	jq --arg env "$T/subnet.env" --arg data "$T/flannel-data" --arg store "$STATE" \
+		'.plugins[0] += { subnetFile: $env, dataDir: $data,
+				  ipam: { type: "host-local", dataDir: $store } }' \
+		"$T/cni-conf.json" >"$T/net.d/10-flannel.conflist"
+	cat >"$T/subnet.env" <<-ENV
+	FLANNEL_NETWORK=10.213.0.0/16
+	FLANNEL_SUBNET=$GW/24
+	FLANNEL_MTU=1450
+	FLANNEL_IPMASQ=true
+	ENV
 }
 
 teardown() {
@@ -213,5 +247,37 @@ teardown() {
 	cri stop "$id"
 	! ip netns exec "$NS" nft list ruleset | grep -q "dport $port" || false
 	! ip netns exec "$NS" curl -sS -m 2 "http://$GW:$port/" || false
+	cri remove "$id"
+}
+
+@test "containerd CRI: the kube-linen.yml conflist (flannel + portmap) with linend's subnet.env" {
+	local id ip nsp file
+	rt_require_plugins "$PLUGINS" flannel portmap
+	id=$(cri_run pod1 "uid-$RANDOM" linen-test)
+	ip=$(cri status "$id" | jq -r .ip)
+	[[ $ip == "$PREFIX".* ]] || { echo "sandbox address '$ip' not in $PREFIX.0/24"; false; }
+	[ "$ip" != "$GW" ]
+	file=$STATE/$NET/$ip
+	[ -f "$file" ]
+	grep -q "$id" "$file"
+
+	# flannel saved the delegate it ran: bridge with subnet.env's MTU, no
+	# masquerade of its own (linend's --ip-masq does it).
+	[ -f "$T/flannel-data/$id" ]
+	jq -e '.type == "bridge" and .mtu == 1450 and .ipMasq == false and .isGateway == true' \
+		"$T/flannel-data/$id"
+
+	nsp=$(sandbox_netns "$id")
+	nsenter --net="$nsp" ip -4 -o addr show dev eth0 | grep -q "inet $ip/24"
+	nsenter --net="$nsp" ip -o link show dev eth0 | grep -q "mtu 1450"
+	nsenter --net="$nsp" ip -4 route show | grep -q "^10.213.0.0/16 via $GW dev eth0"
+	nsenter --net="$nsp" ip -4 route show default | grep -q "via $GW dev eth0"
+	ip -n "$NS" -4 -o addr show dev cni0 | grep -q "inet $GW/24"
+	ip netns exec "$NS" ping -c 2 -W 2 "$ip"
+
+	cri stop "$id"
+	[ ! -e "$file" ]
+	[ ! -e "$T/flannel-data/$id" ]
+	[ "$(ip -n "$NS" -o link show master cni0 | wc -l)" -eq 0 ]
 	cri remove "$id"
 }
