@@ -92,7 +92,7 @@ setup() {
 	CTRD_PID=$(bg_start nsenter --net="/run/netns/$NS" \
 		containerd --config "$T/config.toml" >"$T/containerd.log" 2>&1)
 	local i
-	for ((i = 0; i < 100; i++)); do
+	for ((i = 0; i < 300; i++)); do # up to a minute on a loaded machine
 		cri version >/dev/null 2>&1 && break
 		kill -0 "$CTRD_PID" 2>/dev/null || break
 		sleep 0.2
