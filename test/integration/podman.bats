@@ -113,7 +113,7 @@ setup() {
 	  ]
 	}
 	CONF
-	pm import "$BATS_FILE_TMPDIR/busybox.tar" "$IMAGE" >/dev/null
+	pm import -q "$BATS_FILE_TMPDIR/busybox.tar" "$IMAGE" >/dev/null
 }
 
 teardown() {
