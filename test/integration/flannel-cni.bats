@@ -134,6 +134,45 @@ del_and_verify() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "our bridge at 1.1.0: ADD, CHECK, GC of the cached attachment" {
+	have_plugin bridge || skip "our bridge is not built"
+	manifest 1.1.0
+	add_and_verify 1.1.0
+	cni check cbr0 "$PODNS"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	# cnitool passes no valid attachment: the pod is DELeted, then every plugin GCs
+	cni gc cbr0
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ ! -e "$SAVED" ]
+	[ ! -e "$T/ipam/cbr0/$IP" ]
+	! ip -n "$P" link show eth0 2>/dev/null
+}
+
+@test "FLANNEL_IPMASQ=false: the bridge masquerades, and DEL removes it" {
+	have_plugin bridge || skip "our bridge is not built"
+	command -v nft >/dev/null || skip "nft missing"
+	sed -i 's/FLANNEL_IPMASQ=true/FLANNEL_IPMASQ=false/' "$T/subnet.env"
+	manifest 1.0.0
+	cni add cbr0 "$PODNS"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	IP=$(jq -r '.ips[0].address' <<<"$output")
+	IP=${IP%/24}
+	[ "$(jq -r .ipMasq "$SAVED")" = true ]
+	ip netns exec "$H" nft list ruleset | grep -qi masquerade
+	ip netns exec "$H" nft list ruleset | grep -q "$IP"
+	del_and_verify
+	! ip netns exec "$H" nft list ruleset | grep -q "$IP"
+	# the rebuilt config has ipMasq too: DEL without the saved file removes the rule
+	cni add cbr0 "$PODNS"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	IP=$(jq -r '.ips[0].address' <<<"$output")
+	IP=${IP%/24}
+	ip netns exec "$H" nft list ruleset | grep -q "$IP"
+	rm "$SAVED"
+	del_and_verify
+	! ip netns exec "$H" nft list ruleset | grep -q "$IP"
+}
+
 @test "reference bridge, host-local and portmap as the delegates: ADD, DEL" {
 	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] ||
 		skip "reference plugins not installed"
