@@ -8,6 +8,10 @@
  * CNI_NETNS) with its first IPv4 and first IPv6 address. DEL sets it down and succeeds when
  * CNI_NETNS is empty or the namespace is gone. CHECK requires it up. GC and STATUS have nothing
  * to do. No config fields. Every spec version.
+ *
+ * One deliberate difference: below spec 1.0.0 the reference prints its 1.0.0-shaped result
+ * under the old version number (no ip4/ip6, no ips[].version), which those versions' parsers
+ * misread; we render the same data by the spec's conversion rules (skel does).
  */
 #include <errno.h>
 #include <string.h>
