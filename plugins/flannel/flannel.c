@@ -67,9 +67,10 @@ static int save_delegate(const struct flannel_conf *c, const char *container_id,
 	return 0;
 }
 
-/* Read <dataDir>/<id> as a delegate config: 0 with the object, -ENOENT when there is none,
- * -EBADMSG when it is not a config (the reference then gives up; we rebuild). */
-static int load_saved(const char *path, json_t **ret)
+/* Read <dataDir>/<id> as a delegate config: 0 with the object (and the bytes when ret_data
+ * is given), -ENOENT when there is none, -EBADMSG when it is not a config (the reference
+ * then gives up; we rebuild). */
+static int load_saved(const char *path, json_t **ret, char **ret_data)
 {
 	_cleanup_free_ char *data = NULL;
 	json_t *j;
@@ -80,11 +81,14 @@ static int load_saved(const char *path, json_t **ret)
 	if (r < 0)
 		return r;
 	j = json_loadb(data, len, 0, NULL);
-	if (!json_is_object(j) || !json_is_string(json_object_get(j, "type"))) {
+	if (!json_is_object(j) || !json_is_string(json_object_get(j, "type")) ||
+	    strlen(data) != len) {
 		json_decref(j);
 		return -EBADMSG;
 	}
 	*ret = j;
+	if (ret_data)
+		*ret_data = TAKE_PTR(data);
 	return 0;
 }
 
@@ -119,13 +123,16 @@ static int rebuild(const struct flannel_conf *c, json_t **ret, struct cni_error 
 	return r;
 }
 
-/* Run the delegate named by conf's "type" with conf as stdin. */
-static int delegate_run(const struct skel_request *req, const json_t *conf, const char *command,
-			struct cni_error *err)
+/* Run the delegate named by conf's "type" with conf as stdin: `bytes` when given (the saved
+ * file as it is), else conf rendered. */
+static int delegate_run(const struct skel_request *req, const json_t *conf, const char *bytes,
+			const char *command, struct cni_error *err)
 {
-	_cleanup_free_ char *bytes = flannel_delegate_dumps(conf);
+	_cleanup_free_ char *rendered = NULL;
 	const char *type = json_object_get_string(conf, "type");
 
+	if (!bytes)
+		bytes = rendered = flannel_delegate_dumps(conf);
 	if (!bytes)
 		return -ENOMEM;
 	if (!type) /* the host-local-only config names its plugin under ipam */
@@ -177,7 +184,7 @@ static int fallback_conf(const struct flannel_conf *c, json_t **ret, struct cni_
 static int cmd_del(struct skel_request *req, struct cni_error *err)
 {
 	_cleanup_json_ json_t *d = NULL;
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *path = NULL, *bytes = NULL;
 	struct flannel_conf c;
 	int r, saved;
 
@@ -187,7 +194,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	r = saved_path(&c, req->container_id, &path);
 	if (r < 0)
 		return r;
-	saved = load_saved(path, &d);
+	saved = load_saved(path, &d, &bytes);
 	if (saved == -ENOMEM)
 		return saved;
 	if (saved < 0) {
@@ -204,7 +211,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 		if (r < 0)
 			return r;
 	}
-	r = delegate_run(req, d, "DEL", err);
+	r = delegate_run(req, d, bytes, "DEL", err);
 	if (r < 0)
 		return r; /* kept for the next DEL */
 	r = remove_saved(path);
@@ -227,7 +234,7 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	r = saved_path(&c, req->container_id, &path);
 	if (r < 0)
 		return r;
-	r = load_saved(path, &d);
+	r = load_saved(path, &d, NULL);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0) {
@@ -238,7 +245,7 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	/* The delegate checks against what the runtime recorded from ADD. */
 	if (prev && json_object_set(d, "prevResult", (json_t *)prev) < 0)
 		return -ENOMEM;
-	return delegate_run(req, d, "CHECK", err);
+	return delegate_run(req, d, NULL, "CHECK", err);
 }
 
 static bool attachment_valid(const json_t *valid, const char *id)
@@ -276,7 +283,7 @@ static int gc_saved(const struct flannel_conf *c, const json_t *valid)
 		if (saved_path(c, de->d_name, &path) < 0)
 			return -ENOMEM;
 		/* dataDir may be shared by several flannel networks: only ours go */
-		if (load_saved(path, &j) < 0 ||
+		if (load_saved(path, &j, NULL) < 0 ||
 		    !streq_ptr(json_object_get_string(j, "name"), c->name))
 			continue;
 		log_debug("flannel: GC removes %s", path);
@@ -307,7 +314,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 			if (v && json_object_set(d, keys[i], v) < 0)
 				return -ENOMEM;
 		}
-		r = delegate_run(req, d, "GC", err);
+		r = delegate_run(req, d, NULL, "GC", err);
 	} else {
 		r = 0;
 	}
@@ -342,7 +349,7 @@ static int cmd_status(struct skel_request *req, struct cni_error *err)
 	flannel_env_done(&env);
 	if (r < 0)
 		return r;
-	return delegate_run(req, d, "STATUS", err);
+	return delegate_run(req, d, NULL, "STATUS", err);
 }
 
 static const struct skel_plugin plugin = {

@@ -173,6 +173,29 @@ del_and_verify() {
 	! ip netns exec "$H" nft list ruleset | grep -q "$IP"
 }
 
+@test "dual stack with network lists: an address per family, a route per network" {
+	have_plugin bridge || skip "our bridge is not built"
+	printf '%s\n' FLANNEL_NETWORK=10.244.0.0/16,10.245.0.0/16,10.244.0.0/16 \
+		FLANNEL_SUBNET=10.244.1.1/24 FLANNEL_IPV6_NETWORK=fd42:244::/56 \
+		FLANNEL_IPV6_SUBNET=fd42:244:0:1::1/64 FLANNEL_MTU=1400 FLANNEL_IPMASQ=true \
+		>"$T/subnet.env"
+	manifest 1.0.0
+	cni add cbr0 "$PODNS"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "$(jq -r '.ips[0].address' <<<"$output")" == 10.244.1.*/24 ]]
+	[[ "$(jq -r '.ips[1].address' <<<"$output")" == fd42:244:0:1::*/64 ]]
+	[ "$(jq -c .ipam.ranges "$SAVED")" = '[[{"subnet":"10.244.1.0/24"}],[{"subnet":"fd42:244:0:1::/64"}]]' ]
+	[ "$(jq -c '[.ipam.routes[].dst]' "$SAVED")" = '["10.244.0.0/16","10.245.0.0/16","fd42:244::/56"]' ]
+	ip -n "$P" route show 10.245.0.0/16 | grep -q 'via 10.244.1.1'
+	ip -n "$P" -6 route show fd42:244::/56 | grep -q 'via fd42:244:0:1::1'
+	ip -n "$H" -6 addr show dev cni0 | grep -q 'inet6 fd42:244:0:1::1/64'
+	[ "$(ip -n "$P" -j link show eth0 | jq -r '.[0].mtu')" = 1400 ]
+	cni del cbr0 "$PODNS"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ ! -e "$SAVED" ]
+	[ -z "$(ls "$T/ipam/cbr0" | grep -v -e '^lock$' -e '^last_reserved_ip')" ]
+}
+
 @test "reference bridge, host-local and portmap as the delegates: ADD, DEL" {
 	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] ||
 		skip "reference plugins not installed"
