@@ -12,8 +12,9 @@
  * tables (src/fw); IPAM is delegated through the SDK.
  *
  * Test hooks (for crash-safety tests): LINEN_TEST_PAUSE_AT=<step> stops the plugin with
- * SIGSTOP at that step, LINEN_TEST_FAIL_AT=<step> makes it fail there. Steps: bridge, veth,
- * port, macspoof, ipam, container, gateway, masq, done.
+ * SIGSTOP at that step, LINEN_TEST_FAIL_AT=<step> makes an ADD fail there. ADD steps: bridge,
+ * veth, port, macspoof, ipam, container, gateway, masq, done; DEL steps (pause only): del-link,
+ * del-ipam, del-fw.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -951,15 +952,18 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	r = bridge_config_parse(req->config, NULL, &c, err);
 	if (r < 0)
 		return r;
+	(void)test_hook("del-link", &e);
 	if (req->netns) {
 		r = del_container_link(req, &e);
 		keep_first(&first, &first_r, r, &e);
 	}
 	if (c->ipam_type) {
+		(void)test_hook("del-ipam", &e);
 		cni_error_clear(&e);
 		r = skel_delegate(req, c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
 		keep_first(&first, &first_r, r, &e);
 	}
+	(void)test_hook("del-fw", &e);
 	/* Unlike the reference, also when CNI_NETNS is empty: our entries are keyed by attachment. */
 	if (c->macspoofchk) {
 		_cleanup_free_ char *text = NULL;

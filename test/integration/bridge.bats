@@ -485,7 +485,53 @@ add_paused() {
 	done
 }
 
-@test "through cnitool: a bridge + loopback chain, with the result cache" {
+@test "SIGKILL at every step of DEL: a second DEL finishes the job" {
+	local step pid cfg
+	cfg=$(conf 1.0.0 '"isGateway":true,"ipMasq":true,"macspoofchk":true')
+	for step in del-link del-ipam del-fw; do
+		cni ADD c1 "$P1" "$cfg" >/dev/null
+		ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID=c1 \
+			CNI_NETNS=/var/run/netns/$P1 CNI_IFNAME=eth0 CNI_PATH="$BIN" \
+			LINEN_TEST_PAUSE_AT="$step" "$BR" <<<"$cfg" >/dev/null 2>&1 &
+		pid=$!
+		echo "$pid" >>"$BATS_TEST_TMPDIR/.pids"
+		for _ in $(seq 100); do
+			[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ] && break
+			sleep 0.05
+		done
+		[ "$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)" = T ]
+		kill -9 "$pid"
+		wait "$pid" 2>/dev/null || true
+		cni DEL c1 "$P1" "$cfg"
+		nothing_left || { echo "after kill at $step"; false; }
+	done
+}
+
+@test "parallel ADDs and DELs on one bridge" {
+	local i pods=() cfg
+	cfg=$(conf 1.0.0 '"isGateway":true,"ipMasq":true,"macspoofchk":true')
+	for i in $(seq 8); do
+		pods+=("$(netns_new par$i)")
+	done
+	for i in $(seq 8); do
+		cni ADD "c$i" "${pods[$((i - 1))]}" "$cfg" >"$T/out$i" 2>&1 &
+	done
+	wait
+	for i in $(seq 8); do
+		jq -e '.ips[0].address' "$T/out$i" >/dev/null || { cat "$T/out$i"; false; }
+	done
+	[ "$(jq -r '.ips[0].address' "$T"/out* | sort -u | wc -l)" -eq 8 ]
+	[ "$(hostns nft list ruleset | grep -c 'chain c-')" -eq 8 ]
+	[ "$(ip -n "$H" -o link show master cni0 | wc -l)" -eq 8 ]
+	ip netns exec "${pods[0]}" ping -c1 -W2 "$(pod_ip "${pods[7]}")" >/dev/null
+	for i in $(seq 8); do
+		cni DEL "c$i" "${pods[$((i - 1))]}" "$cfg" &
+	done
+	wait
+	nothing_left
+}
+
+@test "through cnitool: ADD, CHECK, DEL with the result cache" {
 	local CNITOOL=$LINEN_BUILD/src/cnitool/cnitool
 	[ -x "$CNITOOL" ] || skip "cnitool not built"
 	mkdir -p "$T/conf"
@@ -499,10 +545,17 @@ add_paused() {
 	run tool add bnet "/var/run/netns/$P1"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(jq -r '.interfaces[2].name' <<<"$output")" = eth0 ]
+	# The runtime cached our result; CHECK gets it back as prevResult.
+	[ "$(ls "$T/cache/results" | wc -l)" -eq 1 ]
+	jq -e '.result.interfaces[1].name | test("^veth")' "$T"/cache/results/* >/dev/null
 	ip netns exec "$P1" ping -c1 -W2 10.99.0.1 >/dev/null
 	tool check bnet "/var/run/netns/$P1"
+	ip -n "$P1" link set eth0 down
+	run tool check bnet "/var/run/netns/$P1"
+	[ "$status" -ne 0 ]
 	tool del bnet "/var/run/netns/$P1"
 	tool del bnet "/var/run/netns/$P1"
+	[ -z "$(ls "$T/cache/results" 2>/dev/null)" ]
 	nothing_left
 }
 
