@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nl-tc.c - TBF and ingress qdiscs, a u32 mirred-redirect filter.
+ * nl-tc.c - TBF and ingress qdiscs, a u32 mirred-redirect filter, IFB alias tags.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -264,4 +265,207 @@ int nl_filter_redirect_add(struct nl_sock *sk, int ifindex, uint32_t parent, uin
 	int r = nl_filter_redirect_msg(buf, ifindex, parent, prio, target_ifindex);
 
 	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
+}
+
+/* --- reading filters back --- */
+
+static void parse_mirred(const struct nlattr *acts, struct nl_filter *f)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested(a, acts) {
+		const struct nlattr *at[TCA_ACT_MAX + 1] = {};
+		const struct nlattr *mo[TCA_MIRRED_MAX + 1] = {};
+		char kind[16];
+
+		if (nl_attr_table_nested(a, at, TCA_ACT_MAX) < 0 ||
+		    !nl_attr_str(at[TCA_ACT_KIND], kind, sizeof(kind)) || !streq(kind, "mirred") ||
+		    !at[TCA_ACT_OPTIONS] ||
+		    nl_attr_table_nested(at[TCA_ACT_OPTIONS], mo, TCA_MIRRED_MAX) < 0 ||
+		    !mo[TCA_MIRRED_PARMS] ||
+		    mnl_attr_get_payload_len(mo[TCA_MIRRED_PARMS]) < sizeof(struct tc_mirred))
+			continue;
+		const struct tc_mirred *m = mnl_attr_get_payload(mo[TCA_MIRRED_PARMS]);
+
+		if (m->eaction == TCA_EGRESS_REDIR && m->ifindex > 0) {
+			f->redirect_ifindex = (int)m->ifindex;
+			return;
+		}
+	}
+}
+
+int nl_filter_parse(const struct nlmsghdr *nlh, struct nl_filter *ret)
+{
+	const struct nlattr *tb[TCA_MAX + 1] = {};
+	const struct tcmsg *tcm;
+	struct nl_filter f = {};
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWTFILTER && nlh->nlmsg_type != RTM_DELTFILTER)
+		return -EINVAL;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*tcm))
+		return -EBADMSG;
+	tcm = mnl_nlmsg_get_payload(nlh);
+	r = nl_attr_table(nlh, sizeof(*tcm), tb, TCA_MAX);
+	if (r < 0)
+		return r;
+	f.ifindex = tcm->tcm_ifindex;
+	f.parent = tcm->tcm_parent;
+	f.prio = (uint16_t)(tcm->tcm_info >> 16);
+	f.protocol = (uint16_t)(tcm->tcm_info & 0xffff);
+	nl_attr_str(tb[TCA_KIND], f.kind, sizeof(f.kind));
+	if (streq(f.kind, "u32") && tb[TCA_OPTIONS]) {
+		const struct nlattr *o[TCA_U32_MAX + 1] = {};
+
+		if (nl_attr_table_nested(tb[TCA_OPTIONS], o, TCA_U32_MAX) == 0 && o[TCA_U32_ACT])
+			parse_mirred(o[TCA_U32_ACT], &f);
+	}
+	*ret = f;
+	return 0;
+}
+
+int nl_filter_dump_msg(void *buf, int ifindex, uint32_t parent)
+{
+	if (ifindex <= 0)
+		return -EINVAL;
+	tc_start(buf, RTM_GETTFILTER, NLM_F_DUMP, ifindex, 0, parent, 0);
+	return 0;
+}
+
+struct filter_ctx {
+	struct nl_filter *v;
+	size_t n, cap;
+};
+
+static int filter_cb(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct filter_ctx *c = userdata;
+	struct nl_filter f;
+
+	if (nl_filter_parse(nlh, &f) < 0)
+		return 0;
+	return nl_vec_push(&c->v, &c->n, &c->cap, &f, sizeof(f));
+}
+
+int nl_filter_dump(struct nl_sock *sk, int ifindex, uint32_t parent, struct nl_filter **ret,
+		   size_t *ret_n)
+{
+	int r = -EAGAIN;
+
+	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
+		char buf[NL_MSG_MAX];
+		struct filter_ctx c = {};
+
+		r = nl_filter_dump_msg(buf, ifindex, parent);
+		if (r < 0)
+			return r;
+		r = nl_sock_dump(sk, (struct nlmsghdr *)buf, filter_cb, &c);
+		if (r < 0) {
+			free(c.v);
+			continue;
+		}
+		*ret = c.v;
+		*ret_n = c.n;
+	}
+	return r;
+}
+
+/* --- IFBs and their alias tag --- */
+
+int nl_link_set_alias_msg(void *buf, int ifindex, const char *alias)
+{
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	size_t len = strlen(alias);
+
+	if (ifindex <= 0 || len >= NL_IFALIAS_MAX)
+		return -EINVAL;
+	nlh = nl_msg_new(buf, RTM_SETLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_family = AF_UNSPEC;
+	ifi->ifi_index = ifindex;
+	/* An empty attribute is how the kernel is told to drop the alias. */
+	if (len)
+		mnl_attr_put_strz(nlh, IFLA_IFALIAS, alias);
+	else
+		mnl_attr_put(nlh, IFLA_IFALIAS, 0, NULL);
+	return 0;
+}
+
+int nl_link_set_alias(struct nl_sock *sk, int ifindex, const char *alias)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_link_set_alias_msg(buf, ifindex, alias);
+
+	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
+}
+
+int nl_ifb_parse(const struct nlmsghdr *nlh, struct nl_ifb *ret)
+{
+	const struct nlattr *tb[IFLA_MAX + 1] = {};
+	const struct nlattr *li[IFLA_INFO_MAX + 1] = {};
+	const struct ifinfomsg *ifi;
+	struct nl_ifb b = {};
+	char kind[16] = "";
+	int r;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return -EINVAL;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return -EBADMSG;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	r = nl_attr_table(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	if (r < 0)
+		return r;
+	if (!nl_attr_str(tb[IFLA_IFNAME], b.name, sizeof(b.name)))
+		return -EBADMSG;
+	if (tb[IFLA_LINKINFO] && nl_attr_table_nested(tb[IFLA_LINKINFO], li, IFLA_INFO_MAX) == 0)
+		nl_attr_str(li[IFLA_INFO_KIND], kind, sizeof(kind));
+	if (!streq(kind, "ifb"))
+		return -ENOENT;
+	b.ifindex = ifi->ifi_index;
+	nl_attr_str(tb[IFLA_IFALIAS], b.alias, sizeof(b.alias));
+	if (tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6) {
+		memcpy(b.mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), 6);
+		b.has_mac = true;
+	}
+	*ret = b;
+	return 0;
+}
+
+struct ifb_ctx {
+	struct nl_ifb *v;
+	size_t n, cap;
+};
+
+static int ifb_cb(const struct nlmsghdr *nlh, void *userdata)
+{
+	struct ifb_ctx *c = userdata;
+	struct nl_ifb b;
+
+	if (nl_ifb_parse(nlh, &b) < 0)
+		return 0;
+	return nl_vec_push(&c->v, &c->n, &c->cap, &b, sizeof(b));
+}
+
+int nl_ifb_list(struct nl_sock *sk, struct nl_ifb **ret, size_t *ret_n)
+{
+	int r = -EAGAIN;
+
+	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
+		char buf[NL_MSG_MAX];
+		struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
+		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+		struct ifb_ctx c = {};
+
+		ifi->ifi_family = AF_UNSPEC;
+		r = nl_sock_dump(sk, nlh, ifb_cb, &c);
+		if (r < 0) {
+			free(c.v);
+			continue;
+		}
+		*ret = c.v;
+		*ret_n = c.n;
+	}
+	return r;
 }

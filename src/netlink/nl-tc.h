@@ -6,7 +6,10 @@
  * u32 filter whose action redirects to another device (mirred egress
  * redirect, to send ingress traffic through an IFB), deleting qdiscs, and
  * dumping qdiscs with their TBF parameters for CHECK. Also the psched tick
- * conversion TBF's buffer is expressed in (/proc/net/psched).
+ * conversion TBF's buffer is expressed in (/proc/net/psched), reading the
+ * redirect filters back (CHECK), and the IFB side: tagging an IFB with a link
+ * alias and listing IFBs with their alias, so GC can tell its own IFBs (named
+ * by a hash) from everybody else's.
  */
 #pragma once
 
@@ -63,3 +66,39 @@ int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t pri
 			   int target_ifindex);
 int nl_filter_redirect_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
 			   int target_ifindex);
+
+/* A filter as dumped: u32 with a mirred redirect action reads back its target. */
+struct nl_filter {
+	int ifindex;
+	uint32_t parent;
+	uint16_t prio;
+	uint16_t protocol;      /* network order, as in tcm_info */
+	char kind[16];
+	int redirect_ifindex;   /* mirred egress redirect target, 0 = none */
+};
+
+int nl_filter_parse(const struct nlmsghdr *nlh, struct nl_filter *ret);
+/* Every filter under parent on ifindex; *ret is malloc'ed. */
+int nl_filter_dump_msg(void *buf, int ifindex, uint32_t parent);
+int nl_filter_dump(struct nl_sock *sk, int ifindex, uint32_t parent, struct nl_filter **ret,
+		   size_t *ret_n);
+
+/* IFLA_IFALIAS is at most this long (IFALIASZ - 1). */
+#define NL_IFALIAS_MAX 256
+
+/* Set a link's alias (IFLA_IFALIAS); "" clears it. -EINVAL when too long. */
+int nl_link_set_alias_msg(void *buf, int ifindex, const char *alias);
+int nl_link_set_alias(struct nl_sock *sk, int ifindex, const char *alias);
+
+struct nl_ifb {
+	int ifindex;
+	char name[16];
+	char alias[NL_IFALIAS_MAX];  /* "" when none */
+	uint8_t mac[6];
+	bool has_mac;
+};
+
+/* Parse an RTM_NEWLINK; -ENOENT when the link is not of kind "ifb". */
+int nl_ifb_parse(const struct nlmsghdr *nlh, struct nl_ifb *ret);
+/* Every IFB link in the socket's namespace; *ret is malloc'ed. */
+int nl_ifb_list(struct nl_sock *sk, struct nl_ifb **ret, size_t *ret_n);

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * bandwidth-config.c - limits from the config, TBF numbers, IFB names.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/macro.h"
+#include "basic/sha512.h"
+#include "plugins/bandwidth/bandwidth-config.h"
+
+static const char *const keys[] = { "ingressRate", "ingressBurst", "egressRate", "egressBurst" };
+
+/* A Go uint64 field: a non-negative JSON integer, or null (left at 0). */
+static int read_u64(const json_t *obj, const char *key, uint64_t *v, struct cni_error *err)
+{
+	const json_t *j = json_object_get(obj, key);
+
+	if (!j || json_is_null(j))
+		return 0;
+	if (!json_is_integer(j) || json_integer_value(j) < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "failed to parse network configuration: %s must be a "
+				     "non-negative integer", key);
+	*v = (uint64_t)json_integer_value(j);
+	return 0;
+}
+
+static int validate_pair(uint64_t rate, uint64_t burst, const char *dir, struct cni_error *err)
+{
+	if (burst == 0 && rate != 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "if rate is set, burst must also be set (%s)", dir);
+	if (rate == 0 && burst != 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "if burst is set, rate must also be set (%s)", dir);
+	if (burst / 8 >= UINT32_MAX)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "burst cannot be more than 4GB (%s)", dir);
+	/* The reference would divide by a zero byte rate; refuse it instead. */
+	if (rate != 0 && rate < 8)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s rate %llu bits/s is below one byte per second", dir,
+				     (unsigned long long)rate);
+	return 0;
+}
+
+int bw_limits_parse(const json_t *config, const json_t *runtime_config, struct bw_limits *ret,
+		    struct cni_error *err)
+{
+	const json_t *src = NULL;
+	struct bw_limits l = {};
+	uint64_t *dst[] = { &l.ingress_rate, &l.ingress_burst, &l.egress_rate, &l.egress_burst };
+	int r;
+
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+		if (json_object_get(config, keys[i]))
+			src = config;
+	if (!src && json_is_object(runtime_config)) {
+		const json_t *b = json_object_get(runtime_config, "bandwidth");
+
+		if (b && !json_is_null(b) && !json_is_object(b))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "failed to parse network configuration: "
+					     "runtimeConfig.bandwidth must be an object");
+		if (json_is_object(b))
+			src = b;
+	}
+	if (src)
+		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+			r = read_u64(src, keys[i], dst[i], err);
+			if (r < 0)
+				return r;
+		}
+	r = validate_pair(l.ingress_rate, l.ingress_burst, "ingress", err);
+	if (r < 0)
+		return r;
+	r = validate_pair(l.egress_rate, l.egress_burst, "egress", err);
+	if (r < 0)
+		return r;
+	*ret = l;
+	return 0;
+}
+
+/* Go's uint32(float64): we clamp where Go's result would be unspecified. */
+static uint32_t to_u32(double d)
+{
+	if (!(d >= 0))
+		return 0;
+	if (d >= 4294967295.0)
+		return UINT32_MAX;
+	return (uint32_t)d;
+}
+
+int bw_tbf_params(uint64_t rate_bits, uint64_t burst_bits, double tick_in_usec,
+		  struct nl_tbf *ret)
+{
+	uint64_t rate = rate_bits / 8;
+	uint32_t burst = (uint32_t)(burst_bits / 8);
+	double latency_usec = 1000000.0 * (BW_LATENCY_MS / 1000.0);
+	uint32_t time_usec;
+
+	if (rate == 0 || burst_bits == 0 || burst_bits / 8 >= UINT32_MAX)
+		return -EINVAL;
+	time_usec = to_u32((double)burst * 1000000.0 / (double)rate);
+	*ret = (struct nl_tbf){
+		.rate = rate,
+		.buffer = to_u32((double)time_usec * tick_in_usec),
+		/* uint32 arithmetic, wrapping as the reference's does */
+		.limit = to_u32((double)rate * latency_usec / 1000000.0) + burst,
+	};
+	return 0;
+}
+
+int bw_ifb_name(const char *network, const char *container_id, char ret[static BW_IFNAMSIZ])
+{
+	char hex[2 * SHA512_DIGEST_SIZE + 1];
+	_cleanup_free_ char *in = NULL;
+
+	if (asprintf(&in, "%s%s", network, container_id) < 0)
+		return -ENOMEM;
+	sha512_hex(in, strlen(in), SHA512_DIGEST_SIZE, hex);
+	/* Go's fmt.Sprintf("%s%x", prefix, sum)[:15] */
+	memcpy(ret, BW_IFB_PREFIX, strlen(BW_IFB_PREFIX));
+	memcpy(ret + strlen(BW_IFB_PREFIX), hex, BW_IFNAMSIZ - 1 - strlen(BW_IFB_PREFIX));
+	ret[BW_IFNAMSIZ - 1] = '\0';
+	return 0;
+}
+
+void bw_ifb_alias(const char *network, char *buf, size_t size)
+{
+	size_t max = size < NL_IFALIAS_MAX ? size : NL_IFALIAS_MAX;
+
+	snprintf(buf, max, "%s%s", BW_ALIAS_PREFIX, network);
+}
