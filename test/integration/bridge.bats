@@ -325,6 +325,16 @@ vlan_filtering_supported() {
 	! ip -n "$H" link show cni0 | grep -q PROMISC
 }
 
+@test "an interface of the same name already in the pod fails the ADD and is left alone" {
+	ip -n "$P1" link add eth0 type veth peer name other
+	ip -n "$P1" link set eth0 address c2:00:00:00:00:42
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"ipMasq":true,"macspoofchk":true')"
+	[ "$status" -ne 0 ]
+	[[ "$(jq -r .msg <<<"$output")" == 'container veth name ("eth0") peer provided'*'already exists' ]]
+	ip -n "$P1" link show eth0 | grep -q c2:00:00:00:00:42
+	nothing_left
+}
+
 @test "a failure after IPAM ADD releases the address and removes veth and nft entries" {
 	local step cfg
 	cfg=$(conf 1.0.0 '"isGateway":true,"ipMasq":true,"macspoofchk":true')
