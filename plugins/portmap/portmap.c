@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * portmap.c - the portmap CNI plugin (chained): host ports to the container, in nftables.
+ *
+ * Config: `snat` (default true), `masqAll`, `markMasqBit` (0-31, default 13), `conditionsV4`,
+ * `conditionsV6` (nft match tokens), `backend`, and the `portMappings` capability in
+ * runtimeConfig. The rules live in src/fw/portmap.c (table inet linen-cni-portmap).
+ *
+ * linen has no iptables backend: `backend` "nftables" and "iptables" (and absent) all use
+ * nftables, with the same behaviour; the iptables-only features that cannot be expressed in
+ * our own table — `externalSetMarkChain` (an iptables chain we cannot jump to) and
+ * iptables-syntax conditions — fail with code 2 instead of being silently ignored.
+ * `markMasqBit` keeps its meaning: that bit of the packet mark selects what is masqueraded.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "basic/fileio.h"
+#include "basic/json-util.h"
+#include "basic/macro.h"
+#include "basic/sysctl.h"
+#include "fw/portmap.h"
+#include "netlink/nl-ct.h"
+#include "netlink/nl-link.h"
+#include "netlink/nl-route.h"
+#include "netlink/nl-sock.h"
+#include "skel/skel.h"
+
+#define PORTMAP_LOCK_DIR "/run/linen"
+#define PORTMAP_LOCK_FILE PORTMAP_LOCK_DIR "/portmap.lock"
+
+static const char *const portmap_versions[] = {
+	"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL,
+};
+
+struct portmap_conf {
+	bool snat, masq_all;
+	unsigned mark_bit;
+	char **conditions4, **conditions6;
+	struct fw_portmap_entry *entries;
+	size_t n_entries;
+};
+
+static void portmap_conf_done(struct portmap_conf *c)
+{
+	strv_free(c->conditions4);
+	strv_free(c->conditions6);
+	free(c->entries);
+}
+
+static int parse_conditions(const json_t *config, const char *key, char ***ret,
+			    struct cni_error *err)
+{
+	json_t *v = json_object_get(config, key), *t;
+	_cleanup_strv_free_ char **tokens = NULL;
+	size_t i;
+	int r;
+
+	*ret = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_array(v))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be a list of strings",
+				     key);
+	tokens = calloc(json_array_size(v) + 1, sizeof(char *));
+	if (!tokens)
+		return -ENOMEM;
+	json_array_foreach(v, i, t) {
+		if (!json_is_string(t))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "%s must be a list of strings", key);
+		tokens[i] = strdup(json_string_value(t));
+		if (!tokens[i])
+			return -ENOMEM;
+	}
+	r = fw_portmap_conditions_valid(tokens);
+	if (r == -EPROTO)
+		return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
+				     "%s: iptables conditions (\"%s\") are not supported: linen "
+				     "has only the nftables backend; write them as nft matches",
+				     key, tokens[0]);
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "%s: not a list of plain nft match tokens", key);
+	*ret = TAKE_PTR(tokens);
+	return 0;
+}
+
+static int parse_port(json_t *m, const char *key, bool required, uint16_t *ret,
+		      struct cni_error *err)
+{
+	json_t *v = json_object_get(m, key);
+	json_int_t p;
+
+	if (!v && !required) {
+		*ret = 0;
+		return 0;
+	}
+	if (!json_is_integer(v))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "portMappings: %s must be a number",
+				     key);
+	p = json_integer_value(v);
+	if (p <= 0 || p > 65535)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "Invalid %s number: %lld",
+				     streq(key, "hostPort") ? "host port" : "container port",
+				     (long long)p);
+	*ret = (uint16_t)p;
+	return 0;
+}
+
+static int parse_mappings(const json_t *runtime_config, struct portmap_conf *c,
+			  struct cni_error *err)
+{
+	json_t *maps = json_object_get(runtime_config, "portMappings"), *m;
+	size_t i;
+	int r;
+
+	if (!maps || json_is_null(maps))
+		return 0;
+	if (!json_is_array(maps))
+		return cni_error_set(err, CNI_ERR_DECODE, "runtimeConfig.portMappings must be a list");
+	c->entries = calloc(json_array_size(maps) + 1, sizeof(*c->entries));
+	if (!c->entries)
+		return -ENOMEM;
+	json_array_foreach(maps, i, m) {
+		struct fw_portmap_entry *e = &c->entries[c->n_entries];
+		const char *proto = json_object_get_string(m, "protocol");
+		const char *host_ip = json_object_get_string(m, "hostIP");
+
+		if (!json_is_object(m))
+			return cni_error_set(err, CNI_ERR_DECODE,
+					     "runtimeConfig.portMappings: entries must be objects");
+		r = parse_port(m, "hostPort", true, &e->host_port, err);
+		if (r < 0)
+			return r;
+		r = parse_port(m, "containerPort", true, &e->container_port, err);
+		if (r < 0)
+			return r;
+		/* Runtimes always send a protocol; tcp is what an absent one meant to them. */
+		if (!proto || !*proto)
+			proto = "tcp";
+		if (fw_portmap_proto_from_string(proto, &e->proto) < 0)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "portMappings: unknown protocol \"%s\" (tcp, udp, sctp)",
+					     proto);
+		if (host_ip && *host_ip && ip_addr_parse(host_ip, &e->host_ip) < 0)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "portMappings: invalid hostIP \"%s\"", host_ip);
+		c->n_entries++;
+	}
+	return 0;
+}
+
+static int parse_conf(const struct skel_request *req, struct portmap_conf *c,
+		      struct cni_error *err)
+{
+	const json_t *cfg = req->config;
+	json_t *v;
+	const char *backend;
+	int r;
+
+	*c = (struct portmap_conf){ .snat = true, .mark_bit = FW_PORTMAP_MARK_BIT_DEFAULT };
+
+	v = json_object_get(cfg, "snat");
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "snat must be a boolean");
+		c->snat = json_is_true(v);
+	}
+	v = json_object_get(cfg, "masqAll");
+	if (v && !json_is_null(v)) {
+		if (!json_is_boolean(v))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "masqAll must be a boolean");
+		c->masq_all = json_is_true(v);
+	}
+	v = json_object_get(cfg, "externalSetMarkChain");
+	if (v && !json_is_null(v)) {
+		if (json_object_get(cfg, "markMasqBit"))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "Cannot specify externalSetMarkChain and markMasqBit");
+		return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
+				     "externalSetMarkChain \"%s\" is not supported: it names an "
+				     "iptables chain and linen has only the nftables backend; use "
+				     "markMasqBit", json_is_string(v) ? json_string_value(v) : "?");
+	}
+	v = json_object_get(cfg, "markMasqBit");
+	if (v && !json_is_null(v)) {
+		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 31)
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "MasqMarkBit must be between 0 and 31");
+		c->mark_bit = (unsigned)json_integer_value(v);
+	}
+	v = json_object_get(cfg, "backend");
+	if (v && !json_is_null(v)) {
+		backend = json_is_string(v) ? json_string_value(v) : NULL;
+		if (!backend || !(streq(backend, "nftables") || streq(backend, "iptables")))
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "unknown backend \"%s\" (nftables or iptables)",
+					     backend ? backend : "?");
+	}
+	r = parse_conditions(cfg, "conditionsV4", &c->conditions4, err);
+	if (r < 0)
+		return r;
+	r = parse_conditions(cfg, "conditionsV6", &c->conditions6, err);
+	if (r < 0)
+		return r;
+	return parse_mappings(req->runtime_config, c, err);
+}
+
+/*
+ * The container addresses: the first IPv4 and IPv6 of prevResult on the sandboxed interface
+ * named CNI_IFNAME (an address without an interface index is taken as the container's).
+ */
+static void container_ips(const struct skel_request *req, struct ip_prefix *ip4,
+			  struct ip_prefix *ip6)
+{
+	const struct cni_result *res = req->prev_result;
+
+	*ip4 = (struct ip_prefix){};
+	*ip6 = (struct ip_prefix){};
+	for (size_t i = 0; res && i < res->n_ips; i++) {
+		const struct cni_ipconfig *ip = &res->ips[i];
+		struct ip_prefix *slot = ip->address.addr.family == AF_INET ? ip4 : ip6;
+
+		if (ip->interface >= 0) {
+			const struct cni_interface *itf;
+
+			if ((size_t)ip->interface >= res->n_interfaces)
+				continue;
+			itf = &res->interfaces[ip->interface];
+			if (!itf->sandbox || !*itf->sandbox || !streq_ptr(itf->name, req->ifname))
+				continue;
+		}
+		if (slot->addr.family == 0)
+			*slot = ip->address;
+	}
+}
+
+static int lock_take(int *ret_fd)
+{
+	_cleanup_close_ int fd = -EBADF;
+	int r;
+
+	r = mkdir_p(PORTMAP_LOCK_DIR, 0755);
+	if (r < 0)
+		return r;
+	fd = open(PORTMAP_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX) < 0)
+		return -errno;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+static int fw_error(struct cni_error *err, int r, const char *what, const char *nft_text)
+{
+	cni_error_set(err, CNI_ERR_INTERNAL, "portmap: %s: %s", what, strerror(-r));
+	if (nft_text)
+		cni_error_set_details(err, "%s", nft_text);
+	return r;
+}
+
+/* 127.0.0.1 as a source towards the container needs route_localnet on the way out. */
+static int enable_route_localnet(const struct ip_addr *cip, struct cni_error *err)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	struct nl_route route;
+	struct nl_link link;
+	_cleanup_free_ char *key = NULL;
+	int r;
+
+	r = nl_sock_open(&sk);
+	if (r >= 0)
+		r = nl_route_get(sk, cip, &route);
+	if (r >= 0 && route.oif <= 0)
+		r = -ENETUNREACH;
+	if (r >= 0)
+		r = nl_link_get_by_index(sk, route.oif, &link);
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "portmap: no interface routes to the container: %s",
+				     strerror(-r));
+	if (asprintf(&key, "net/ipv4/conf/%s/route_localnet", link.name) < 0)
+		return -ENOMEM;
+	r = sysctl_write(key, "1");
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_INTERNAL, "portmap: set %s: %s", key,
+				     strerror(-r));
+	return 0;
+}
+
+/* Best effort, as the reference: a stale flow only delays the new mapping. */
+static void flush_udp(const uint16_t *ports, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		(void)nl_conntrack_delete_dport(AF_INET, IPPROTO_UDP, ports[i]);
+		(void)nl_conntrack_delete_dport(AF_INET6, IPPROTO_UDP, ports[i]);
+	}
+}
+
+static void spec_init(struct fw_portmap_spec *s, const struct skel_request *req,
+		      const struct portmap_conf *c)
+{
+	*s = (struct fw_portmap_spec){
+		.net = req->name,
+		.container_id = req->container_id,
+		.ifname = req->ifname,
+		.entries = c->entries,
+		.n_entries = c->n_entries,
+		.snat = c->snat,
+		.masq_all = c->masq_all,
+		.mark_bit = c->mark_bit,
+		.conditions4 = c->conditions4,
+		.conditions6 = c->conditions6,
+	};
+	container_ips(req, &s->ip4, &s->ip6);
+}
+
+static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
+		   struct cni_error *err)
+{
+	_cleanup_(portmap_conf_done) struct portmap_conf c = {};
+	_cleanup_free_ char *nft_err = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	_cleanup_free_ uint16_t *udp = NULL;
+	struct fw_portmap_spec s;
+	size_t n_udp = 0;
+	int r;
+
+	r = parse_conf(req, &c, err);
+	if (r < 0)
+		return r;
+	if (!req->prev_result)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "must be called as chained plugin (no prevResult)");
+	spec_init(&s, req, &c);
+	/* Nothing to map, or no address to map to: pass prevResult through. */
+	if (c.n_entries == 0 || (!s.ip4.addr.family && !s.ip6.addr.family))
+		goto out;
+
+	r = lock_take(&lock);
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_IO, "portmap: lock %s: %s", PORTMAP_LOCK_FILE,
+				     strerror(-r));
+	r = fw_portmap_add(&s, &nft_err);
+	if (r < 0)
+		return fw_error(err, r, "cannot add nftables rules", nft_err);
+	if (c.snat && s.ip4.addr.family) {
+		r = enable_route_localnet(&s.ip4.addr, err);
+		if (r < 0) {
+			(void)fw_portmap_del(req->name, req->container_id, req->ifname, NULL, NULL,
+					     NULL);
+			return r;
+		}
+	}
+	/* New UDP "connections" must hit the new rules, not a stale NAT binding. */
+	udp = calloc(c.n_entries, sizeof(*udp));
+	if (!udp)
+		return -ENOMEM;
+	for (size_t i = 0; i < c.n_entries; i++)
+		if (c.entries[i].proto == FW_PORTMAP_UDP)
+			udp[n_udp++] = c.entries[i].host_port;
+	flush_udp(udp, n_udp);
+out:
+	if (cni_result_set_version(req->prev_result, req->cni_version) < 0)
+		return -ENOMEM;
+	*ret_result = TAKE_PTR(req->prev_result);
+	return 0;
+}
+
+static int cmd_del(struct skel_request *req, struct cni_error *err)
+{
+	_cleanup_free_ char *nft_err = NULL;
+	_cleanup_free_ uint16_t *udp = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	size_t n_udp = 0;
+	int r;
+
+	/* Our chains are named by the attachment: no mapping list needed to remove them. */
+	r = lock_take(&lock);
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_IO, "portmap: lock %s: %s", PORTMAP_LOCK_FILE,
+				     strerror(-r));
+	r = fw_portmap_del(req->name, req->container_id, req->ifname, &udp, &n_udp, &nft_err);
+	if (r < 0)
+		return fw_error(err, r, "cannot remove nftables rules", nft_err);
+	flush_udp(udp, n_udp);
+	return 0;
+}
+
+static int cmd_check(struct skel_request *req, struct cni_error *err)
+{
+	_cleanup_(portmap_conf_done) struct portmap_conf c = {};
+	struct fw_portmap_spec s;
+	int r;
+
+	r = parse_conf(req, &c, err);
+	if (r < 0)
+		return r;
+	if (!req->prev_result)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "must be called as chained plugin (no prevResult)");
+	spec_init(&s, req, &c);
+	if (c.n_entries == 0 || (!s.ip4.addr.family && !s.ip6.addr.family))
+		return 0;
+	r = fw_portmap_check(&s);
+	if (r == -ENOENT)
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "portmap: nftables rules of %s/%s are missing",
+				     req->container_id, req->ifname);
+	if (r == -EUCLEAN)
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "portmap: nftables rules of %s/%s differ from the config",
+				     req->container_id, req->ifname);
+	if (r < 0)
+		return fw_error(err, r, "cannot read nftables rules", NULL);
+	return 0;
+}
+
+static int cmd_gc(struct skel_request *req, struct cni_error *err)
+{
+	_cleanup_free_ struct fw_attachment *valid = NULL;
+	_cleanup_free_ char *nft_err = NULL;
+	_cleanup_close_ int lock = -EBADF;
+	size_t n = 0, i;
+	json_t *a;
+	int r;
+
+	valid = calloc(json_array_size(req->valid_attachments) + 1, sizeof(*valid));
+	if (!valid)
+		return -ENOMEM;
+	json_array_foreach(req->valid_attachments, i, a) {
+		const char *cid = json_object_get_string(a, "containerID");
+		const char *ifname = json_object_get_string(a, "ifname");
+
+		if (!cid || !ifname)
+			continue;
+		valid[n++] = (struct fw_attachment){ .container_id = cid, .ifname = ifname };
+	}
+	r = lock_take(&lock);
+	if (r < 0)
+		return cni_error_set(err, CNI_ERR_IO, "portmap: lock %s: %s", PORTMAP_LOCK_FILE,
+				     strerror(-r));
+	r = fw_portmap_gc(req->name, valid, n, &nft_err);
+	if (r < 0)
+		return fw_error(err, r, "GC of nftables rules", nft_err);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct skel_plugin plugin = {
+		.name = "CNI portmap plugin (linen, nftables)",
+		.versions = portmap_versions,
+		.add = cmd_add,
+		.del = cmd_del,
+		.check = cmd_check,
+		.gc = cmd_gc,
+	};
+
+	return skel_main(argc, argv, &plugin);
+}
