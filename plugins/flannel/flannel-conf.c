@@ -15,6 +15,10 @@
 #include "gojson.h"
 
 /* subnet.env is a few lines; anything this large is not one. */
+/* The reference wraps every ipam.routes problem in three layers of context. */
+#define ROUTES_ERR                                                     \
+	"failed to assemble Delegate IPAM: failed to read IPAM routes: " \
+	"failed to parse ipam.routes: "
 #define SUBNET_ENV_MAX (1024 * 1024)
 
 void flannel_env_done(struct flannel_env *e)
@@ -88,9 +92,8 @@ static int parse_mtu(const char *s, unsigned *ret, struct cni_error *err)
 			goto bad;
 		v = v * 10 + (unsigned)(*c - '0');
 		if (v > UINT_MAX)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "strconv.ParseUint: parsing \"%s\": value out of range",
-					     s);
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "strconv.ParseUint: "
+					     "parsing \"%s\": value out of range", s);
 	}
 	*ret = (unsigned)v;
 	return 0;
@@ -304,8 +307,7 @@ static int route_int(const json_t *in, const char *key, bool *present, json_int_
 		return 0;
 	if (!json_is_integer(v))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "failed to assemble Delegate IPAM: failed to read IPAM routes: "
-				     "failed to parse ipam.routes: json: cannot unmarshal %s into "
+				     ROUTES_ERR "json: cannot unmarshal %s into "
 				     "Go struct field route.%s of type int",
 				     go_json_kind(v), key);
 	*present = true;
@@ -329,16 +331,14 @@ static int route_normalize(const json_t *in, json_t **ret, struct cni_error *err
 		return -ENOMEM;
 	if (!json_is_object(in))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "failed to assemble Delegate IPAM: failed to read IPAM routes: "
-				     "failed to parse ipam.routes: json: cannot unmarshal %s into "
+				     ROUTES_ERR "json: cannot unmarshal %s into "
 				     "Go value of type types.Route",
 				     go_json_kind(in));
 	dst = json_object_get_string(in, "dst");
 	/* types.ParseCIDR keeps the address as written (10.1.2.3/16 stays so) */
 	if (!dst || ip_prefix_parse(dst, &p) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "failed to assemble Delegate IPAM: failed to read IPAM routes: "
-				     "failed to parse ipam.routes: invalid CIDR address: %s",
+				     ROUTES_ERR "invalid CIDR address: %s",
 				     dst ? dst : "");
 	r = set_new(out, "dst", json_string(ip_prefix_to_string(&p, buf)));
 	if (r < 0)
@@ -347,9 +347,7 @@ static int route_normalize(const json_t *in, json_t **ret, struct cni_error *err
 	if (json_object_get(in, "gw") && !json_is_null(json_object_get(in, "gw"))) {
 		if (!gw || ip_addr_parse(gw, &a) < 0)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "failed to assemble Delegate IPAM: failed to read IPAM "
-					     "routes: failed to parse ipam.routes: invalid IP address: "
-					     "%s",
+					     ROUTES_ERR "invalid IP address: %s",
 					     gw ? gw : "");
 		r = set_new(out, "gw", json_string(ip_addr_to_string(&a, buf)));
 		if (r < 0)
@@ -416,9 +414,8 @@ static int build_ipam(const struct flannel_conf *c, const struct flannel_env *en
 
 		if (!json_is_array(in_routes))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "failed to assemble Delegate IPAM: failed to read IPAM "
-					     "routes: failed to parse ipam.routes: json: cannot "
-					     "unmarshal %s into Go value of type []types.Route",
+					     ROUTES_ERR "json: cannot unmarshal %s into Go value "
+					     "of type []types.Route",
 					     go_json_kind(in_routes));
 		json_array_foreach(in_routes, i, rt) {
 			json_t *out = NULL;

@@ -133,8 +133,8 @@ static void put_string(struct buf *b, const char *s, size_t len)
 			if (!(c == 0xe2 && i + 2 < len && (unsigned char)s[i + 1] == 0x80 &&
 			      ((unsigned char)s[i + 2] & 0xfe) == 0xa8))
 				continue;
-			snprintf(esc, sizeof(esc), "\\u202%c", (unsigned char)s[i + 2] == 0xa8 ? '8'
-												  : '9');
+			snprintf(esc, sizeof(esc), "\\u202%c",
+				 (unsigned char)s[i + 2] == 0xa8 ? '8' : '9');
 			skip = 3;
 		} else {
 			switch (c) {

@@ -84,8 +84,10 @@ logged() { # the noop log lines of one verb
 # The delegate config the reference saves for the manifest (flannel.md §10) plus our ipam
 # dataDir; the keys sorted, no newline.
 expected_saved() { # expected_saved VERSION
-	printf '{"cniVersion":"%s","hairpinMode":true,"ipMasq":false,"ipam":{"dataDir":"%s","ranges":[[{"subnet":"10.244.1.0/24"}]],"routes":[{"dst":"10.244.0.0/16"}],"type":"host-local"},"isDefaultGateway":true,"isGateway":true,"mtu":1450,"name":"cbr0","type":"bridge"}' \
-		"$1" "$T/ipam"
+	printf '%s' '{"cniVersion":"'"$1"'","hairpinMode":true,"ipMasq":false,' \
+		'"ipam":{"dataDir":"'"$T/ipam"'","ranges":[[{"subnet":"10.244.1.0/24"}]],' \
+		'"routes":[{"dst":"10.244.0.0/16"}],"type":"host-local"},"isDefaultGateway":true,' \
+		'"isGateway":true,"mtu":1450,"name":"cbr0","type":"bridge"}'
 }
 
 # ADD, then the kernel state and the files. Leaves the pod address in $IP.
@@ -184,8 +186,10 @@ del_and_verify() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[[ "$(jq -r '.ips[0].address' <<<"$output")" == 10.244.1.*/24 ]]
 	[[ "$(jq -r '.ips[1].address' <<<"$output")" == fd42:244:0:1::*/64 ]]
-	[ "$(jq -c .ipam.ranges "$SAVED")" = '[[{"subnet":"10.244.1.0/24"}],[{"subnet":"fd42:244:0:1::/64"}]]' ]
-	[ "$(jq -c '[.ipam.routes[].dst]' "$SAVED")" = '["10.244.0.0/16","10.245.0.0/16","fd42:244::/56"]' ]
+	[ "$(jq -c .ipam.ranges "$SAVED")" = \
+		'[[{"subnet":"10.244.1.0/24"}],[{"subnet":"fd42:244:0:1::/64"}]]' ]
+	[ "$(jq -c '[.ipam.routes[].dst]' "$SAVED")" = \
+		'["10.244.0.0/16","10.245.0.0/16","fd42:244::/56"]' ]
 	ip -n "$P" route show 10.245.0.0/16 | grep -q 'via 10.244.1.1'
 	ip -n "$P" -6 route show fd42:244::/56 | grep -q 'via fd42:244:0:1::1'
 	ip -n "$H" -6 addr show dev cni0 | grep -q 'inet6 fd42:244:0:1::1/64'
@@ -285,7 +289,8 @@ del_and_verify() {
 	mv "$T/c" "$T/conf/cbr0.conflist"
 	cni add cbr0 "$PODNS"
 	[ "$status" -ne 0 ]
-	[[ "$output" == *"'delegate' dictionary must not have 'name' field, it'll be set by flannel"* ]]
+	msg="'delegate' dictionary must not have 'name' field, it'll be set by flannel"
+	[[ "$output" == *"$msg"* ]]
 
 	noop_conf 1.0.0
 	rm "$T/subnet.env"

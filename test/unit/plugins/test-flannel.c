@@ -223,7 +223,8 @@ static char *build(const char *conf_text, const char *env_text, struct cni_error
 static void test_delegate_manifest(void **state)
 {
 	/* flannel.md §10: the kube-flannel manifest's conflist, plugin 0 as libcni passes it */
-	static const char conf[] = "{\"cniVersion\":\"0.3.1\",\"name\":\"cbr0\",\"type\":\"flannel\","
+	static const char conf[] = "{\"cniVersion\":\"0.3.1\",\"name\":\"cbr0\","
+				   "\"type\":\"flannel\","
 				   "\"delegate\":{\"hairpinMode\":true,\"isDefaultGateway\":true}}";
 	static const char reference[] =
 		"{\"cniVersion\":\"0.3.1\",\"hairpinMode\":true,\"ipMasq\":false,\"ipam\":"
@@ -260,7 +261,8 @@ static void test_delegate_golden(void **state)
 		  "\"scope\":253,\"advmss\":1360,\"gw\":null}]},"
 		  "\"runtimeConfig\":{\"portMappings\":[{\"hostPort\":80,\"containerPort\":8080}],"
 		  "\"bandwidth\":{\"ingressRate\":1.5e9}},"
-		  "\"capabilities\":{\"portMappings\":true},\"prevResult\":{\"cniVersion\":\"1.0.0\"}}",
+		  "\"capabilities\":{\"portMappings\":true},"
+		  "\"prevResult\":{\"cniVersion\":\"1.0.0\"}}",
 		  "FLANNEL_NETWORK=10.42.0.0/16,10.43.0.0/16,10.42.0.0/16\n"
 		  "FLANNEL_SUBNET=10.42.3.1/24\n"
 		  "FLANNEL_IPV6_NETWORK=2001:cafe:42::/56\n"
@@ -270,7 +272,8 @@ static void test_delegate_golden(void **state)
 		 * strings with characters Go escapes */
 		{ "ipvlan-delegate.json",
 		  "{\"cniVersion\":\"0.4.0\",\"name\":\"v6net\",\"type\":\"flannel\","
-		  "\"delegate\":{\"type\":\"ipvlan\",\"master\":\"eth0\",\"note\":\"a<b>&c\\u2028\\u0001\\t\\\"\"},"
+		  "\"delegate\":{\"type\":\"ipvlan\",\"master\":\"eth0\","
+		  "\"note\":\"a<b>&c\\u2028\\u0001\\t\\\"\"},"
 		  "\"ipam\":{\"type\":\"whereabouts\"}}",
 		  "FLANNEL_IPV6_NETWORK=fd42::/48\nFLANNEL_IPV6_SUBNET=fd42:0:0:7::1/64\n"
 		  "FLANNEL_MTU=1430\nFLANNEL_IPMASQ=true\n" },
@@ -299,7 +302,8 @@ static void test_delegate_errors(void **state)
 		  "'delegate' dictionary must not have 'ipam' field, it'll be set by flannel" },
 		{ "{\"name\":\"n\",\"ipam\":{\"routes\":{}}}",
 		  "failed to assemble Delegate IPAM: failed to read IPAM routes: failed to parse "
-		  "ipam.routes: json: cannot unmarshal object into Go value of type []types.Route" },
+		  "ipam.routes: json: cannot unmarshal object into Go value of type "
+		  "[]types.Route" },
 		{ "{\"name\":\"n\",\"ipam\":{\"routes\":[{\"dst\":\"10.0.0.0\"}]}}",
 		  "failed to assemble Delegate IPAM: failed to read IPAM routes: failed to parse "
 		  "ipam.routes: invalid CIDR address: 10.0.0.0" },
@@ -368,14 +372,15 @@ static void test_ipam_only(void **state)
 	struct cni_error err = {};
 	struct flannel_conf c;
 
-	j = conf_json("{\"cniVersion\":\"1.0.0\",\"name\":\"cbr0\",\"ipam\":{\"dataDir\":\"/x/ipam\","
-		      "\"routes\":[{\"dst\":\"bogus\"}],\"subnet\":\"10.0.0.0/8\"}}");
+	j = conf_json("{\"cniVersion\":\"1.0.0\",\"name\":\"cbr0\","
+		      "\"ipam\":{\"dataDir\":\"/x/ipam\",\"routes\":[{\"dst\":\"bogus\"}],"
+		      "\"subnet\":\"10.0.0.0/8\"}}");
 	assert_int_equal(flannel_conf_parse(j, &c, &err), 0);
 	assert_int_equal(flannel_ipam_only_build(&c, &d, &err), 0);
 	s = flannel_delegate_dumps(d);
 	assert_string_equal(s, "{\"cniVersion\":\"1.0.0\",\"ipam\":{\"dataDir\":\"/x/ipam\","
-			       "\"ranges\":[[{\"subnet\":\"192.0.2.0/24\"}]],\"type\":\"host-local\"},"
-			       "\"name\":\"cbr0\"}");
+			       "\"ranges\":[[{\"subnet\":\"192.0.2.0/24\"}]],"
+			       "\"type\":\"host-local\"},\"name\":\"cbr0\"}");
 	json_decref(j);
 	json_decref(d);
 	d = NULL;
