@@ -127,11 +127,16 @@ del_and_verify() {
 	have_plugin bridge || skip "our bridge is not built"
 	if have_plugin portmap; then
 		manifest 0.3.1 '{"type":"portmap","capabilities":{"portMappings":true}}'
+		export CAP_ARGS='{"portMappings":[{"hostPort":18080,"containerPort":80}]}'
 	else
 		manifest 0.3.1 # portmap not built yet: flannel alone
 	fi
 	add_and_verify 0.3.1
+	if have_plugin portmap; then
+		ip netns exec "$H" nft list ruleset | grep -q 18080
+	fi
 	del_and_verify
+	! ip netns exec "$H" nft list ruleset | grep -q 18080
 	cni del cbr0 "$PODNS"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
@@ -201,15 +206,21 @@ del_and_verify() {
 }
 
 @test "reference bridge, host-local and portmap as the delegates: ADD, DEL" {
-	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] ||
-		skip "reference plugins not installed"
+	[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] &&
+		[ -x /usr/lib/cni/portmap ] || skip "reference plugins not installed"
+	command -v iptables-save >/dev/null || skip "iptables missing (reference portmap)"
 	mkdir -p "$T/ref"
 	ln -s "$LINEN_BUILD/plugins/flannel/flannel" "$T/ref/flannel"
 	for p in bridge host-local portmap; do ln -s "/usr/lib/cni/$p" "$T/ref/$p"; done
 	export CNI_PATH=$T/ref
 	manifest 0.3.1 '{"type":"portmap","capabilities":{"portMappings":true}}'
+	export CAP_ARGS='{"portMappings":[{"hostPort":18080,"containerPort":80,"protocol":"tcp"}]}'
 	add_and_verify 0.3.1
+	# portmap got flannel's result as prevResult: its DNAT (iptables) goes to the pod
+	ip netns exec "$H" iptables-save -t nat | grep -- '--dport 18080' | grep -q "$IP"
 	del_and_verify
+	! ip netns exec "$H" iptables-save -t nat | grep -q -- '--dport 18080'
+	unset CAP_ARGS
 
 	# 1.0.0 (the newest the reference speaks); DEL without the saved file. No CHECK: the
 	# reference bridge's CHECK wants host-local's gateway-less routes in the pod's table
