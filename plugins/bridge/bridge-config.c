@@ -218,7 +218,8 @@ static int parse_trunk(const json_t *j, struct bridge_config *c, struct cni_erro
 						     "incorrect trunk maxID parameter");
 			if (mx < mn)
 				return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-						     "minID is greater than maxID in trunk parameter");
+						     "minID is greater than maxID in trunk "
+						     "parameter");
 			for (json_int_t v = mn; v <= mx; v++)
 				seen[v] = true;
 		} else if (has_max)
@@ -277,7 +278,8 @@ static int set_mac(struct bridge_config *c, const char *s, struct cni_error *err
 	if (!s || !*s)
 		return 0;
 	if (parse_mac(s, c->mac) < 0)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address \"%.64s\"", s);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address \"%.64s\"",
+				     s);
 	c->has_mac = true;
 	snprintf(c->mac_str, sizeof(c->mac_str), "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0],
 		 c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
@@ -332,8 +334,8 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 		return r;
 	/* Accepted for compatibility; masquerading always goes through our own nft table. */
 	if (backend && *backend && !streq(backend, "iptables") && !streq(backend, "nftables"))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "unknown ipMasqBackend \"%.64s\"", backend);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "unknown ipMasqBackend \"%.64s\"",
+				     backend);
 
 	i = 0;
 	r = get_int(config, "mtu", &i, NULL, err);
@@ -455,8 +457,8 @@ int bridge_calc_gateways(struct cni_result *r, const struct bridge_config *c,
 				}
 			if (!default_found[f]) {
 				struct ip_prefix def = { .addr = { .family = families[f] } };
-				int k = cni_result_add_route(r, &def,
-							     ip->gateway.family ? &ip->gateway : NULL);
+				int k = cni_result_add_route(
+					r, &def, ip->gateway.family ? &ip->gateway : NULL);
 
 				if (k < 0)
 					return k;

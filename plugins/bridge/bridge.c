@@ -56,8 +56,8 @@ static int test_hook(const char *step, struct cni_error *err)
 }
 
 /* msg + ": " + strerror, with the kernel's extended ack when it gave one. */
-_printf_(4, 5) static int nl_fail(struct cni_error *err, struct nl_sock *sk, int r,
-				  const char *fmt, ...)
+_printf_(4, 5) static int nl_fail(struct cni_error *err, struct nl_sock *sk, int r, const char *fmt,
+				  ...)
 {
 	char msg[512];
 	const char *ext = sk ? nl_sock_errmsg(sk) : "";
@@ -86,8 +86,7 @@ static void mac_str(const uint8_t mac[6], char buf[static 18])
 }
 
 /* net/<proto>/conf/<ifname>/<name> = value */
-static int set_if_sysctl(const char *proto, const char *ifname, const char *name,
-			 const char *value)
+static int set_if_sysctl(const char *proto, const char *ifname, const char *name, const char *value)
 {
 	char key[128];
 
@@ -98,7 +97,8 @@ static int set_if_sysctl(const char *proto, const char *ifname, const char *name
 /* The reference's ip.EnableIP4Forward/EnableIP6Forward: write only when not already on. */
 static int enable_forward(int family)
 {
-	const char *key = family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
+	const char *key =
+		family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
 	_cleanup_free_ char *v = NULL;
 
 	if (sysctl_read(key, &v) >= 0 && streq(v, "1"))
@@ -136,22 +136,26 @@ static int ensure_bridge(struct add_state *st, struct cni_error *err)
 
 	r = nl_bridge_create(st->host, &spec);
 	if (r < 0 && r != -EEXIST)
-		return nl_fail(err, st->host, r, "failed to create bridge \"%s\": could not add \"%s\"",
-			       c->bridge, c->bridge);
+		return nl_fail(err, st->host, r,
+			       "failed to create bridge \"%s\": could not add \"%s\"", c->bridge,
+			       c->bridge);
 	r = nl_link_get_by_name(st->host, c->bridge, &st->br);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to create bridge \"%s\": could not lookup \"%s\"",
-			       c->bridge, c->bridge);
+		return nl_fail(err, st->host, r,
+			       "failed to create bridge \"%s\": could not lookup \"%s\"", c->bridge,
+			       c->bridge);
 	/* Checked before touching it: promisc on someone else's link would be a side effect. */
 	if (!streq(st->br.kind, "bridge"))
 		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "failed to create bridge \"%s\": \"%s\" already exists but is not a bridge",
+				     "failed to create bridge \"%s\": \"%s\" already exists but is "
+				     "not a bridge",
 				     c->bridge, c->bridge);
 	if (c->promisc && !(st->br.flags & IFF_PROMISC)) {
 		r = nl_link_set_promisc(st->host, st->br.ifindex, true);
 		if (r < 0)
 			return nl_fail(err, st->host, r,
-				       "failed to create bridge \"%s\": could not set promiscuous mode on \"%s\"",
+				       "failed to create bridge \"%s\": could not set promiscuous "
+				       "mode on \"%s\"",
 				       c->bridge, c->bridge);
 	}
 	/* We own the routes of this interface. */
@@ -238,14 +242,14 @@ static int setup_port(struct add_state *st, const char *name, bool hairpin, bool
 
 		r = nl_bridge_vlan_add(st->host, l.ifindex, false, &v, 1);
 		if (r < 0)
-			return nl_fail(err, st->host, r, "failed to setup vlan tag on interface \"%s\"",
-				       name);
+			return nl_fail(err, st->host, r,
+				       "failed to setup vlan tag on interface \"%s\"", name);
 	}
 	if (n_trunk) {
 		r = add_trunk(st->host, l.ifindex, trunk, n_trunk);
 		if (r < 0)
-			return nl_fail(err, st->host, r, "failed to setup vlan tag on interface \"%s\"",
-				       name);
+			return nl_fail(err, st->host, r,
+				       "failed to setup vlan tag on interface \"%s\"", name);
 	}
 	*ret_ifindex = l.ifindex;
 	return 0;
@@ -271,7 +275,8 @@ static int make_veth(struct add_state *st, struct nl_sock *sk, const char *name,
 		int r = bridge_random_veth_name(peer);
 
 		if (r < 0)
-			return cni_error_set(err, CNI_ERR_INTERNAL, "failed to generate random veth name: %s",
+			return cni_error_set(err, CNI_ERR_INTERNAL,
+					     "failed to generate random veth name: %s",
 					     strerror(-r));
 		r = nl_veth_create(sk, &spec);
 		if (r == 0) {
@@ -282,7 +287,8 @@ static int make_veth(struct add_state *st, struct nl_sock *sk, const char *name,
 			if (nl_link_name_to_index(st->host, peer) > 0)
 				continue;
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "container veth name (\"%s\") peer provided (\"%s\") already exists",
+					     "container veth name (\"%s\") peer provided (\"%s\") "
+					     "already exists",
 					     name, peer);
 		}
 		return nl_fail(err, sk, r, "failed to make veth pair");
@@ -332,7 +338,8 @@ static int enable_ipv6(const char *ifname, struct cni_error *err)
 		r = sysctl_write(key, "0");
 		if (r < 0)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "failed to enable IPv6 for interface \"%s\" (%s=%s): %s",
+					     "failed to enable IPv6 for interface \"%s\" (%s=%s): "
+					     "%s",
 					     names[i], key, v, strerror(-r));
 	}
 	/* Addresses survive a down/up of the link, as IPv4 ones do. */
@@ -359,7 +366,8 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 		if ((size_t)ip->interface >= res->n_interfaces ||
 		    !streq_ptr(res->interfaces[ip->interface].name, ifname))
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "failed to add IP addr %s to \"%s\": invalid interface index",
+					     "failed to add IP addr %s to \"%s\": invalid "
+					     "interface index",
 					     ps, ifname);
 		if (ip->address.addr.family == AF_INET6 && !v6_enabled) {
 			r = enable_ipv6(ifname, err);
@@ -371,7 +379,8 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 			nl_addr_set_broadcast(&a);
 		r = nl_addr_add(st->cont, &a);
 		if (r < 0)
-			return nl_fail(err, st->cont, r, "failed to add IP addr %s to \"%s\"", ps, ifname);
+			return nl_fail(err, st->cont, r, "failed to add IP addr %s to \"%s\"", ps,
+				       ifname);
 		if (ip->gateway.family == AF_INET && !v4gw.family)
 			v4gw = ip->gateway;
 		else if (ip->gateway.family == AF_INET6 && !v6gw.family)
@@ -386,7 +395,8 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 		r = nl_addr_wait_dad(st->cont, AF_INET6, st->cont_ifindex, DAD_TIMEOUT_MS);
 		if (r == -EADDRNOTAVAIL)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "failed to settle addresses on \"%s\": duplicate address detected",
+					     "failed to settle addresses on \"%s\": duplicate "
+					     "address detected",
 					     ifname);
 		if (r == -ETIMEDOUT) {
 			struct nl_link l;
@@ -395,10 +405,12 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 			if (nl_link_get_by_index(st->cont, st->cont_ifindex, &l) >= 0 &&
 			    (l.flags & IFF_LOWER_UP))
 				return cni_error_set(err, CNI_ERR_INTERNAL,
-						     "failed to settle addresses on \"%s\": timed out",
+						     "failed to settle addresses on \"%s\": timed "
+						     "out",
 						     ifname);
 		} else if (r < 0)
-			return nl_fail(err, st->cont, r, "failed to settle addresses on \"%s\"", ifname);
+			return nl_fail(err, st->cont, r, "failed to settle addresses on \"%s\"",
+				       ifname);
 	}
 
 	for (size_t i = 0; i < res->n_routes; i++) {
@@ -453,8 +465,8 @@ static int configure_container(struct add_state *st, struct cni_error *err)
 	r = configure_iface(st, err);
 	k = netns_restore(&saved);
 	if (k < 0 && r >= 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to return to the host netns: %s",
-				     strerror(-k));
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "failed to return to the host netns: %s", strerror(-k));
 	return r;
 }
 
@@ -482,7 +494,8 @@ static int ensure_addr(struct add_state *st, const char *name, int ifindex,
 		    ip_prefix_contains(gw, &v[i].prefix.addr)) {
 			if (!st->c->force_address)
 				return cni_error_set(err, CNI_ERR_INTERNAL,
-						     "\"%s\" already has an IP address different from %s",
+						     "\"%s\" already has an IP address different "
+						     "from %s",
 						     name, gs);
 			r = nl_addr_del(st->host, &v[i]);
 			if (r < 0)
@@ -513,8 +526,7 @@ static int ensure_vlan_iface(struct add_state *st, char name[static BRIDGE_IFNAM
 	struct nl_link l;
 	int r, port;
 
-	if (snprintf(name, BRIDGE_IFNAMSIZ, "%s.%u", st->c->bridge, st->c->vlan) >=
-	    BRIDGE_IFNAMSIZ)
+	if (snprintf(name, BRIDGE_IFNAMSIZ, "%s.%u", st->c->bridge, st->c->vlan) >= BRIDGE_IFNAMSIZ)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "failed to create vlan interface: name \"%s.%u\" is too long",
 				     st->c->bridge, st->c->vlan);
@@ -536,7 +548,8 @@ static int ensure_vlan_iface(struct add_state *st, char name[static BRIDGE_IFNAM
 	if (r < 0) {
 		(void)nl_link_del_by_name(st->host, name);
 		if (!cni_error_is_set(err))
-			return nl_fail(err, st->host, r, "failed to create vlan gateway \"%s\"", name);
+			return nl_fail(err, st->host, r, "failed to create vlan gateway \"%s\"",
+				       name);
 		return r;
 	}
 	*ret_ifindex = l.ifindex;
@@ -565,7 +578,8 @@ static int setup_gateways(struct add_state *st, const struct ip_prefix *gws, siz
 
 				if (nl_link_get_by_index(st->host, ifindex, &l) >= 0 && l.has_mac)
 					mac_str(l.mac, ms);
-				r = cni_result_add_interface(st->res, vname, ms[0] ? ms : NULL, NULL);
+				r = cni_result_add_interface(st->res, vname, ms[0] ? ms : NULL,
+							     NULL);
 				if (r < 0)
 					return r;
 				vlan_listed = true;
@@ -578,7 +592,8 @@ static int setup_gateways(struct add_state *st, const struct ip_prefix *gws, siz
 
 			snprintf(msg, sizeof(msg), "%s", err->msg);
 			return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s",
-					     st->c->vlan ? "failed to set vlan interface for bridge with addr"
+					     st->c->vlan ? "failed to set vlan interface for "
+							   "bridge with addr"
 							 : "failed to set bridge addr",
 					     msg);
 		}
@@ -646,7 +661,8 @@ static int setup_l3(struct add_state *st, struct cni_error *err)
 	st->res->dns = ir->dns;
 	memset(&ir->dns, 0, sizeof(ir->dns));
 	if (st->res->n_ips == 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "IPAM plugin returned missing IP config");
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "IPAM plugin returned missing IP config");
 
 	gws = calloc(st->res->n_ips, sizeof(*gws));
 	if (!gws)
@@ -678,8 +694,10 @@ static int setup_l3(struct add_state *st, struct cni_error *err)
 		r = container_ips(st->res, 2, &ips, &n);
 		if (r < 0)
 			return r;
-		st->masq_added = true; /* one transaction; a failed one leaves nothing, DEL is idempotent */
-		r = fw_masq_add(st->req->name, st->req->container_id, st->req->ifname, ips, n, &text);
+		/* One transaction: a failed one leaves nothing, and the DEL is idempotent. */
+		st->masq_added = true;
+		r = fw_masq_add(st->req->name, st->req->container_id, st->req->ifname, ips, n,
+				&text);
 		if (r < 0)
 			return fw_fail(err, "failed to set up IP masquerade", r, text);
 	}
@@ -730,7 +748,8 @@ static int do_add(struct add_state *st, struct cni_error *err)
 				     "cannot use IPAM when DisableContainerInterface flag is set");
 	if (c->hairpin && c->promisc)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "cannot set hairpin mode and promiscuous mode at the same time");
+				     "cannot set hairpin mode and promiscuous mode at the same "
+				     "time");
 
 	r = nl_sock_open(&st->host);
 	if (r < 0)
@@ -865,14 +884,14 @@ static void add_rollback(struct add_state *st)
 			log_warning("bridge: rollback: spoof check: %s", t2 ? t2 : strerror(-r));
 	}
 	if (st->ipam_added) {
-		r = skel_delegate(req, st->c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
+		r = skel_delegate(req, st->c->ipam_type, "DEL", req->stdin_data, req->stdin_len,
+				  &e);
 		if (r < 0)
 			log_warning("bridge: rollback: IPAM DEL: %s", e.msg);
 	}
 }
 
-static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
-		   struct cni_error *err)
+static int cmd_add(struct skel_request *req, struct cni_result **ret_result, struct cni_error *err)
 {
 	_cleanup_(bridge_config_freep) struct bridge_config *c = NULL;
 	struct add_state st = { .req = req, .host_nsfd = -1, .cont_nsfd = -1 };
@@ -964,7 +983,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 		keep_first(&first, &first_r, r, &e);
 	}
 	(void)test_hook("del-fw", &e);
-	/* Unlike the reference, also when CNI_NETNS is empty: our entries are keyed by attachment. */
+	/* Unlike the reference, also without CNI_NETNS: our entries are keyed by attachment. */
 	if (c->macspoofchk) {
 		_cleanup_free_ char *text = NULL;
 
@@ -1096,7 +1115,8 @@ static int check_vlans(struct nl_sock *host, const struct bridge_config *c, int 
 			ok |= v[i].vid == c->vlan && v[i].pvid && v[i].untagged;
 		if (!ok)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "VLAN %u is not the untagged PVID of %s", c->vlan, name);
+					     "VLAN %u is not the untagged PVID of %s", c->vlan,
+					     name);
 	}
 	for (size_t t = 0; t < c->n_trunk; t++) {
 		bool ok = false;
@@ -1152,16 +1172,19 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 				     strerror(-r));
 	if (br_i < 0 || nl_link_get_by_name(host, c->bridge, &br) < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "CNI created bridge %s in host namespace was not found", c->bridge);
+				     "CNI created bridge %s in host namespace was not found",
+				     c->bridge);
 	if (!streq(br.kind, "bridge"))
 		return cni_error_set(err, CNI_ERR_INTERNAL, "Error: Bridge interface %s not found",
 				     c->bridge);
 	if (!mac_matches(prev->interfaces[br_i].mac, &br))
-		return cni_error_set(err, CNI_ERR_INTERNAL, "Bridge interface %s Mac doesn't match: %s",
-				     c->bridge, prev->interfaces[br_i].mac);
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "Bridge interface %s Mac doesn't match: %s", c->bridge,
+				     prev->interfaces[br_i].mac);
 	if (!!(br.flags & IFF_PROMISC) != c->promisc)
 		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "Bridge interface %s configured Promisc Mode %s doesn't match current state: %s",
+				     "Bridge interface %s configured Promisc Mode %s doesn't match "
+				     "current state: %s",
 				     c->bridge, c->promisc ? "true" : "false",
 				     c->promisc ? "false" : "true");
 	if (x.cont_i < 0)
@@ -1189,15 +1212,17 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 			continue;
 		if (veth.master != br.ifindex)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "Interface %s not part of bridge %s", ci->name, c->bridge);
+					     "Interface %s not part of bridge %s", ci->name,
+					     c->bridge);
 		if (!mac_matches(ci->mac, &veth))
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "Interface %s Mac doesn't match: %s", ci->name, ci->mac);
+					     "Interface %s Mac doesn't match: %s", ci->name,
+					     ci->mac);
 		veth_i = (int)i;
 	}
 	if (veth_i < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "CNI veth created for bridge %s was not found",
-				     c->bridge);
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "CNI veth created for bridge %s was not found", c->bridge);
 	r = check_vlans(host, c, veth.ifindex, veth.name, err);
 	if (r < 0)
 		return r;
@@ -1208,8 +1233,9 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 		mac_str(x.cont.mac, ms);
 		r = fw_macspoof_check(req->name, req->container_id, req->ifname, veth.name, ms);
 		if (r < 0)
-			return cni_error_set(err, CNI_ERR_INTERNAL, "mac spoof check rules for %s %s",
-					     veth.name, r == -ENOENT ? "missing" : "differ");
+			return cni_error_set(err, CNI_ERR_INTERNAL,
+					     "mac spoof check rules for %s %s", veth.name,
+					     r == -ENOENT ? "missing" : "differ");
 	}
 	if (c->ipam_type && c->ip_masq) {
 		_cleanup_free_ struct ip_prefix *ips = NULL;
@@ -1264,7 +1290,8 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 			r = pass == 0 ? fw_masq_gc(req->name, valid, n, &text)
 				      : fw_macspoof_gc(req->name, valid, n, &text);
 			if (r < 0)
-				fw_fail(&e, pass == 0 ? "GC of IP masquerade" : "GC of mac spoof check",
+				fw_fail(&e,
+					pass == 0 ? "GC of IP masquerade" : "GC of mac spoof check",
 					r, text);
 			keep_first(&first, &first_r, r, &e);
 		}

@@ -19,7 +19,8 @@ static void check(const struct bridge_config *c)
 	size_t n = 0;
 	struct cni_result *r;
 
-	if (strlen(c->bridge) == 0 || strlen(c->bridge) >= BRIDGE_IFNAMSIZ || strchr(c->bridge, '/'))
+	if (strlen(c->bridge) == 0 || strlen(c->bridge) >= BRIDGE_IFNAMSIZ ||
+	    strchr(c->bridge, '/'))
 		abort();
 	if (c->vlan > 4094 || (c->vlan && c->n_trunk))
 		abort();

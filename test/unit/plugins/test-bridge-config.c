@@ -81,7 +81,8 @@ static void test_all_fields(void **state)
 	_cleanup_(bridge_config_freep) struct bridge_config *c = ok(
 		"{\"name\":\"n\",\"type\":\"bridge\",\"bridge\":\"br-x\",\"isDefaultGateway\":true,"
 		"\"forceAddress\":true,\"ipMasq\":true,\"ipMasqBackend\":\"nftables\",\"mtu\":1400,"
-		"\"hairpinMode\":true,\"vlan\":7,\"preserveDefaultVlan\":false,\"macspoofchk\":true,"
+		"\"hairpinMode\":true,\"vlan\":7,\"preserveDefaultVlan\":false,"
+		"\"macspoofchk\":true,"
 		"\"enabledad\":true,\"portIsolation\":true,\"ipam\":{\"type\":\"host-local\"},"
 		"\"dns\":{\"nameservers\":[\"10.0.0.10\"],\"domain\":\"d\",\"search\":[\"s\"],"
 		"\"options\":[\"ndots:2\"]}}");
