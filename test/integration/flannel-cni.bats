@@ -155,6 +155,25 @@ del_and_verify() {
 	! ip -n "$P" link show eth0 2>/dev/null
 }
 
+@test "every spec version with our bridge: ADD, DEL" {
+	have_plugin bridge || skip "our bridge is not built"
+	for v in 0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0 1.1.0; do
+		manifest "$v"
+		cni add cbr0 "$PODNS"
+		[ "$status" -eq 0 ] || { echo "$v: $output"; false; }
+		[ "$(jq -r .cniVersion <<<"$output")" = "$v" ]
+		case $v in
+		0.1.0 | 0.2.0) IP=$(jq -r .ip4.ip <<<"$output") ;;
+		*) IP=$(jq -r '.ips[0].address' <<<"$output") ;;
+		esac
+		[[ "$IP" == 10.244.1.*/24 ]] || { echo "$v: $output"; false; }
+		IP=${IP%/24}
+		[ "$(jq -r .cniVersion "$SAVED")" = "$v" ]
+		ip -n "$P" -4 addr show dev eth0 | grep -q "inet $IP/24"
+		del_and_verify
+	done
+}
+
 @test "FLANNEL_IPMASQ=false: the bridge masquerades, and DEL removes it" {
 	have_plugin bridge || skip "our bridge is not built"
 	command -v nft >/dev/null || skip "nft missing"
