@@ -44,26 +44,43 @@ static json_t *jget(const json_t *o, const char *key)
 	return NULL;
 }
 
-static int bad_type(struct cni_error *err, const char *key, const char *type)
+/* Go's json.UnmarshalTypeError text, which runtimes and users already know. */
+static int bad_type(struct cni_error *err, const json_t *v, const char *path, const char *key,
+		    const char *gotype)
 {
+	const char *what = "value";
+
+	if (json_is_string(v))
+		what = "string";
+	else if (json_is_number(v))
+		what = "number";
+	else if (json_is_boolean(v))
+		what = "bool";
+	else if (json_is_array(v))
+		what = "array";
+	else if (json_is_object(v))
+		what = "object";
+
 	return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-			     "failed to load netconf: json: cannot unmarshal \"%s\" into a %s", key,
-			     type);
+			     "failed to load netconf: json: cannot unmarshal %s into Go "
+			     "struct field %s.%s of type %s",
+			     what, path, key, gotype);
 }
 
-static int get_bool(const json_t *o, const char *key, bool *v, struct cni_error *err)
+static int get_bool(const json_t *o, const char *path, const char *key, bool *v,
+		    struct cni_error *err)
 {
 	json_t *j = jget(o, key);
 
 	if (!j)
 		return 0;
 	if (!json_is_boolean(j))
-		return bad_type(err, key, "bool");
+		return bad_type(err, j, path, key, "bool");
 	*v = json_is_true(j);
 	return 0;
 }
 
-static int get_int(const json_t *o, const char *key, json_int_t *v, bool *present,
+static int get_int(const json_t *o, const char *path, const char *key, json_int_t *v, bool *present,
 		   struct cni_error *err)
 {
 	json_t *j = jget(o, key);
@@ -73,24 +90,26 @@ static int get_int(const json_t *o, const char *key, json_int_t *v, bool *presen
 	if (!j)
 		return 0;
 	if (!json_is_integer(j))
-		return bad_type(err, key, "int");
+		return bad_type(err, j, path, key, "int");
 	*v = json_integer_value(j);
 	return 0;
 }
 
-static int get_string(const json_t *o, const char *key, const char **v, struct cni_error *err)
+static int get_string(const json_t *o, const char *path, const char *key, const char **v,
+		      struct cni_error *err)
 {
 	json_t *j = jget(o, key);
 
 	if (!j)
 		return 0;
 	if (!json_is_string(j))
-		return bad_type(err, key, "string");
+		return bad_type(err, j, path, key, "string");
 	*v = json_string_value(j);
 	return 0;
 }
 
-static int get_strv(const json_t *o, const char *key, char ***ret, struct cni_error *err)
+static int get_strv(const json_t *o, const char *path, const char *key, char ***ret,
+		    struct cni_error *err)
 {
 	json_t *j = jget(o, key), *e;
 	char **v;
@@ -99,14 +118,14 @@ static int get_strv(const json_t *o, const char *key, char ***ret, struct cni_er
 	if (!j)
 		return 0;
 	if (!json_is_array(j))
-		return bad_type(err, key, "[]string");
+		return bad_type(err, j, path, key, "[]string");
 	v = calloc(json_array_size(j) + 1, sizeof(char *));
 	if (!v)
 		return -ENOMEM;
 	json_array_foreach(j, i, e) {
 		if (!json_is_string(e)) {
 			strv_free(v);
-			return bad_type(err, key, "[]string");
+			return bad_type(err, j, path, key, "[]string");
 		}
 		v[i] = strdup(json_string_value(e));
 		if (!v[i]) {
@@ -196,7 +215,7 @@ static int parse_trunk(const json_t *j, struct bridge_config *c, struct cni_erro
 	json_t *item;
 
 	if (!json_is_array(j))
-		return bad_type(err, "vlanTrunk", "[]VlanTrunk");
+		return bad_type(err, j, "NetConf", "vlanTrunk", "[]*main.VlanTrunk");
 	c->has_trunk = true;
 	json_array_foreach(j, i, item) {
 		json_int_t mn = 0, mx = 0, id = 0;
@@ -204,10 +223,10 @@ static int parse_trunk(const json_t *j, struct bridge_config *c, struct cni_erro
 		int r;
 
 		if (!json_is_object(item))
-			return bad_type(err, "vlanTrunk", "[]VlanTrunk");
-		if ((r = get_int(item, "minID", &mn, &has_min, err)) < 0 ||
-		    (r = get_int(item, "maxID", &mx, &has_max, err)) < 0 ||
-		    (r = get_int(item, "id", &id, &has_id, err)) < 0)
+			return bad_type(err, item, "NetConf", "vlanTrunk", "main.VlanTrunk");
+		if ((r = get_int(item, "VlanTrunk", "minID", &mn, &has_min, err)) < 0 ||
+		    (r = get_int(item, "VlanTrunk", "maxID", &mx, &has_max, err)) < 0 ||
+		    (r = get_int(item, "VlanTrunk", "id", &id, &has_id, err)) < 0)
 			return r;
 		if (has_min && has_max) {
 			if (mn <= 0 || mn > 4094)
@@ -256,11 +275,11 @@ static int parse_dns(const json_t *j, struct bridge_config *c, struct cni_error 
 	int r;
 
 	if (!json_is_object(j))
-		return bad_type(err, "dns", "DNS");
-	if ((r = get_strv(j, "nameservers", &c->dns.nameservers, err)) < 0 ||
-	    (r = get_string(j, "domain", &domain, err)) < 0 ||
-	    (r = get_strv(j, "search", &c->dns.search, err)) < 0 ||
-	    (r = get_strv(j, "options", &c->dns.options, err)) < 0)
+		return bad_type(err, j, "NetConf", "dns", "types.DNS");
+	if ((r = get_strv(j, "NetConf.dns", "nameservers", &c->dns.nameservers, err)) < 0 ||
+	    (r = get_string(j, "NetConf.dns", "domain", &domain, err)) < 0 ||
+	    (r = get_strv(j, "NetConf.dns", "search", &c->dns.search, err)) < 0 ||
+	    (r = get_strv(j, "NetConf.dns", "options", &c->dns.options, err)) < 0)
 		return r;
 	if (domain && *domain) {
 		c->dns.domain = strdup(domain);
@@ -304,7 +323,7 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 	strcpy(c->bridge, BRIDGE_DEFAULT_NAME);
 	c->preserve_default_vlan = true; /* the reference keeps VID 1 unless told otherwise */
 
-	r = get_string(config, "bridge", &s, err);
+	r = get_string(config, "NetConf", "bridge", &s, err);
 	if (r < 0)
 		return r;
 	if (s && *s) {
@@ -313,23 +332,24 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 					     "invalid bridge name \"%.64s\"", s);
 		strcpy(c->bridge, s);
 	}
-	if ((r = get_bool(config, "isGateway", &c->is_gw, err)) < 0 ||
-	    (r = get_bool(config, "isDefaultGateway", &c->is_default_gw, err)) < 0 ||
-	    (r = get_bool(config, "forceAddress", &c->force_address, err)) < 0 ||
-	    (r = get_bool(config, "ipMasq", &c->ip_masq, err)) < 0 ||
-	    (r = get_bool(config, "hairpinMode", &c->hairpin, err)) < 0 ||
-	    (r = get_bool(config, "promiscMode", &c->promisc, err)) < 0 ||
-	    (r = get_bool(config, "preserveDefaultVlan", &c->preserve_default_vlan, err)) < 0 ||
-	    (r = get_bool(config, "macspoofchk", &c->macspoofchk, err)) < 0 ||
-	    (r = get_bool(config, "enabledad", &c->enabledad, err)) < 0 ||
-	    (r = get_bool(config, "disableContainerInterface", &c->disable_container_interface,
+	if ((r = get_bool(config, "NetConf", "isGateway", &c->is_gw, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "isDefaultGateway", &c->is_default_gw, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "forceAddress", &c->force_address, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "ipMasq", &c->ip_masq, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "hairpinMode", &c->hairpin, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "promiscMode", &c->promisc, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "preserveDefaultVlan", &c->preserve_default_vlan,
 			  err)) < 0 ||
-	    (r = get_bool(config, "portIsolation", &c->port_isolation, err)) < 0)
+	    (r = get_bool(config, "NetConf", "macspoofchk", &c->macspoofchk, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "enabledad", &c->enabledad, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "disableContainerInterface",
+			  &c->disable_container_interface, err)) < 0 ||
+	    (r = get_bool(config, "NetConf", "portIsolation", &c->port_isolation, err)) < 0)
 		return r;
 	if (c->is_default_gw)
 		c->is_gw = true;
 
-	r = get_string(config, "ipMasqBackend", &backend, err);
+	r = get_string(config, "NetConf", "ipMasqBackend", &backend, err);
 	if (r < 0)
 		return r;
 	/* Accepted for compatibility; masquerading always goes through our own nft table. */
@@ -338,7 +358,7 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 				     backend);
 
 	i = 0;
-	r = get_int(config, "mtu", &i, NULL, err);
+	r = get_int(config, "NetConf", "mtu", &i, NULL, err);
 	if (r < 0)
 		return r;
 	if (i < 0 || i > 65535)
@@ -346,7 +366,7 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 	c->mtu = (uint32_t)i;
 
 	i = 0;
-	r = get_int(config, "vlan", &i, NULL, err);
+	r = get_int(config, "NetConf", "vlan", &i, NULL, err);
 	if (r < 0)
 		return r;
 	if (i < 0 || i > 4094)
@@ -368,9 +388,9 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 	j = jget(config, "ipam");
 	if (j) {
 		if (!json_is_object(j))
-			return bad_type(err, "ipam", "IPAM");
+			return bad_type(err, j, "NetConf", "ipam", "types.IPAM");
 		s = NULL;
-		r = get_string(j, "type", &s, err);
+		r = get_string(j, "NetConf.ipam", "type", &s, err);
 		if (r < 0)
 			return r;
 		if (s && *s) {
@@ -399,13 +419,15 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 	j = jget(jget(config, "args"), "cni");
 	if (j) {
 		s = NULL;
-		if ((r = get_string(j, "mac", &s, err)) < 0 || (r = set_mac(c, s, err)) < 0)
+		r = get_string(j, "NetConf.args.cni", "mac", &s, err);
+		if (r < 0 || (r = set_mac(c, s, err)) < 0)
 			return r;
 	}
 	j = jget(config, "runtimeConfig");
 	if (j) {
 		s = NULL;
-		if ((r = get_string(j, "mac", &s, err)) < 0 || (r = set_mac(c, s, err)) < 0)
+		r = get_string(j, "NetConf.runtimeConfig", "mac", &s, err);
+		if (r < 0 || (r = set_mac(c, s, err)) < 0)
 			return r;
 	}
 	*ret = TAKE_PTR(c);

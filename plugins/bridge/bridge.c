@@ -853,6 +853,8 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		_cleanup_json_ json_t *j = NULL;
 
 		r = cni_result_to_json(st->res, req->cni_version, &j, err);
+		if (r < 0 && cni_error_is_set(err))
+			err->code = CNI_ERR_INTERNAL; /* the reference reports this as 999 */
 		if (r < 0)
 			return r;
 	}

@@ -127,6 +127,10 @@ static void test_errors(void **state)
 	bad("{\"vlan\":-1}", "invalid VLAN ID -1 (must be between 0 and 4094)");
 	bad("{\"vlan\":4095}", "invalid VLAN ID 4095 (must be between 0 and 4094)");
 	bad("{\"vlan\":\"3\"}", "vlan");
+	bad("{\"mtu\":\"x\"}", "failed to load netconf: json: cannot unmarshal string into Go "
+			       "struct field NetConf.mtu of type int");
+	bad("{\"hairpinMode\":1}", "cannot unmarshal number into Go struct field "
+				   "NetConf.hairpinMode of type bool");
 	bad("{\"mtu\":1500.5}", "mtu");
 	bad("{\"mtu\":-1}", "invalid MTU");
 	bad("{\"isGateway\":\"true\"}", "isGateway");
