@@ -345,7 +345,14 @@ vlan_filtering_supported() {
 		nothing_left || { echo "after failing at $step"; false; }
 		! ip -n "$P1" link show eth0 2>/dev/null
 	done
-	# A real failure: the bridge holds another IPv4 address and forceAddress is off.
+	# A real failure: IPAM hands out a route via an unreachable gateway.
+	run cni ADD c1 "$P1" "$(conf 1.0.0 '"ipMasq":true,"macspoofchk":true' \
+		'"ipam":{"type":"host-local","dataDir":"'$D'","ranges":[[{"subnet":"10.99.0.0/24"}]],"routes":[{"dst":"10.7.0.0/16","gw":"192.168.77.1"}]}')"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"failed to add route '10.7.0.0/16 via 192.168.77.1 dev eth0'"* ]]
+	nothing_left
+	! ip -n "$P1" link show eth0 2>/dev/null
+	# Another: the bridge holds another IPv4 address and forceAddress is off.
 	ip -n "$H" addr flush dev cni0
 	ip -n "$H" addr add 10.50.0.1/24 dev cni0
 	run cni ADD c1 "$P1" "$cfg"
@@ -373,6 +380,16 @@ vlan_filtering_supported() {
 	[ -z "$(store_files)" ]
 	! hostns nft list ruleset | grep -q -E 'jump [cp]-'
 	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+
+	# CNI_NETNS names a file that is no longer a namespace (unmounted after a reboot).
+	cni ADD c3 "$P1" "$cfg" >/dev/null
+	touch "$T/stale-netns"
+	ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID=c3 CNI_NETNS="$T/stale-netns" \
+		CNI_IFNAME=eth0 CNI_PATH="$BIN" "$BR" <<<"$cfg"
+	[ -z "$(store_files)" ]
+	! hostns nft list ruleset | grep -q -E 'jump [cp]-'
+	cni DEL c3 "$P1" "$cfg"
 	nothing_left
 
 	# The pod's namespace is gone before DEL: its veth went with it, the address is released.
@@ -593,5 +610,35 @@ add_paused() {
 	cni DEL c1 "$P1" "$cfg" CNI_PATH="$refbin"
 	ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID=c2 CNI_NETNS=/var/run/netns/$P2 \
 		CNI_IFNAME=eth0 CNI_PATH="$BIN" "$REF_BRIDGE" <<<"$cfg"
+	nothing_left
+}
+
+@test "the same result, byte for byte, as the reference bridge for the same config" {
+	[ -x "$REF_BRIDGE" ] || skip "reference bridge not installed"
+	local v extra ipam cfg a b n=0 dual
+	dual='"ipam":{"type":"host-local","dataDir":"'$D'","ranges":[[{"subnet":"10.99.0.0/24"}],[{"subnet":"fd99::/64"}]],"routes":[{"dst":"10.1.0.0/16"}]}'
+	# Names and MACs are random and the two pods differ; the rest must be identical.
+	norm() {
+		sed -E -e 's/([0-9a-f]{2}:){5}[0-9a-f]{2}/MAC/g' -e 's/veth[0-9a-f]{8}/VETH/g' \
+			-e 's/10\.99\.0\.[0-9]+\/24/10.99.0.X\/24/' -e 's/fd99::[0-9a-f]+\/64/fd99::X\/64/' \
+			-e "s#/var/run/netns/($P1|$P2)#NETNS#"
+	}
+	for v in 0.2.0 0.3.1 0.4.0 1.0.0; do
+		for extra in '"isDefaultGateway":true' '"isGateway":true,"dns":{"nameservers":["10.0.0.53"],"search":["x"]}' '"hairpinMode":true'; do
+			for ipam in "$dual" '"ipam":{}'; do
+				[ "$ipam" = '"ipam":{}' ] && [ "$v" = 0.2.0 ] && continue
+				cfg=$(conf "$v" "$extra" "$ipam")
+				a=$(ip netns exec "$H" env CNI_COMMAND=ADD CNI_CONTAINERID=r CNI_NETNS=/var/run/netns/$P1 \
+					CNI_IFNAME=eth0 CNI_PATH="$BIN" "$REF_BRIDGE" <<<"$cfg" | norm)
+				b=$(cni ADD o "$P2" "$cfg" | norm)
+				[ "$a" = "$b" ] || { echo "$cfg"; diff <(echo "$a") <(echo "$b"); false; }
+				ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID=r CNI_NETNS=/var/run/netns/$P1 \
+					CNI_IFNAME=eth0 CNI_PATH="$BIN" "$REF_BRIDGE" <<<"$cfg"
+				cni DEL o "$P2" "$cfg"
+				n=$((n + 1))
+			done
+		done
+	done
+	[ "$n" -eq 21 ]
 	nothing_left
 }
