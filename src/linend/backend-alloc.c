@@ -8,7 +8,8 @@
 #include "linend/backend.h"
 
 static int alloc_register(const struct net_config *cfg, const struct backend_ext_iface *ext,
-			  void **ret_state, struct backend_network *ret)
+			  const struct backend_env *env, void **ret_state,
+			  struct backend_network *ret)
 {
 	*ret = (struct backend_network){ .mtu = ext->mtu };
 	*ret_state = NULL;

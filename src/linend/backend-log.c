@@ -20,7 +20,8 @@ struct log_state {
 };
 
 static int log_register(const struct net_config *cfg, const struct backend_ext_iface *ext,
-			void **ret_state, struct backend_network *ret)
+			const struct backend_env *env, void **ret_state,
+			struct backend_network *ret)
 {
 	const struct backend_config *b = &cfg->backend;
 	struct backend_network n = { .mtu = ext->mtu };

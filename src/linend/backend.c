@@ -8,6 +8,10 @@
 static const struct backend_ops *const backends[] = {
 	&backend_alloc_ops,
 	&backend_log_ops,
+#ifdef LINEND_DATAPLANE
+	&backend_vxlan_ops,
+	&backend_hostgw_ops,
+#endif
 };
 
 const struct backend_ops *backend_find(const char *type)

@@ -9,13 +9,16 @@
  * advertise), lease_acquired whenever our own lease is (re)established, then lease_added /
  * lease_removed for every remote lease, and reconcile every reconcile_interval_usec.
  * lease_removed receives the attributes cached from the last lease_added, so the backend
- * knows which MAC/IP to delete. All calls run on the loop thread and must not block long.
+ * knows which MAC/IP to delete. leases_synced follows every full listing: only then may a
+ * backend delete kernel state for leases it has not been told about. All calls run on the loop thread and must not block long.
  * On shutdown the state is freed without tearing the dataplane down.
  */
 #pragma once
 
 #include <net/if.h>
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "linend/lease.h"
 #include "linend/netconfig.h"
@@ -38,10 +41,23 @@ struct backend_network {
 	struct backend_data data6;      /* BackendV6Data (dual-stack) */
 };
 
+struct loop;
+
+/* What the daemon lends a backend that programs the kernel: its loop and the dataplane flags. */
+struct backend_env {
+	struct loop *loop;
+	bool ip_masq;             /* --ip-masq */
+	bool forward_rules;       /* --iptables-forward-rules */
+	bool masq_fully_random;   /* not --ip-masq-fully-random-disable */
+	uint64_t fw_resync_usec;  /* --iptables-resync */
+	const char *state_dir;    /* where a backend may keep state (the vxlan MAC) */
+};
+
 struct backend_ops {
 	const char *name; /* Backend.Type, lower case */
 	int (*register_network)(const struct net_config *cfg, const struct backend_ext_iface *ext,
-				void **ret_state, struct backend_network *ret);
+				const struct backend_env *env, void **ret_state,
+				struct backend_network *ret);
 	/* optional */
 	int (*lease_acquired)(void *state, const struct lease *own);
 	int (*lease_added)(void *state, const struct lease *l);
@@ -49,11 +65,17 @@ struct backend_ops {
 	/* optional; 0 interval: never */
 	int (*reconcile)(void *state);
 	uint64_t reconcile_interval_usec;
+	/* optional: the remote leases passed so far are all there are (after each full list) */
+	void (*leases_synced)(void *state);
+	/* optional: append Prometheus text for /metrics */
+	int (*metrics)(void *state, FILE *f);
 	void (*free)(void *state);
 };
 
 extern const struct backend_ops backend_alloc_ops;
 extern const struct backend_ops backend_log_ops;
+extern const struct backend_ops backend_vxlan_ops;
+extern const struct backend_ops backend_hostgw_ops;
 
 /* The backend for a Backend.Type, or NULL when this build has none. */
 const struct backend_ops *backend_find(const char *type);

@@ -56,6 +56,8 @@ struct daemon {
 	const struct backend_ops *backend;
 	void *backend_state;
 	struct backend_network net;
+	struct backend_env env;
+	char *state_dir;
 
 	/* our lease */
 	enum own_state own_state;
@@ -664,7 +666,13 @@ static void backend_start(struct daemon *d)
 		loop_exit(d->loop, 1);
 		return;
 	}
-	r = d->backend->register_network(&d->cfg, &d->o.ext, &d->backend_state, &d->net);
+	d->env = (struct backend_env){ .loop = d->loop, .ip_masq = d->o.ip_masq,
+				       .forward_rules = d->o.forward_rules,
+				       .masq_fully_random = d->o.masq_fully_random,
+				       .fw_resync_usec = d->o.fw_resync_usec,
+				       .state_dir = d->state_dir };
+	r = d->backend->register_network(&d->cfg, &d->o.ext, &d->env, &d->backend_state,
+					 &d->net);
 	if (r < 0) {
 		log_error_errno(r, "backend %s failed to register the network", type);
 		d->backend = NULL;
@@ -866,6 +874,8 @@ static void snapshot_done(struct etcd_client *c, const struct etcd_result *r, vo
 	}
 	if (d->own_state == OWN_HELD && !own_seen)
 		lease_lost(d, "it is missing from etcd (expired, deleted, or etcd lost its data)");
+	if (d->backend && d->backend->leases_synced)
+		d->backend->leases_synced(d->backend_state);
 
 	ret = etcd_watch_start(d->etcd, d->prefix_slash, NULL,
 			       d->o.first_watch_revision ? d->o.first_watch_revision
@@ -942,6 +952,18 @@ int daemon_new(struct loop *l, struct etcd_client *etcd, const struct daemon_opt
 	    (r = loop_timer_new(l, watch_fired, d, &d->t_watch)) < 0 ||
 	    (r = loop_timer_new(l, reconcile_fired, d, &d->t_reconcile)) < 0)
 		return r;
+	if (o->state_dir)
+		d->state_dir = strdup(o->state_dir);
+	else if (d->o.subnet_file) {
+		const char *slash = strrchr(d->o.subnet_file, '/');
+
+		d->state_dir = slash ? strndup(d->o.subnet_file,
+					       (size_t)MAX(slash - d->o.subnet_file, 1))
+				     : strdup(".");
+	} else
+		d->state_dir = strdup(".");
+	if (!d->state_dir)
+		return -ENOMEM;
 	/* the previous subnet from subnet.env is our first preference */
 	if (subnet_env_read(d->o.subnet_file, &d->preferred, &d->preferred6) >= 0 &&
 	    d->preferred.addr.family == AF_INET) {
@@ -977,6 +999,7 @@ struct daemon *daemon_free(struct daemon *d)
 	free(d->own_value);
 	free(d->pending_value);
 	free(d->written_env);
+	free(d->state_dir);
 	free(d);
 	return NULL;
 }
@@ -1009,6 +1032,8 @@ int daemon_metrics(const struct daemon *d, char **ret)
 		d->m_lat_count);
 	fprintf(f, "linend_event_to_program_seconds_sum %.9f\n", d->m_lat_sum);
 	fprintf(f, "linend_event_to_program_seconds_count %" PRIu64 "\n", d->m_lat_count);
+	if (d->backend && d->backend->metrics)
+		d->backend->metrics(d->backend_state, f);
 	fclose(f);
 	if (d->own_state == OWN_HELD && d->own.etcd_lease && d->own_expiry_usec > now_usec())
 		left = (int64_t)(d->own_expiry_usec - now_usec()) / 1000000;

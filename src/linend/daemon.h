@@ -24,6 +24,10 @@ struct daemon_options {
 	unsigned renew_margin_min; /* --subnet-lease-renew-margin */
 	int64_t lease_ttl;        /* seconds; hidden --subnet-lease-ttl, default 86400 */
 	bool ip_masq;
+	bool forward_rules;       /* --iptables-forward-rules */
+	bool masq_fully_random;   /* not --ip-masq-fully-random-disable */
+	uint64_t fw_resync_usec;  /* --iptables-resync */
+	const char *state_dir;    /* backend state (vxlan MAC); NULL: the subnet file's dir */
 	const char *backend_override; /* hidden --backend (e.g. "log") */
 	int64_t first_watch_revision; /* hidden, tests: start the first watch here */
 	struct backend_ext_iface ext;

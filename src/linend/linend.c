@@ -36,11 +36,13 @@ static struct {
 	char *etcd_username, *etcd_password, *public_ip, *public_ipv6, *subnet_file;
 	char *healthz_ip, *backend;
 	char **iface, **iface_regex;
-	bool ip_masq, kube_subnet_mgr, version;
-	unsigned long renew_margin, healthz_port, verbosity, lease_ttl, watch_from;
+	bool ip_masq, kube_subnet_mgr, version, forward_rules, masq_random_disable;
+	unsigned long renew_margin, healthz_port, verbosity, lease_ttl, watch_from, fw_resync;
 } opt = {
 	.renew_margin = 60,
 	.lease_ttl = 86400,
+	.forward_rules = true,
+	.fw_resync = 5,
 };
 
 struct flag {
@@ -64,6 +66,9 @@ static const struct flag flags[] = {
 	{ "subnet-file", FLAG_STRING, &opt.subnet_file },
 	{ "subnet-lease-renew-margin", FLAG_UINT, &opt.renew_margin },
 	{ "ip-masq", FLAG_BOOL, &opt.ip_masq },
+	{ "ip-masq-fully-random-disable", FLAG_BOOL, &opt.masq_random_disable },
+	{ "iptables-forward-rules", FLAG_BOOL, &opt.forward_rules },
+	{ "iptables-resync", FLAG_UINT, &opt.fw_resync },
 	{ "healthz-ip", FLAG_STRING, &opt.healthz_ip },
 	{ "healthz-port", FLAG_UINT, &opt.healthz_port },
 	{ "v", FLAG_UINT, &opt.verbosity },
@@ -79,10 +84,7 @@ static const struct flag flags[] = {
 	{ "kube-annotation-prefix", FLAG_IGNORED, NULL },
 	{ "net-config-path", FLAG_IGNORED, NULL },
 	{ "iface-can-reach", FLAG_IGNORED, NULL },
-	{ "iptables-resync", FLAG_IGNORED, NULL },
-	{ "iptables-forward-rules", FLAG_IGNORED_BOOL, NULL },
 	{ "ip-blackhole-route", FLAG_IGNORED_BOOL, NULL },
-	{ "ip-masq-fully-random-disable", FLAG_IGNORED_BOOL, NULL },
 	{ "set-node-network-unavailable", FLAG_IGNORED_BOOL, NULL },
 };
 
@@ -333,6 +335,9 @@ int main(int argc, char **argv)
 	dopt.renew_margin_min = (unsigned)opt.renew_margin;
 	dopt.lease_ttl = (int64_t)opt.lease_ttl;
 	dopt.ip_masq = opt.ip_masq;
+	dopt.forward_rules = opt.forward_rules;
+	dopt.masq_fully_random = !opt.masq_random_disable;
+	dopt.fw_resync_usec = (uint64_t)(opt.fw_resync ? opt.fw_resync : 5) * 1000000ULL;
 	dopt.backend_override = opt.backend;
 	dopt.first_watch_revision = (int64_t)opt.watch_from;
 	r = daemon_new(l, etcd, &dopt, &d);

@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * backend-hostgw.c - flannel's host-gw backend: a plain route per remote lease,
+ * `<subnet> via <PublicIP> dev <iface>` (and the IPv6 one via PublicIPv6), tagged with our
+ * protocol. A peer the kernel does not reach directly on the external interface cannot be a
+ * next hop: its lease is refused with a warning and counted (reason "not-on-link"), and
+ * re-checked on every pass. Like flannel, refuses to start when the public address is not
+ * the interface's own (NAT). MTU: the interface's.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "linend/dataplane.h"
+
+int hostgw_lease_state(const struct dp *dp, const struct dp_lease *dl, struct dp_state *s)
+{
+	const struct lease *l = &dl->lease;
+	struct nl_route rt = { .family = AF_INET, .dst = l->subnet, .gw = l->attrs.public_ip,
+			       .oif = dp->ext.ifindex, .protocol = NL_RTPROT_LINEN };
+	int r;
+
+	if (dp->cfg.enable_ipv4) {
+		r = dp_state_add_route(s, &rt);
+		if (r < 0)
+			return r;
+	}
+	if (dp->cfg.enable_ipv6 && l->subnet6.addr.family == AF_INET6 &&
+	    l->attrs.public_ipv6.family == AF_INET6) {
+		rt = (struct nl_route){ .family = AF_INET6, .dst = l->subnet6,
+					.gw = l->attrs.public_ipv6, .oif = dp->ext.ifindex,
+					.protocol = NL_RTPROT_LINEN };
+		r = dp_state_add_route(s, &rt);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int hostgw_register(const struct net_config *cfg, const struct backend_ext_iface *ext,
+			   const struct backend_env *env, void **ret_state,
+			   struct backend_network *ret)
+{
+	struct backend_network n = { .mtu = ext->mtu };
+	struct dp *dp;
+	int r;
+
+	if (!ip_addr_equal(&ext->ext_addr, &ext->iface_addr) ||
+	    (cfg->enable_ipv6 && !ip_addr_equal(&ext->ext_addr6, &ext->iface_addr6))) {
+		log_error("host-gw: the public address must be the interface's own (no NAT): "
+			  "peers route to it directly");
+		return -EINVAL;
+	}
+	r = dp_new(DP_MODE_HOSTGW, cfg, ext, env, &dp);
+	if (r < 0)
+		return r;
+	strcpy(n.type, "host-gw");
+	*ret_state = dp;
+	*ret = n;
+	return 0;
+}
+
+static int hostgw_acquired(void *state, const struct lease *own)
+{
+	return dp_lease_acquired(state, own);
+}
+
+static int hostgw_added(void *state, const struct lease *l)
+{
+	return dp_lease_added(state, l);
+}
+
+static int hostgw_removed(void *state, const struct lease *l)
+{
+	return dp_lease_removed(state, l);
+}
+
+static int hostgw_reconcile(void *state)
+{
+	return dp_reconcile(state);
+}
+
+static void hostgw_synced(void *state)
+{
+	dp_leases_synced(state);
+}
+
+static int hostgw_metrics(void *state, FILE *f)
+{
+	return dp_metrics(state, f);
+}
+
+static void hostgw_free(void *state)
+{
+	dp_free(state);
+}
+
+const struct backend_ops backend_hostgw_ops = {
+	.name = "host-gw",
+	.register_network = hostgw_register,
+	.lease_acquired = hostgw_acquired,
+	.lease_added = hostgw_added,
+	.lease_removed = hostgw_removed,
+	.reconcile = hostgw_reconcile,
+	.reconcile_interval_usec = DP_RECONCILE_INTERVAL_USEC,
+	.leases_synced = hostgw_synced,
+	.metrics = hostgw_metrics,
+	.free = hostgw_free,
+};

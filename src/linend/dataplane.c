@@ -1,0 +1,707 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * dataplane.c - lease table, per-lease programming, full passes and the netlink monitor
+ * (see dataplane.h).
+ *
+ * A lease event programs only that lease: its old entries are diffed against its new ones,
+ * which replaces what changed and deletes what the old MAC or address left behind (flannel
+ * leaves the old FDB entry). A full pass dumps the kernel and diffs everything; it runs on
+ * a timer, after every full lease listing, and within REPAIR_DEBOUNCE_USEC of any monitor
+ * event that touches what we own. Failures retry with a backoff instead of blocking.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/log.h"
+#include "basic/macro.h"
+#include "linend/dataplane.h"
+#include "linend/loop.h"
+
+#define REPAIR_DEBOUNCE_USEC 5000ULL
+#define RETRY_MIN_USEC 100000ULL
+#define RETRY_MAX_USEC 5000000ULL
+
+static const char *mode_type(const struct dp *dp)
+{
+	switch (dp->mode) {
+	case DP_MODE_VXLAN:
+		return "vxlan";
+	case DP_MODE_HOSTGW:
+		return "host-gw";
+	}
+	return "";
+}
+
+static void schedule_pass(struct dp *dp, uint64_t usec)
+{
+	uint64_t at = now_usec() + usec;
+
+	if (dp->repair_deadline && dp->repair_deadline <= at && loop_timer_armed(dp->t_repair))
+		return;
+	dp->repair_deadline = at;
+	loop_timer_arm(dp->t_repair, usec);
+}
+
+static void schedule_retry(struct dp *dp)
+{
+	uint64_t b = dp->repair_backoff ? dp->repair_backoff : RETRY_MIN_USEC;
+
+	dp->repair_backoff = MIN(b * 2, RETRY_MAX_USEC);
+	schedule_pass(dp, b);
+}
+
+/* lease table --------------------------------------------------------------------------- */
+
+static struct dp_lease *find_lease(struct dp *dp, const struct ip_prefix *subnet)
+{
+	for (size_t i = 0; i < dp->n_leases; i++)
+		if (ip_prefix_equal(&dp->leases[i].lease.subnet, subnet))
+			return &dp->leases[i];
+	return NULL;
+}
+
+static struct dp_lease *insert_lease(struct dp *dp)
+{
+	if (dp->n_leases == dp->cap_leases) {
+		size_t cap = dp->cap_leases ? dp->cap_leases * 2 : 64;
+		struct dp_lease *n = realloc(dp->leases, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		dp->leases = n;
+		dp->cap_leases = cap;
+	}
+	dp->leases[dp->n_leases] = (struct dp_lease){};
+	return &dp->leases[dp->n_leases++];
+}
+
+static void drop_lease(struct dp *dp, struct dp_lease *dl)
+{
+	size_t i = (size_t)(dl - dp->leases);
+
+	dp->leases[i] = dp->leases[--dp->n_leases];
+}
+
+/* Whether the kernel reaches ip directly (no gateway) through the external interface. */
+static bool on_link(struct dp *dp, const struct ip_addr *ip)
+{
+	struct nl_route r;
+
+	if (!ip->family || nl_route_get(dp->nl, ip, &r) < 0)
+		return false;
+	return r.gw.family == 0 && r.oif == dp->ext.ifindex && r.type == RTN_UNICAST;
+}
+
+/* Decide acceptance (and direct routing) for a lease; logs a refusal when it is new. */
+static void evaluate(struct dp *dp, struct dp_lease *dl, bool log_change)
+{
+	const struct lease *l = &dl->lease;
+	enum dp_reject was = dl->reject;
+	enum dp_reject r;
+
+	r = dp_lease_check(&dp->cfg, dp->have_own ? &dp->own : NULL, &dp->ext.ext_addr,
+			   &dp->ext.ext_addr6, mode_type(dp), l);
+	dl->direct = dl->direct6 = false;
+	if (r == DP_REJECT_NONE) {
+		bool v6 = dp->cfg.enable_ipv6 && l->subnet6.addr.family == AF_INET6 &&
+			  l->attrs.public_ipv6.family == AF_INET6;
+
+		switch (dp->mode) {
+		case DP_MODE_HOSTGW:
+			if (!on_link(dp, &l->attrs.public_ip) ||
+			    (v6 && !on_link(dp, &l->attrs.public_ipv6)))
+				r = DP_REJECT_NOT_ON_LINK;
+			break;
+		case DP_MODE_VXLAN:
+			if (dp->cfg.backend.direct_routing) {
+				dl->direct = on_link(dp, &l->attrs.public_ip);
+				dl->direct6 = v6 && on_link(dp, &l->attrs.public_ipv6);
+			}
+			break;
+		}
+	}
+	dl->reject = r;
+	if (r != DP_REJECT_NONE && (r != was || log_change)) {
+		char k[LEASE_KEY_MAX], ip[IP_ADDR_STRLEN];
+
+		dp->m_rejected[r]++;
+		log_warning("%s: not programming lease %s (public IP %s): %s%s", mode_type(dp),
+			    lease_key_format(&l->subnet, &l->subnet6, k),
+			    ip_addr_to_string(&l->attrs.public_ip, ip), dp_reject_str(r),
+			    r == DP_REJECT_NOT_ON_LINK
+				    ? " (host-gw needs every node on one link; use vxlan)"
+				    : "");
+	} else if (r == DP_REJECT_NONE && was != DP_REJECT_NONE && !log_change) {
+		char k[LEASE_KEY_MAX];
+
+		log_info("%s: lease %s is acceptable now", mode_type(dp),
+			 lease_key_format(&l->subnet, &l->subnet6, k));
+	}
+}
+
+static int lease_state(const struct dp *dp, const struct dp_lease *dl, struct dp_state *s)
+{
+	if (dl->reject != DP_REJECT_NONE)
+		return 0;
+	switch (dp->mode) {
+	case DP_MODE_VXLAN:
+		return vxlan_lease_state(dp, dl, s);
+	case DP_MODE_HOSTGW:
+		return hostgw_lease_state(dp, dl, s);
+	}
+	return -EINVAL;
+}
+
+/* Another accepted lease (not skip) wants an FDB entry for this MAC on this device. */
+static bool fdb_shared(struct dp *dp, const struct dp_lease *skip, const struct nl_neigh *fdb)
+{
+	for (size_t i = 0; i < dp->n_leases; i++) {
+		const struct dp_lease *o = &dp->leases[i];
+
+		if (o == skip || o->reject != DP_REJECT_NONE)
+			continue;
+		for (int k = 0; k < 2; k++) {
+			const struct backend_data *b = k ? &o->lease.attrs.data6 : &o->lease.attrs.data;
+			const struct dp_vxlan_dev *dev = &dp->dev[k];
+
+			if (b->kind == BACKEND_DATA_VXLAN && dev->ifindex == fdb->ifindex &&
+			    memcmp(b->vtep_mac, fdb->lladdr, 6) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* operations ---------------------------------------------------------------------------- */
+
+static void log_op(const struct dp_op *op, int r, const char *errmsg)
+{
+	char a[IP_PREFIX_STRLEN], b[IP_ADDR_STRLEN], mac[18];
+	const char *verb = op->op == DP_OP_REPLACE ? "replace" : "delete";
+
+	switch (op->obj) {
+	case DP_OBJ_NEIGH:
+		log_warning_errno(r, "neighbour %s %s lladdr %s on ifindex %d failed: %s", verb,
+				  ip_addr_to_string(&op->neigh.dst, b),
+				  mac_format(op->neigh.lladdr, mac), op->neigh.ifindex, errmsg);
+		break;
+	case DP_OBJ_FDB:
+		log_warning_errno(r, "fdb %s %s dst %s on ifindex %d failed: %s", verb,
+				  mac_format(op->neigh.lladdr, mac),
+				  op->neigh.dst.family ? ip_addr_to_string(&op->neigh.dst, b) : "-",
+				  op->neigh.ifindex, errmsg);
+		break;
+	case DP_OBJ_ROUTE:
+		log_warning_errno(r, "route %s %s via %s dev %d failed: %s", verb,
+				  ip_prefix_to_string(&op->route.dst, a),
+				  op->route.gw.family ? ip_addr_to_string(&op->route.gw, b) : "-",
+				  op->route.oif, errmsg);
+		break;
+	}
+}
+
+static int apply_op(struct dp *dp, const struct dp_op *op)
+{
+	int r = 0;
+
+	switch (op->obj) {
+	case DP_OBJ_NEIGH:
+	case DP_OBJ_FDB:
+		r = op->op == DP_OP_REPLACE ? nl_neigh_replace(dp->nl, &op->neigh)
+					    : nl_neigh_del(dp->nl, &op->neigh);
+		break;
+	case DP_OBJ_ROUTE:
+		r = op->op == DP_OP_REPLACE ? nl_route_replace(dp->nl, &op->route)
+					    : nl_route_del(dp->nl, &op->route);
+		break;
+	}
+	if (r < 0) {
+		dp->m_errors++;
+		log_op(op, r, nl_sock_errmsg(dp->nl));
+	}
+	return r;
+}
+
+/*
+ * Apply ops in order. A failed neighbour or FDB replace skips the route of the same
+ * destination (the route must never come before its entries); the pass retries later.
+ */
+static int apply_ops(struct dp *dp, const struct dp_lease *changing, const struct dp_op *ops,
+		     size_t n)
+{
+	int first = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct dp_op *op = &ops[i];
+		int r;
+
+		if (op->op == DP_OP_DELETE && op->obj == DP_OBJ_FDB &&
+		    fdb_shared(dp, changing, &op->neigh))
+			continue;
+		r = apply_op(dp, op);
+		if (r < 0 && !first)
+			first = r;
+	}
+	if (first < 0)
+		schedule_retry(dp);
+	return first;
+}
+
+/* Program the move from old (may be NULL) to new (may be NULL) for one lease. */
+static int program(struct dp *dp, const struct dp_lease *changing, const struct dp_lease *old,
+		   const struct dp_lease *new)
+{
+	struct dp_state want = {}, have = {};
+	_cleanup_free_ struct dp_op *ops = NULL;
+	size_t n = 0;
+	int r = 0;
+
+	if (old)
+		r = lease_state(dp, old, &have);
+	if (r >= 0 && new)
+		r = lease_state(dp, new, &want);
+	if (r >= 0)
+		r = dp_diff(&want, &have, true, &ops, &n);
+	dp_state_clear(&want);
+	dp_state_clear(&have);
+	if (r < 0)
+		return r;
+	return apply_ops(dp, changing, ops, n);
+}
+
+/* backend events ------------------------------------------------------------------------ */
+
+int dp_lease_added(struct dp *dp, const struct lease *l)
+{
+	struct dp_lease *dl = find_lease(dp, &l->subnet);
+	struct dp_lease old, new = { .lease = *l };
+	bool had = dl != NULL;
+
+	if (had)
+		old = *dl;
+	else {
+		dl = insert_lease(dp);
+		if (!dl)
+			return -ENOMEM;
+	}
+	new.reject = had ? old.reject : DP_REJECT_NONE;
+	evaluate(dp, &new, !had || !lease_attrs_equal(&old.lease.attrs, &l->attrs));
+	*dl = new;
+	program(dp, dl, had ? &old : NULL, dl);
+	return dl->reject == DP_REJECT_NONE ? 0 : -EINVAL;
+}
+
+int dp_lease_removed(struct dp *dp, const struct lease *l)
+{
+	struct dp_lease *dl = find_lease(dp, &l->subnet);
+	struct dp_lease old;
+
+	if (!dl)
+		return 0;
+	old = *dl;
+	drop_lease(dp, dl);
+	return program(dp, NULL, &old, NULL);
+}
+
+static int own_addresses(struct dp *dp);
+
+int dp_lease_acquired(struct dp *dp, const struct lease *own)
+{
+	int r;
+
+	dp->own = *own;
+	dp->have_own = true;
+	/* a cached remote copy of our own subnet is not a peer */
+	for (size_t i = 0; i < dp->n_leases;) {
+		struct dp_lease *dl = &dp->leases[i];
+
+		if (ip_prefix_equal(&dl->lease.subnet, &own->subnet)) {
+			struct dp_lease old = *dl;
+
+			drop_lease(dp, dl);
+			program(dp, NULL, &old, NULL);
+			continue;
+		}
+		i++;
+	}
+	r = own_addresses(dp);
+	if (dp->masq)
+		masq_set_lease(dp->masq, &dp->cfg, own);
+	schedule_pass(dp, REPAIR_DEBOUNCE_USEC);
+	return r;
+}
+
+void dp_leases_synced(struct dp *dp)
+{
+	dp->synced = true;
+	schedule_pass(dp, REPAIR_DEBOUNCE_USEC);
+}
+
+/* full pass ----------------------------------------------------------------------------- */
+
+static bool in_network(const struct dp *dp, const struct ip_prefix *p)
+{
+	if (p->addr.family == AF_INET)
+		return dp->cfg.enable_ipv4 && p->len >= dp->cfg.network.len &&
+		       ip_prefix_contains(&dp->cfg.network, &p->addr);
+	if (p->addr.family == AF_INET6)
+		return dp->cfg.enable_ipv6 && p->len >= dp->cfg.ipv6_network.len &&
+		       ip_prefix_contains(&dp->cfg.ipv6_network, &p->addr);
+	return false;
+}
+
+/* The addresses of our devices: <subnet IP>/32 (/128) and nothing else of the network. */
+static int own_addresses(struct dp *dp)
+{
+	int first = 0;
+
+	if (dp->mode != DP_MODE_VXLAN || !dp->have_own)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		struct dp_vxlan_dev *dev = &dp->dev[k];
+		const struct ip_prefix *sub = k ? &dp->own.subnet6 : &dp->own.subnet;
+		_cleanup_free_ struct nl_addr *addrs = NULL;
+		struct nl_addr want;
+		bool present = false;
+		size_t n = 0;
+		int r;
+
+		if (!dev->family || !dev->ifindex || sub->addr.family != dev->family)
+			continue;
+		want = (struct nl_addr){ .ifindex = dev->ifindex,
+					 .prefix = { .addr = sub->addr,
+						     .len = (unsigned char)ip_family_bits(dev->family) },
+					 .flags = dev->family == AF_INET6 ? IFA_F_NODAD : 0 };
+		r = nl_addr_dump(dp->nl, dev->family, dev->ifindex, &addrs, &n);
+		if (r < 0) {
+			first = first ?: r;
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			struct ip_prefix p = addrs[i].prefix;
+
+			if (addrs[i].ifindex != dev->ifindex)
+				continue;
+			if (ip_addr_equal(&p.addr, &want.prefix.addr) && p.len == want.prefix.len) {
+				present = true;
+				continue;
+			}
+			p.len = (unsigned char)ip_family_bits(dev->family);
+			if (in_network(dp, &p)) {
+				char a[IP_PREFIX_STRLEN];
+
+				log_info("removing old address %s from %s",
+					 ip_prefix_to_string(&addrs[i].prefix, a), dev->name);
+				r = nl_addr_del(dp->nl, &addrs[i]);
+				if (r < 0)
+					first = first ?: r;
+			}
+		}
+		if (!present) {
+			r = nl_addr_replace(dp->nl, &want);
+			if (r < 0) {
+				log_warning_errno(r, "failed to set the address of %s: %s", dev->name,
+						  nl_sock_errmsg(dp->nl));
+				first = first ?: r;
+			} else
+				dp->m_repairs++;
+		}
+	}
+	return first;
+}
+
+static bool is_our_dev(const struct dp *dp, int ifindex)
+{
+	return ifindex && (ifindex == dp->dev[0].ifindex || ifindex == dp->dev[1].ifindex);
+}
+
+static bool want_has_neigh(const struct dp_state *want, const struct nl_neigh *n)
+{
+	for (size_t i = 0; i < want->n_neighs; i++)
+		if (want->neighs[i].ifindex == n->ifindex && ip_addr_equal(&want->neighs[i].dst, &n->dst))
+			return true;
+	return false;
+}
+
+static int dump_have(struct dp *dp, const struct dp_state *want, struct dp_state *have)
+{
+	const struct nl_route_filter f = { .table = RT_TABLE_MAIN, .protocol = NL_RTPROT_LINEN };
+	_cleanup_free_ struct nl_route *routes = NULL;
+	size_t n = 0;
+	int r;
+
+	r = nl_route_dump(dp->nl, AF_UNSPEC, &f, &routes, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (routes[i].protocol == NL_RTPROT_LINEN && in_network(dp, &routes[i].dst) &&
+		    (r = dp_state_add_route(have, &routes[i])) < 0)
+			return r;
+	if (dp->mode != DP_MODE_VXLAN)
+		return 0;
+	for (int k = 0; k < 2; k++) {
+		const struct dp_vxlan_dev *dev = &dp->dev[k];
+		_cleanup_free_ struct nl_neigh *ns = NULL, *fs = NULL;
+		size_t nn = 0, nf = 0;
+
+		if (!dev->family || !dev->ifindex)
+			continue;
+		r = nl_neigh_dump(dp->nl, dev->family, dev->ifindex, &ns, &nn);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < nn; i++) {
+			/* the kernel's own (non-permanent) entries are only ours to fix, never to
+			 * delete */
+			if (ns[i].ifindex != dev->ifindex ||
+			    (!(ns[i].state & NUD_PERMANENT) && !want_has_neigh(want, &ns[i])))
+				continue;
+			if ((r = dp_state_add_neigh(have, &ns[i])) < 0)
+				return r;
+		}
+		r = nl_neigh_dump(dp->nl, AF_BRIDGE, dev->ifindex, &fs, &nf);
+		if (r < 0)
+			return r;
+		for (size_t i = 0; i < nf; i++) {
+			if (fs[i].ifindex != dev->ifindex || !(fs[i].state & NUD_PERMANENT))
+				continue;
+			fs[i].family = AF_BRIDGE;
+			if ((r = dp_state_add_fdb(have, &fs[i])) < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+int dp_reconcile(struct dp *dp)
+{
+	struct dp_state want = {}, have = {};
+	_cleanup_free_ struct dp_op *ops = NULL;
+	size_t n = 0;
+	int r, k;
+
+	dp->m_passes++;
+	dp->repair_deadline = 0;
+	if (dp->mode == DP_MODE_VXLAN) {
+		r = vxlan_devices_ensure(dp);
+		if (r < 0) {
+			schedule_retry(dp);
+			return r;
+		}
+	}
+	k = own_addresses(dp);
+	for (size_t i = 0; i < dp->n_leases; i++) {
+		evaluate(dp, &dp->leases[i], false);
+		r = lease_state(dp, &dp->leases[i], &want);
+		if (r < 0)
+			goto out;
+	}
+	dp_state_sort(&want);
+	r = dump_have(dp, &want, &have);
+	if (r < 0) {
+		log_warning_errno(r, "reconcile: failed to read the kernel's state");
+		goto out;
+	}
+	r = dp_diff(&want, &have, dp->synced, &ops, &n);
+	if (r < 0)
+		goto out;
+	if (n) {
+		log_info("reconcile: %zu entr%s to fix", n, n == 1 ? "y" : "ies");
+		dp->m_repairs += n;
+	}
+	r = apply_ops(dp, NULL, ops, n);
+	if (r >= 0 && k >= 0)
+		dp->repair_backoff = 0;
+	else if (k < 0)
+		schedule_retry(dp);
+out:
+	if (r < 0)
+		schedule_retry(dp);
+	dp_state_clear(&want);
+	dp_state_clear(&have);
+	return r < 0 ? r : k;
+}
+
+static void repair_fired(struct loop_timer *t, void *userdata)
+{
+	dp_reconcile(userdata);
+}
+
+/* monitor ------------------------------------------------------------------------------- */
+
+static bool lease_subnet_match(const struct dp *dp, const struct ip_prefix *p)
+{
+	for (size_t i = 0; i < dp->n_leases; i++) {
+		const struct lease *l = &dp->leases[i].lease;
+
+		if (dp->leases[i].reject != DP_REJECT_NONE)
+			continue;
+		if (ip_prefix_equal(&l->subnet, p) ||
+		    (l->subnet6.addr.family && ip_prefix_equal(&l->subnet6, p)))
+			return true;
+	}
+	return false;
+}
+
+static bool event_relevant(const struct dp *dp, const struct nl_event *ev)
+{
+	switch (ev->kind) {
+	case NL_EVENT_LINK:
+		/* our device gone, down or changed; the underlay going down drops routes */
+		return is_our_dev(dp, ev->link.ifindex) || ev->link.ifindex == dp->ext.ifindex ||
+		       (dp->mode == DP_MODE_VXLAN &&
+			(streq(ev->link.name, dp->dev[0].name) ||
+			 (dp->dev[1].family && streq(ev->link.name, dp->dev[1].name))));
+	case NL_EVENT_ADDR:
+		return is_our_dev(dp, ev->addr.ifindex);
+	case NL_EVENT_ROUTE:
+		if (ev->route.table && ev->route.table != RT_TABLE_MAIN)
+			return false;
+		/* ours deleted, or another route put in place of one of ours */
+		if (ev->deleted)
+			return ev->route.protocol == NL_RTPROT_LINEN &&
+			       lease_subnet_match(dp, &ev->route.dst);
+		return ev->route.protocol != NL_RTPROT_LINEN &&
+		       lease_subnet_match(dp, &ev->route.dst);
+	case NL_EVENT_NEIGH:
+		if (!is_our_dev(dp, ev->neigh.ifindex))
+			return false;
+		return ev->deleted || !(ev->neigh.state & NUD_PERMANENT);
+	}
+	return false;
+}
+
+static int event_cb(const struct nl_event *ev, void *userdata)
+{
+	struct dp *dp = userdata;
+
+	if (event_relevant(dp, ev))
+		schedule_pass(dp, REPAIR_DEBOUNCE_USEC);
+	return 0;
+}
+
+static void monitor_ready(struct loop_io *io, int fd, uint32_t revents, void *userdata)
+{
+	struct dp *dp = userdata;
+	int r = nl_monitor_read(dp->mon, event_cb, dp);
+
+	if (r == -ENOBUFS) {
+		dp->m_overruns++;
+		log_info("netlink monitor overrun: events lost, running a full pass");
+		schedule_pass(dp, REPAIR_DEBOUNCE_USEC);
+	} else if (r < 0 && r != -EAGAIN)
+		log_debug_errno(r, "netlink monitor read failed");
+}
+
+/* life cycle ---------------------------------------------------------------------------- */
+
+int dp_new(enum dp_mode mode, const struct net_config *cfg, const struct backend_ext_iface *ext,
+	   const struct backend_env *env, struct dp **ret)
+{
+	struct dp *dp;
+	int r;
+
+	if (!env || !env->loop)
+		return -EINVAL;
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	dp->mode = mode;
+	dp->loop = env->loop;
+	dp->cfg = *cfg;
+	dp->ext = *ext;
+	r = nl_sock_open(&dp->nl);
+	if (r < 0)
+		goto fail;
+	r = loop_timer_new(dp->loop, repair_fired, dp, &dp->t_repair);
+	if (r < 0)
+		goto fail;
+	r = nl_monitor_open(NL_MON_LINK | NL_MON_ADDR | NL_MON_ROUTE | NL_MON_NEIGH, &dp->mon);
+	if (r < 0)
+		goto fail;
+	r = loop_io_add(dp->loop, nl_monitor_fd(dp->mon), EPOLLIN, monitor_ready, dp,
+			&dp->mon_io);
+	if (r < 0)
+		goto fail;
+	if (mode == DP_MODE_VXLAN) {
+		r = vxlan_devices_init(dp, env->state_dir);
+		if (r < 0)
+			goto fail;
+	}
+	{
+		struct masq_options mo = { .ip_masq = env->ip_masq, .forward = env->forward_rules,
+					   .fully_random = env->masq_fully_random,
+					   .resync_usec = env->fw_resync_usec };
+
+		r = masq_new(dp->loop, &mo, &dp->masq);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = dp;
+	return 0;
+fail:
+	dp_free(dp);
+	return r;
+}
+
+void dp_free(struct dp *dp)
+{
+	if (!dp)
+		return;
+	/* memory only: devices, entries, routes and rules stay for the next linend */
+	masq_free(dp->masq);
+	loop_io_free(dp->mon_io);
+	nl_monitor_free(dp->mon);
+	loop_timer_free(dp->t_repair);
+	nl_sock_free(dp->nl);
+	free(dp->leases);
+	free(dp);
+}
+
+int dp_metrics(struct dp *dp, FILE *f)
+{
+	uint64_t checks = 0, repairs = 0, errors = 0;
+	size_t programmed = 0, rejected = 0;
+
+	for (size_t i = 0; i < dp->n_leases; i++) {
+		if (dp->leases[i].reject == DP_REJECT_NONE)
+			programmed++;
+		else
+			rejected++;
+	}
+	fputs("# HELP linend_leases_rejected_total Remote leases refused by the dataplane.\n"
+	      "# TYPE linend_leases_rejected_total counter\n", f);
+	for (int r = 1; r < _DP_REJECT_MAX; r++)
+		fprintf(f, "linend_leases_rejected_total{reason=\"%s\"} %" PRIu64 "\n",
+			dp_reject_str(r), dp->m_rejected[r]);
+	fprintf(f,
+		"# TYPE linend_dataplane_leases gauge\n"
+		"linend_dataplane_leases{state=\"programmed\"} %zu\n"
+		"linend_dataplane_leases{state=\"rejected\"} %zu\n"
+		"# HELP linend_dataplane_passes_total Full reconciliation passes.\n"
+		"# TYPE linend_dataplane_passes_total counter\n"
+		"linend_dataplane_passes_total %" PRIu64 "\n"
+		"# HELP linend_dataplane_repairs_total Entries a pass found missing or wrong.\n"
+		"# TYPE linend_dataplane_repairs_total counter\n"
+		"linend_dataplane_repairs_total %" PRIu64 "\n"
+		"# TYPE linend_dataplane_errors_total counter\n"
+		"linend_dataplane_errors_total %" PRIu64 "\n"
+		"# TYPE linend_dataplane_devices_created_total counter\n"
+		"linend_dataplane_devices_created_total %" PRIu64 "\n"
+		"# TYPE linend_netlink_monitor_overruns_total counter\n"
+		"linend_netlink_monitor_overruns_total %" PRIu64 "\n",
+		programmed, rejected, dp->m_passes, dp->m_repairs, dp->m_errors,
+		dp->m_devices_created, dp->m_overruns);
+	if (dp->masq)
+		masq_stats(dp->masq, &checks, &repairs, &errors);
+	fprintf(f,
+		"# TYPE linend_masq_checks_total counter\n"
+		"linend_masq_checks_total %" PRIu64 "\n"
+		"# TYPE linend_masq_repairs_total counter\n"
+		"linend_masq_repairs_total %" PRIu64 "\n"
+		"# TYPE linend_masq_errors_total counter\n"
+		"linend_masq_errors_total %" PRIu64 "\n",
+		checks, repairs, errors);
+	return 0;
+}
