@@ -434,6 +434,20 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 	return 0;
 }
 
+size_t bridge_vid_ranges(const uint16_t *vids, size_t n, struct bridge_vid_range *ret)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (k > 0 && ret[k - 1].last + 1 == vids[i]) {
+			ret[k - 1].last = vids[i];
+			continue;
+		}
+		ret[k++] = (struct bridge_vid_range){ vids[i], vids[i] };
+	}
+	return k;
+}
+
 int bridge_random_veth_name(char buf[static BRIDGE_IFNAMSIZ])
 {
 	uint8_t b[4];

@@ -61,6 +61,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct bridge_config *, bridge_config_free);
 int bridge_config_parse(const json_t *config, const struct cni_args *args,
 			struct bridge_config **ret, struct cni_error *err);
 
+/* A run of consecutive VLAN IDs, sent to the kernel as one range. */
+struct bridge_vid_range {
+	uint16_t first, last;
+};
+
+/* Collapse sorted, unique VIDs into runs; ret has room for n. Returns the number of runs. */
+size_t bridge_vid_ranges(const uint16_t *vids, size_t n, struct bridge_vid_range *ret);
+
 /* The host veth name: "veth" + 8 lower-case hex digits of 4 random bytes. */
 int bridge_random_veth_name(char buf[static BRIDGE_IFNAMSIZ]);
 

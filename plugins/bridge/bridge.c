@@ -169,27 +169,27 @@ static int ensure_bridge(struct add_state *st, struct cni_error *err)
 	return 0;
 }
 
-/* Push VIDs (sorted) as ranges, at most 256 entries per request. */
 static int add_trunk(struct nl_sock *sk, int ifindex, const uint16_t *vids, size_t n)
 {
+	_cleanup_free_ struct bridge_vid_range *runs = calloc(n, sizeof(*runs));
 	struct nl_bridge_vlan v[256];
-	size_t k = 0;
+	size_t n_runs, k = 0;
 	int r;
 
-	for (size_t i = 0; i < n; i++) {
-		if (k > 0 && v[k - 1].vid_end + 1 == vids[i]) {
-			v[k - 1].vid_end = vids[i];
-			continue;
-		}
-		if (k == ELEMENTSOF(v)) {
+	if (!runs)
+		return -ENOMEM;
+	n_runs = bridge_vid_ranges(vids, n, runs);
+	/* Tagged (no PVID, not untagged), at most 256 entries per request. */
+	for (size_t i = 0; i < n_runs; i++) {
+		v[k++] = (struct nl_bridge_vlan){ .vid = runs[i].first, .vid_end = runs[i].last };
+		if (k == ELEMENTSOF(v) || i + 1 == n_runs) {
 			r = nl_bridge_vlan_add(sk, ifindex, false, v, k);
 			if (r < 0)
 				return r;
 			k = 0;
 		}
-		v[k++] = (struct nl_bridge_vlan){ .vid = vids[i], .vid_end = vids[i] };
 	}
-	return k ? nl_bridge_vlan_add(sk, ifindex, false, v, k) : 0;
+	return 0;
 }
 
 /*

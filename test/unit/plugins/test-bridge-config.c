@@ -215,6 +215,23 @@ static void test_mac_precedence(void **state)
 	bridge_config_free(c);
 }
 
+static void test_vid_ranges(void **state)
+{
+	static const uint16_t vids[] = { 1, 5, 10, 11, 12, 4093, 4094 };
+	struct bridge_vid_range r[ELEMENTSOF(vids)];
+
+	assert_int_equal(bridge_vid_ranges(vids, ELEMENTSOF(vids), r), 4);
+	assert_int_equal(r[0].first, 1);
+	assert_int_equal(r[0].last, 1);
+	assert_int_equal(r[1].first, 5);
+	assert_int_equal(r[1].last, 5);
+	assert_int_equal(r[2].first, 10);
+	assert_int_equal(r[2].last, 12);
+	assert_int_equal(r[3].first, 4093);
+	assert_int_equal(r[3].last, 4094);
+	assert_int_equal(bridge_vid_ranges(vids, 0, r), 0);
+}
+
 static void test_veth_name(void **state)
 {
 	char a[BRIDGE_IFNAMSIZ], b[BRIDGE_IFNAMSIZ];
@@ -298,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_trunk),
 		cmocka_unit_test(test_empty_trunk),
 		cmocka_unit_test(test_mac_precedence),
+		cmocka_unit_test(test_vid_ranges),
 		cmocka_unit_test(test_veth_name),
 		cmocka_unit_test(test_calc_gateways),
 		cmocka_unit_test(test_calc_gateways_not_gw),
