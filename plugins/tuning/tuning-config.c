@@ -361,6 +361,13 @@ int tuning_sysctl_path(const char *key, const char *ifname, char **ret)
 	size_t n = 0, len = 0;
 	char *at, *save = NULL, *tok;
 
+	/*
+	 * A ".." between slashes would be turned into "//" below and so be harmless, but
+	 * whoever wrote it meant to climb out: refuse it outright.
+	 */
+	for (const char *c = key; c; c = strchr(c, '/') ? strchr(c, '/') + 1 : NULL)
+		if (c[0] == '.' && c[1] == '.' && (c[2] == '/' || c[2] == '\0'))
+			return -EINVAL;
 	k = strdup(key);
 	if (!k)
 		return -ENOMEM;

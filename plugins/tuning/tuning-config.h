@@ -62,7 +62,7 @@ int tuning_check_duplicate_sysctls(const char *data, size_t len, struct cni_erro
 
 /*
  * The path of key relative to /proc/sys ("net/ipv4/conf/eth0/arp_filter"). -EINVAL when the
- * cleaned path is not below net/.
+ * key has a ".." between slashes or the cleaned path is not below net/.
  */
 int tuning_sysctl_path(const char *key, const char *ifname, char **ret);
 
