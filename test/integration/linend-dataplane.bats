@@ -1,0 +1,295 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# linend's dataplane in a cluster of node namespaces (demo/cluster.sh): one underlay
+# namespace with a bridge and a real etcd, nodes running linend on eth0, pods made by
+# cnitool with the flannel conflist. Shows cross-node ping over vxlan and host-gw, the
+# exact kernel state, repair after damage, cleanup when a node leaves (also while linend
+# was down), refused leases, masquerade towards a namespace outside the cluster, and a
+# restart that loses no packet. Every test builds and removes its own cluster.
+
+load helpers
+
+setup() {
+	require_root
+	command -v etcd >/dev/null || skip "etcd not installed"
+	[ -x "$LINEN_BUILD/src/linend/linend" ] || skip "linend not built"
+	for p in flannel bridge host-local portmap; do
+		[ -x "$LINEN_BUILD/plugins/$p/$p" ] || skip "plugin $p not built"
+	done
+	[ -x "$LINEN_BUILD/src/cnitool/cnitool" ] || skip "cnitool not built"
+	export CL_PREFIX="ldp$BATS_TEST_NUMBER-$((RANDOM % 10000))"
+	export CL_STATE=$BATS_TEST_TMPDIR/cl
+	export CL_ETCD_PORT=$((31000 + RANDOM % 2000))
+	export CL_ETCD_PEER_PORT=$((CL_ETCD_PORT + 2000))
+	export CL_BUILD=$LINEN_BUILD
+	export CL_UNDERLAY=192.168.213
+	export CL_LINEND_ARGS=${CL_LINEND_ARGS:-}
+	# shellcheck source=../../demo/cluster.sh
+	source "$LINEN_TOP/demo/cluster.sh"
+}
+
+teardown() {
+	cluster_down
+	linen_teardown
+}
+
+# wait_until <seconds> cmd...: poll every 50 ms
+wait_until() {
+	local n=$(($1 * 20))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+# cluster <backend> <nodes>: underlay, etcd, config, nodes with linend, all ready
+cluster() {
+	local b=$1 n=$2 i
+	cluster_underlay_up
+	cluster_etcd_up
+	cluster_config_put "$b"
+	for i in $(seq "$n"); do cluster_node_up "$i"; done
+	for i in $(seq "$n"); do cluster_node_wait "$i"; done
+}
+
+nsx() { local i=$1; shift; ip netns exec "$(cl_node "$i")" "$@"; }
+# this node's subnet network address, e.g. 10.244.7.0
+subnet_ip() { sed -n 's/^FLANNEL_SUBNET=\(.*\)\.1\/24$/\1.0/p' "$CL_STATE/n$1/subnet.env"; }
+vtep_mac() { ip -n "$(cl_node "$1")" -j link show "${2:-flannel.1}" | jq -r '.[0].address'; }
+routes76() { ip -n "$(cl_node "$1")" route show proto 76 | sed 's/ *$//'; }
+neighs() { ip -n "$(cl_node "$1")" neigh show dev flannel.1 | sed 's/ *$//'; }
+fdbs() { bridge -n "$(cl_node "$1")" fdb show dev flannel.1 | sed 's/ *$//'; }
+metric() {
+	nsx "$1" curl -s http://127.0.0.1:8471/metrics | awk -v m="$2" '$1 == m { print $2 }'
+}
+fdb_is() { [ "$(fdbs "$1")" = "$2" ]; }
+lease_key() { echo "$CL_PREFIX_KEY/subnets/$(subnet_ip "$1")-24"; }
+
+# the state node i must show for peer j over vxlan
+expect_vxlan_peer() {
+	local i=$1 j=$2 s m
+	s=$(subnet_ip "$j")
+	m=$(vtep_mac "$j")
+	[ "$(routes76 "$i")" = "$s/24 via $s dev flannel.1 onlink" ] &&
+		[ "$(neighs "$i")" = "$s lladdr $m PERMANENT" ] &&
+		[ "$(fdbs "$i")" = "$m dst $CL_UNDERLAY.$j self permanent" ]
+}
+
+@test "vxlan: cross-node pod ping, exact devices, routes, ARP, FDB, nft and lease" {
+	cluster vxlan 2
+	wait_until 2 expect_vxlan_peer 1 2
+	wait_until 2 expect_vxlan_peer 2 1
+	# the device as flannel makes it: VNI 1, port 8472, learning off, local = eth0's IP
+	run ip -n "$(cl_node 1)" -d -j link show flannel.1
+	[ "$(jq -r '.[0].linkinfo.info_data | "\(.id) \(.port) \(.learning) \(.local)"' <<<"$output")" = \
+		"1 8472 false $CL_UNDERLAY.1" ]
+	[ "$(jq -r '.[0].mtu' <<<"$output")" = 1450 ]
+	[ "$(ip -n "$(cl_node 1)" -4 -br addr show flannel.1 | awk '{print $3}')" = "$(subnet_ip 1)/32" ]
+	grep -qx FLANNEL_MTU=1450 "$CL_STATE/n1/subnet.env"
+	# the lease advertises the device's MAC
+	run cl_etcdctl get "$(lease_key 1)" --print-value-only
+	[ "$output" = "{\"PublicIP\":\"$CL_UNDERLAY.1\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"$(vtep_mac 1)\"}}" ]
+	# masquerade and forward rules, flannel's iptables semantics
+	n=10.244.0.0/16 p=$(subnet_ip 1)/24
+	cat >"$BATS_TEST_TMPDIR/nft" <<EOF
+table ip linend {
+	chain postrtg {
+		type nat hook postrouting priority srcnat; policy accept;
+		meta mark & 0x00004000 == 0x00004000 return comment "linend masq"
+		ip saddr $p ip daddr $n return comment "linend masq"
+		ip saddr $n ip daddr $p return comment "linend masq"
+		ip saddr != $n ip daddr $p return comment "linend masq"
+		ip saddr $n ip daddr != 224.0.0.0/4 masquerade fully-random comment "linend masq"
+		ip saddr != $n ip daddr $n masquerade fully-random comment "linend masq"
+	}
+
+	chain forward {
+		type filter hook forward priority filter; policy accept;
+		ip saddr $n accept comment "linend forward"
+		ip daddr $n accept comment "linend forward"
+	}
+}
+EOF
+	nsx 1 nft list ruleset | diff "$BATS_TEST_TMPDIR/nft" -
+	a=$(cluster_pod_add 1 1)
+	b=$(cluster_pod_add 2 1)
+	ip netns exec "$(cl_pod 1 1)" ping -c 3 -i 0.2 -W 1 "$b"
+	ip netns exec "$(cl_pod 2 1)" ping -c 3 -i 0.2 -W 1 "$a"
+	# and it really went through the tunnel: UDP 8472 on the underlay
+	[ "$(ip -n "$(cl_node 1)" -s -j link show flannel.1 | jq '.[0].stats64.tx.packets')" -ge 3 ]
+}
+
+@test "vxlan: a deleted device, route, neighbour, FDB entry or nft table is back within 1 s" {
+	cluster vxlan 2
+	wait_until 2 expect_vxlan_peer 1 2
+	b=$(cluster_pod_add 2 1)
+	cluster_pod_add 1 1 >/dev/null
+	mac1=$(vtep_mac 1)
+	s=$(subnet_ip 2)
+
+	ip -n "$(cl_node 1)" link del flannel.1
+	wait_until 1 expect_vxlan_peer 1 2
+	[ "$(vtep_mac 1)" = "$mac1" ] # peers still know this MAC
+	[ "$(ip -n "$(cl_node 1)" -4 -br addr show flannel.1 | awk '{print $3}')" = "$(subnet_ip 1)/32" ]
+
+	ip -n "$(cl_node 1)" route del "$s/24"
+	wait_until 1 expect_vxlan_peer 1 2
+	bridge -n "$(cl_node 1)" fdb del "$(vtep_mac 2)" dev flannel.1 dst "$CL_UNDERLAY.2" self
+	wait_until 1 expect_vxlan_peer 1 2
+	ip -n "$(cl_node 1)" neigh del "$s" dev flannel.1
+	wait_until 1 expect_vxlan_peer 1 2
+	ip -n "$(cl_node 1)" link set flannel.1 down
+	wait_until 1 expect_vxlan_peer 1 2
+	ip -n "$(cl_node 1)" link show flannel.1 | grep -q ',UP'
+	# a foreign route put in place of ours is replaced by ours
+	ip -n "$(cl_node 1)" route replace "$s/24" via "$CL_UNDERLAY.254"
+	wait_until 1 expect_vxlan_peer 1 2
+
+	nsx 1 nft flush ruleset
+	wait_until 1 nsx 1 nft list table ip linend
+	nsx 1 nft flush chain ip linend postrtg
+	wait_until 1 bash -c "ip netns exec $(cl_node 1) nft list chain ip linend postrtg | grep -q masquerade"
+	[ "$(metric 1 linend_masq_repairs_total)" -ge 2 ]
+	[ "$(metric 1 linend_dataplane_repairs_total)" -ge 5 ]
+
+	ip netns exec "$(cl_pod 1 1)" ping -c 2 -i 0.2 -W 1 "$b"
+}
+
+@test "vxlan: a node that leaves is removed from its peers, also while linend was down" {
+	cluster vxlan 3
+	wait_until 2 bash -c "[ \$(ip -n $(cl_node 1) route show proto 76 | wc -l) = 2 ]"
+	s2=$(subnet_ip 2)
+	s3=$(subnet_ip 3)
+	m2=$(vtep_mac 2)
+	cluster_linend_stop 2
+	cl_etcdctl del "$(lease_key 2)"
+	wait_until 1 bash -c "! ip -n $(cl_node 1) route show proto 76 | grep -q '^$s2/'"
+	! neighs 1 | grep -q "^$s2 "
+	! fdbs 1 | grep -q "^$m2 "
+	[ "$(routes76 1)" = "$s3/24 via $s3 dev flannel.1 onlink" ]
+
+	# node 3 leaves while node 1's linend is down: cleaned up at start, node 3's entries
+	# removed, nothing else touched
+	cluster_linend_stop 1
+	cluster_linend_stop 3
+	m3=$(vtep_mac 3)
+	cl_etcdctl del "$(lease_key 3)"
+	[ -n "$(routes76 1)" ] # still there while linend is down
+	cluster_linend_start 1
+	wait_until 3 bash -c "[ -z \"\$(ip -n $(cl_node 1) route show proto 76)\" ]"
+	wait_until 1 bash -c "! bridge -n $(cl_node 1) fdb show dev flannel.1 | grep -q $m3"
+	[ -z "$(neighs 1)" ]
+}
+
+@test "vxlan: a peer's new MAC or address replaces its entries and removes the old FDB entry" {
+	cluster vxlan 2
+	wait_until 2 expect_vxlan_peer 1 2
+	key=$(lease_key 2)
+	old=$(vtep_mac 2)
+	cluster_linend_stop 2
+	cl_etcdctl put "$key" "{\"PublicIP\":\"$CL_UNDERLAY.2\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"}}"
+	s=$(subnet_ip 2)
+	wait_until 1 fdb_is 1 "0a:00:00:00:00:02 dst $CL_UNDERLAY.2 self permanent"
+	[ "$(neighs 1)" = "$s lladdr 0a:00:00:00:00:02 PERMANENT" ]
+	! fdbs 1 | grep -q "$old"
+	cl_etcdctl put "$key" "{\"PublicIP\":\"$CL_UNDERLAY.9\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"}}"
+	wait_until 1 fdb_is 1 "0a:00:00:00:00:02 dst $CL_UNDERLAY.9 self permanent"
+	[ "$(routes76 1)" = "$s/24 via $s dev flannel.1 onlink" ]
+}
+
+@test "vxlan: leases outside the network or with a bad MAC are refused and counted" {
+	cluster vxlan 1
+	p=$CL_PREFIX_KEY/subnets
+	cl_etcdctl put "$p/10.99.1.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.7\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:07\"}}"
+	cl_etcdctl put "$p/10.244.250.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.8\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"01:00:5e:00:00:08\"}}"
+	cl_etcdctl put "$p/10.244.251.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.9\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"zz:00\"}}"
+	cl_etcdctl put "$p/10.244.252.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.10\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:0a\"}}"
+	wait_until 2 bash -c "ip -n $(cl_node 1) route show proto 76 | grep -q 10.244.252.0"
+	sleep 0.3
+	[ "$(routes76 1)" = "10.244.252.0/24 via 10.244.252.0 dev flannel.1 onlink" ]
+	[ "$(metric 1 'linend_leases_rejected_total{reason="outside-network"}')" = 1 ]
+	[ "$(metric 1 'linend_leases_rejected_total{reason="bad-mac"}')" = 1 ]
+	[ "$(metric 1 linend_garbage_leases)" = 1 ] # an unparsable MAC never reaches the backend
+	[ "$(metric 1 'linend_dataplane_leases{state="rejected"}')" = 2 ]
+	grep -q "not programming lease 10.99.1.0-24 .*outside-network" "$CL_STATE/n1/linend.log"
+}
+
+@test "host-gw: cross-node pod ping over plain routes; a peer off the link is refused" {
+	cluster host-gw 2
+	s2=$(subnet_ip 2)
+	wait_until 2 bash -c "[ \"\$(ip -n $(cl_node 1) route show proto 76 | sed 's/ *\$//')\" = '$s2/24 via $CL_UNDERLAY.2 dev eth0' ]"
+	! ip -n "$(cl_node 1)" link show flannel.1 2>/dev/null
+	grep -qx FLANNEL_MTU=1500 "$CL_STATE/n1/subnet.env"
+	a=$(cluster_pod_add 1 1)
+	b=$(cluster_pod_add 2 1)
+	ip netns exec "$(cl_pod 1 1)" ping -c 3 -i 0.2 -W 1 "$b"
+	ip netns exec "$(cl_pod 2 1)" ping -c 3 -i 0.2 -W 1 "$a"
+	# a peer behind a router cannot be a next hop
+	cl_etcdctl put "$CL_PREFIX_KEY/subnets/10.244.200.0-24" '{"PublicIP":"198.51.100.7","PublicIPv6":null,"BackendType":"host-gw"}'
+	wait_until 2 grep -q "not programming lease 10.244.200.0-24 .*not-on-link" "$CL_STATE/n1/linend.log"
+	! ip -n "$(cl_node 1)" route show proto 76 | grep -q 10.244.200.0
+	[ "$(metric 1 'linend_leases_rejected_total{reason="not-on-link"}')" = 1 ]
+	# repair: a deleted route comes back
+	ip -n "$(cl_node 1)" route del "$s2/24"
+	wait_until 1 bash -c "ip -n $(cl_node 1) route show proto 76 | grep -q '^$s2/24 via $CL_UNDERLAY.2 dev eth0'"
+}
+
+@test "masquerade: pod traffic leaving the cluster leaves with the node's address" {
+	cluster vxlan 1
+	a=$(cluster_pod_add 1 1)
+	ul=$(cl_ul)
+	# the underlay namespace plays the outside world; count what arrives by source
+	ip netns exec "$ul" nft -f - <<EOF
+table ip ldp_seen {
+	counter from_node { }
+	counter from_pods { }
+	chain input {
+		type filter hook input priority filter;
+		ip saddr $CL_UNDERLAY.1 icmp type echo-request counter name from_node
+		ip saddr 10.244.0.0/16 icmp type echo-request counter name from_pods
+	}
+}
+EOF
+	ip netns exec "$(cl_pod 1 1)" ping -c 3 -i 0.2 -W 1 "$CL_ETCD_IP"
+	ip netns exec "$ul" nft list counter ip ldp_seen from_node | grep -q 'packets 3 '
+	ip netns exec "$ul" nft list counter ip ldp_seen from_pods | grep -q 'packets 0 '
+}
+
+@test "masquerade off at start removes our table; forward rules stay unless disabled" {
+	cluster vxlan 1
+	nsx 1 nft list table ip linend | grep -q masquerade
+	cluster_linend_stop 1
+	CL_LINEND_ARGS="--ip-masq=false" cluster_linend_start 1
+	wait_until 3 bash -c "ip netns exec $(cl_node 1) nft list table ip linend | grep -q 'chain forward'"
+	wait_until 1 bash -c "! ip netns exec $(cl_node 1) nft list table ip linend | grep -q postrtg"
+	cluster_linend_stop 1
+	CL_LINEND_ARGS="--ip-masq=false --iptables-forward-rules=false" cluster_linend_start 1
+	wait_until 3 bash -c "! ip netns exec $(cl_node 1) nft list table ip linend"
+	grep -q "wrote" "$CL_STATE/n1/linend.log"
+}
+
+@test "restarting linend on both nodes loses no packet of an ongoing pod-to-pod ping" {
+	cluster vxlan 2
+	wait_until 2 expect_vxlan_peer 1 2
+	cluster_pod_add 1 1 >/dev/null
+	b=$(cluster_pod_add 2 1)
+	ip netns exec "$(cl_pod 1 1)" ping -c 2 -W 1 "$b"
+	ip netns exec "$(cl_pod 1 1)" ping -c 500 -i 0.01 -W 1 "$b" >"$BATS_TEST_TMPDIR/ping" &
+	pid=$!
+	echo "$pid" >>"$BATS_TEST_TMPDIR/.pids"
+	sleep 0.3
+	mac1=$(vtep_mac 1)
+	for i in 1 2; do
+		cluster_linend_stop "$i"
+		cluster_linend_start "$i"
+		wait_until 3 nsx "$i" curl -sf http://127.0.0.1:8471/readyz
+	done
+	wait "$pid"
+	cat "$BATS_TEST_TMPDIR/ping"
+	grep -q ' 500 received, 0% packet loss' "$BATS_TEST_TMPDIR/ping"
+	[ "$(vtep_mac 1)" = "$mac1" ]
+	[ "$(grep -c 'created flannel.1' "$CL_STATE/n1/linend.log")" = 1 ]
+	wait_until 2 expect_vxlan_peer 1 2
+}
