@@ -5,7 +5,8 @@
 # v1 gRPC API (runtimes/cri-client.py, stubs from Debian's python3-grpc-tools)
 # gets its network from the conflist in CRI's conf_dir, run by the plugins in
 # its bin_dir (bridge + host-local, portmap for port mappings, and loopback,
-# which CRI always runs for "lo"), and loses it on StopPodSandbox. The last
+# which CRI always runs for "lo"), and loses it on StopPodSandbox; bandwidth
+# annotations reach the bandwidth plugin as the kubelet passes them. One
 # test runs the conflist that deploy/kubernetes/kube-linen.yml installs
 # (flannel + portmap) against a subnet.env as linend writes it.
 #
@@ -45,7 +46,7 @@ teardown_file() {
 
 cri() {
 	timeout "${CRI_TIMEOUT:-150}" /usr/bin/python3 "$RT_DIR/cri-client.py" --gen "$BATS_FILE_TMPDIR/cri-gen" \
-		--cgroup-parent "$CGP" "$T/containerd.sock" "$@"
+		--cgroup-parent "$CGP" "${CRI_EXTRA[@]}" "$T/containerd.sock" "$@"
 }
 
 # Run a pod sandbox; prints its id and records it for teardown.
@@ -84,8 +85,11 @@ setup() {
 
 	sed -e "s|@DIR@|$T|g" -e "s|@PLUGINS@|$PLUGINS|g" "$RT_DIR/containerd.toml.in" \
 		>"$T/config.toml"
+	CRI_EXTRA=()
 	case $BATS_TEST_DESCRIPTION in
 	*kube-linen.yml*) write_manifest_conflist ;;
+	*bandwidth*)
+		write_bridge_conflist ', { "type": "bandwidth", "capabilities": { "bandwidth": true } }' ;;
 	*) write_bridge_conflist ;;
 	esac
 
@@ -102,10 +106,12 @@ setup() {
 		"$BATS_FILE_TMPDIR/pause.tar" >/dev/null
 }
 
-# bridge + host-local (+ portmap when the plugin dir has it) on PREFIX.0/24.
+# bridge + host-local (+ portmap when the plugin dir has it) on PREFIX.0/24,
+# then the plugins in $1 (JSON text starting with a comma).
 write_bridge_conflist() {
 	local portmap=""
 	[ -x "$PLUGINS/portmap" ] && portmap=', { "type": "portmap", "capabilities": { "portMappings": true } }'
+	portmap+=${1:-}
 	cat >"$T/net.d/10-$NET.conflist" <<-CONF
 	{
 	  "cniVersion": "1.0.0",
@@ -279,5 +285,30 @@ teardown() {
 	[ ! -e "$file" ]
 	[ ! -e "$T/flannel-data/$id" ]
 	[ "$(ip -n "$NS" -o link show master cni0 | wc -l)" -eq 0 ]
+	cri remove "$id"
+}
+
+@test "containerd CRI: bandwidth annotations reach the bandwidth plugin" {
+	local id ip veth
+	rt_require_plugins "$PLUGINS" bandwidth
+	# What the kubelet passes for a pod with these annotations; containerd
+	# turns them into the "bandwidth" capability (rates in bit/s).
+	CRI_EXTRA=(--annotation kubernetes.io/ingress-bandwidth=10M
+		--annotation kubernetes.io/egress-bandwidth=20M)
+	id=$(cri_run shaped "uid-$RANDOM" linen-test)
+	CRI_EXTRA=()
+	ip=$(cri status "$id" | jq -r .ip)
+	[[ $ip == "$PREFIX".* ]]
+
+	# Ingress (towards the pod): a token bucket on the host-side veth;
+	# egress: the veth's ingress redirected to an ifb with its own bucket.
+	veth=$(ip -n "$NS" -o link show master "$BR" | awk -F': ' '{ split($2, a, "@"); print a[1] }')
+	[ -n "$veth" ]
+	tc -n "$NS" qdisc show dev "$veth" | grep -E 'tbf .*rate 10Mbit'
+	tc -n "$NS" qdisc show | grep -E 'tbf .*rate 20Mbit'
+	ip netns exec "$NS" ping -c 1 -W 2 "$ip"
+
+	cri stop "$id"
+	! tc -n "$NS" qdisc show | grep -q 'tbf' || false
 	cri remove "$id"
 }

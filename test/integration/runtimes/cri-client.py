@@ -8,7 +8,8 @@
 #        cri-client.py [OPTIONS] SOCKET run NAME UID NAMESPACE [HOSTPORT:PORT ...]
 #        cri-client.py [OPTIONS] SOCKET status|stop|remove SANDBOX-ID
 # options: --gen DIR (where to keep the compiled stubs),
-#          --cgroup-parent PATH (cgroup parent of a new sandbox)
+#          --cgroup-parent PATH (cgroup parent of a new sandbox),
+#          --annotation KEY=VALUE (on a new sandbox; repeatable)
 # Prints JSON on stdout; a gRPC error goes to stderr with exit status 1.
 import json
 import os
@@ -36,11 +37,15 @@ def main(argv):
 	args = argv[1:]
 	gen = None
 	cgroup_parent = ""
-	while len(args) >= 2 and args[0] in ("--gen", "--cgroup-parent"):
+	annotations = {}
+	while len(args) >= 2 and args[0] in ("--gen", "--cgroup-parent", "--annotation"):
 		if args[0] == "--gen":
 			gen = args[1]
-		else:
+		elif args[0] == "--cgroup-parent":
 			cgroup_parent = args[1]
+		else:
+			k, _, v = args[1].partition("=")
+			annotations[k] = v
 		args = args[2:]
 	if len(args) < 2:
 		sys.stderr.write("cri-client: bad command line\n")
@@ -72,6 +77,7 @@ def main(argv):
 				hostname=name,
 				port_mappings=ports,
 				labels={"linen-test": name},
+				annotations=annotations,
 				linux=pb.LinuxPodSandboxConfig(
 					cgroup_parent=cgroup_parent,
 					security_context=pb.LinuxSandboxSecurityContext(
