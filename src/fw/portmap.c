@@ -378,8 +378,16 @@ static bool in_strv(char *const *v, const char *s)
 	return false;
 }
 
+static const struct fw_vmap_table pm_table = {
+	.family = FW_PORTMAP_FAMILY,
+	.table = FW_PORTMAP_TABLE,
+	.maps = pm_maps,
+	.n_maps = ELEMENTSOF(pm_maps),
+};
+
 /* Delete element lines for the keys of map `map` leading to chain. */
-static int render_delete_elements(FILE *f, json_t *listing, const char *map, const char *chain)
+static int render_delete_elements(FILE *f, const struct fw_vmap_table *t, json_t *listing,
+				  const char *map, const char *chain)
 {
 	_cleanup_strv_free_ char **keys = NULL;
 	int r;
@@ -394,19 +402,21 @@ static int render_delete_elements(FILE *f, json_t *listing, const char *map, con
 		/* Re-validated before it is written back into nft text. */
 		if (ip_addr_parse(*k, &addr) < 0)
 			return -EBADMSG;
-		fprintf(f, "delete element " T " %s { %s }\n", map, ip_addr_to_string(&addr, a));
+		fprintf(f, "delete element %s %s %s { %s }\n", t->family, t->table, map,
+			ip_addr_to_string(&addr, a));
 	}
 	return 0;
 }
 
-/* Rules jumping to chain (any chain of ours), map elements leading to it, and the chain. */
-static int render_delete_one(FILE *f, json_t *listing, const char *chain)
+int fw_render_delete_attachment_chain(FILE *f, const struct fw_vmap_table *t, json_t *listing,
+				      const char *chain)
 {
 	json_t *item;
 	size_t i;
 	int r;
 
-	if (!fw_identifier_valid(chain))
+	if (!fw_identifier_valid(chain) || !fw_identifier_valid(t->family) ||
+	    !fw_identifier_valid(t->table))
 		return -EINVAL;
 	if (!listing_has_chain(listing, chain))
 		return 0;
@@ -419,16 +429,49 @@ static int render_delete_one(FILE *f, json_t *listing, const char *chain)
 			continue;
 		if (!fw_identifier_valid(in) || !json_is_integer(h))
 			return -EBADMSG;
-		fprintf(f, "delete rule " T " %s handle %lld\n", in,
+		fprintf(f, "delete rule %s %s %s handle %lld\n", t->family, t->table, in,
 			(long long)json_integer_value(h));
 	}
-	for (size_t m = 0; m < ELEMENTSOF(pm_maps); m++) {
-		r = render_delete_elements(f, listing, pm_maps[m], chain);
+	for (size_t m = 0; m < t->n_maps; m++) {
+		r = render_delete_elements(f, t, listing, t->maps[m], chain);
 		if (r < 0)
 			return r;
 	}
-	fprintf(f, "delete chain " T " %s\n", chain);
+	fprintf(f, "delete chain %s %s %s\n", t->family, t->table, chain);
 	return 0;
+}
+
+int fw_render_delete_stale_element(FILE *f, const struct fw_vmap_table *t, json_t *listing,
+				   const char *map, const struct ip_addr *key,
+				   const char *keep_chain)
+{
+	json_t *item, *elem;
+	size_t i, j;
+
+	json_array_foreach(listing_items(listing), i, item) {
+		json_t *m = json_object_get(item, "map");
+
+		if (!m || !streq_ptr(json_object_get_string(m, "name"), map))
+			continue;
+		json_array_foreach(json_object_get(m, "elem"), j, elem) {
+			const char *k = json_string_value(json_array_get(elem, 0));
+			const char *to = expr_jump_target(json_array_get(elem, 1));
+			struct ip_addr a;
+			char as[IP_ADDR_STRLEN];
+
+			if (!k || ip_addr_parse(k, &a) < 0 || !ip_addr_equal(&a, key) ||
+			    streq_ptr(to, keep_chain))
+				continue;
+			fprintf(f, "delete element %s %s %s { %s }\n", t->family, t->table, map,
+				ip_addr_to_string(&a, as));
+		}
+	}
+	return 0;
+}
+
+static int render_delete_one(FILE *f, json_t *listing, const char *chain)
+{
+	return fw_render_delete_attachment_chain(f, &pm_table, listing, chain);
 }
 
 int fw_portmap_render_delete(json_t *listing, char *const *chains, char **ret_text)
@@ -504,32 +547,10 @@ int fw_portmap_render_add(const struct fw_portmap_spec *s, json_t *listing, char
 		r = render_delete_one(f, listing, pchain);
 		if (r >= 0)
 			r = render_delete_one(f, listing, mchain);
-		for (size_t k = 0; k < ELEMENTSOF(ips) && r >= 0 && s->snat; k++) {
-			const char *map = k == 0 ? "masq4" : "masq6";
-			json_t *item, *elem;
-			size_t i, j;
-
-			if (!ips[k]->addr.family)
-				continue;
-			json_array_foreach(listing_items(listing), i, item) {
-				json_t *m = json_object_get(item, "map");
-
-				if (!m || !streq_ptr(json_object_get_string(m, "name"), map))
-					continue;
-				json_array_foreach(json_object_get(m, "elem"), j, elem) {
-					const char *key = json_string_value(json_array_get(elem, 0));
-					const char *to = expr_jump_target(json_array_get(elem, 1));
-					struct ip_addr a;
-					char as[IP_ADDR_STRLEN];
-
-					if (!key || ip_addr_parse(key, &a) < 0 ||
-					    !ip_addr_equal(&a, &ips[k]->addr) || streq_ptr(to, mchain))
-						continue;
-					fprintf(f, "delete element " T " %s { %s }\n", map,
-						ip_addr_to_string(&a, as));
-				}
-			}
-		}
+		for (size_t k = 0; k < ELEMENTSOF(ips) && r >= 0 && s->snat; k++)
+			if (ips[k]->addr.family)
+				r = fw_render_delete_stale_element(f, &pm_table, listing, pm_maps[k],
+								   &ips[k]->addr, mchain);
 		if (r < 0) {
 			fclose(f);
 			goto out;

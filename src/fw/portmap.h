@@ -106,6 +106,19 @@ int fw_portmap_render_delete(json_t *listing, char *const *chains, char **ret_te
 int fw_portmap_listing_udp_ports(json_t *listing, const char *chain, uint16_t **ret_ports,
 				 size_t *ret_n);
 
+/*
+ * Generic, shared with firewall.c: for a table of per-attachment chains reached by rules
+ * (found by jump target, deleted by handle) and verdict-map elements keyed by addresses,
+ * write to f the commands deleting `chain`, its map elements and every rule jumping to it
+ * (nothing when the listing has no such chain)...
+ */
+int fw_render_delete_attachment_chain(FILE *f, const struct fw_vmap_table *t, json_t *listing,
+				      const char *chain);
+/* ... and those deleting elements of `map` keyed `key` that lead elsewhere than keep_chain. */
+int fw_render_delete_stale_element(FILE *f, const struct fw_vmap_table *t, json_t *listing,
+				   const char *map, const struct ip_addr *key,
+				   const char *keep_chain);
+
 int fw_portmap_add(const struct fw_portmap_spec *s, char **ret_error_text);
 /*
  * Idempotent. ret_udp_ports (may be NULL) gets the UDP host ports the removed attachment
