@@ -86,6 +86,17 @@ static int fdb_cmp(const void *pa, const void *pb)
 	return memcmp(a->lladdr, b->lladdr, 6);
 }
 
+/* Key, then remote: the order is total, so duplicates of a key sort the same every time. */
+static int fdb_cmp_full(const void *pa, const void *pb)
+{
+	const struct nl_neigh *a = pa, *b = pb;
+	int c = fdb_cmp(pa, pb);
+
+	if (c || (c = cmp_int(a->dst.family, b->dst.family)))
+		return c;
+	return a->dst.family ? ip_addr_cmp(&a->dst, &b->dst) : 0;
+}
+
 static uint32_t table_of(const struct nl_route *r)
 {
 	return r->table ? r->table : RT_TABLE_MAIN;
@@ -113,7 +124,7 @@ void dp_state_sort(struct dp_state *s)
 	if (s->n_neighs)
 		qsort(s->neighs, s->n_neighs, sizeof(*s->neighs), neigh_cmp);
 	if (s->n_fdbs)
-		qsort(s->fdbs, s->n_fdbs, sizeof(*s->fdbs), fdb_cmp);
+		qsort(s->fdbs, s->n_fdbs, sizeof(*s->fdbs), fdb_cmp_full);
 	if (s->n_routes)
 		qsort(s->routes, s->n_routes, sizeof(*s->routes), route_cmp);
 }
@@ -218,6 +229,25 @@ static int walk(struct oplist *out, enum dp_obj_kind obj, const void *want, size
 	return 0;
 }
 
+/*
+ * Keep one entry per key: the last in sort order (two leases claiming one VtepMAC: the higher
+ * remote address wins, the same one on every pass, so passes do not flap between them).
+ */
+static size_t dedup(void *arr, size_t n, size_t sz, int (*cmp)(const void *, const void *))
+{
+	char *a = arr;
+	size_t w = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (w > 0 && cmp(a + (w - 1) * sz, a + i * sz) == 0)
+			w--;
+		if (w != i)
+			memcpy(a + w * sz, a + i * sz, sz);
+		w++;
+	}
+	return w;
+}
+
 int dp_diff(struct dp_state *want, struct dp_state *have, bool prune, struct dp_op **ret,
 	    size_t *ret_n)
 {
@@ -226,6 +256,9 @@ int dp_diff(struct dp_state *want, struct dp_state *have, bool prune, struct dp_
 
 	dp_state_sort(want);
 	dp_state_sort(have);
+	want->n_neighs = dedup(want->neighs, want->n_neighs, sizeof(struct nl_neigh), neigh_cmp);
+	want->n_fdbs = dedup(want->fdbs, want->n_fdbs, sizeof(struct nl_neigh), fdb_cmp);
+	want->n_routes = dedup(want->routes, want->n_routes, sizeof(struct nl_route), route_cmp);
 	if ((prune && (r = walk(&l, DP_OBJ_ROUTE, want->routes, want->n_routes, have->routes,
 				have->n_routes, sizeof(struct nl_route), route_cmp, false, true)) < 0) ||
 	    (r = walk(&l, DP_OBJ_NEIGH, want->neighs, want->n_neighs, have->neighs,
