@@ -22,6 +22,7 @@
 #define REPAIR_DEBOUNCE_USEC 5000ULL
 #define RETRY_MIN_USEC 100000ULL
 #define RETRY_MAX_USEC 5000000ULL
+#define FIGHT_SPACING_USEC 100000ULL
 
 static const char *mode_type(const struct dp *dp)
 {
@@ -36,7 +37,14 @@ static const char *mode_type(const struct dp *dp)
 
 static void schedule_pass(struct dp *dp, uint64_t usec)
 {
-	uint64_t at = now_usec() + usec;
+	uint64_t now = now_usec(), at = now + usec;
+
+	/* after a pass that had to fix something, space passes out: someone fighting us over
+	 * an entry costs a pass per FIGHT_SPACING_USEC, not a busy loop */
+	if (dp->last_fix_usec && at < dp->last_fix_usec + FIGHT_SPACING_USEC) {
+		at = dp->last_fix_usec + FIGHT_SPACING_USEC;
+		usec = at - now;
+	}
 
 	if (dp->repair_deadline && dp->repair_deadline <= at && loop_timer_armed(dp->t_repair))
 		return;
@@ -506,6 +514,7 @@ int dp_reconcile(struct dp *dp)
 	r = dp_diff(&want, &have, dp->synced, &ops, &n);
 	if (r < 0)
 		goto out;
+	dp->last_fix_usec = n ? now_usec() : 0;
 	if (n) {
 		log_info("reconcile: %zu entr%s to fix", n, n == 1 ? "y" : "ies");
 		dp->m_repairs += n;

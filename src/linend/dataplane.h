@@ -57,6 +57,7 @@ struct dp {
 	struct loop_timer *t_repair;
 	uint64_t repair_deadline; /* monotonic usec of the armed repair pass, 0: none */
 	uint64_t repair_backoff;
+	uint64_t last_fix_usec;   /* when the last pass fixed something, 0: it found all in place */
 	struct masq *masq;
 	bool synced;              /* a full lease listing was seen: stale entries may go */
 	bool have_own;

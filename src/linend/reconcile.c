@@ -107,6 +107,12 @@ static int route_family(const struct nl_route *r)
 	return r->family ? r->family : r->dst.addr.family;
 }
 
+/* The kernel gives an IPv6 route without a metric 1024 and reports that back. */
+static uint32_t priority_of(const struct nl_route *r)
+{
+	return r->priority ? r->priority : route_family(r) == AF_INET6 ? 1024 : 0;
+}
+
 static int route_cmp(const void *pa, const void *pb)
 {
 	const struct nl_route *a = pa, *b = pb;
@@ -114,7 +120,7 @@ static int route_cmp(const void *pa, const void *pb)
 
 	if ((c = cmp_int(route_family(a), route_family(b))) ||
 	    (c = cmp_int(table_of(a), table_of(b))) || (c = cmp_int(a->dst.len, b->dst.len)) ||
-	    (c = cmp_int(a->priority, b->priority)))
+	    (c = cmp_int(priority_of(a), priority_of(b))))
 		return c;
 	return ip_addr_cmp(&a->dst.addr, &b->dst.addr);
 }

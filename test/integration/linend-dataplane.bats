@@ -282,7 +282,7 @@ EOF
 	sleep 0.3
 	mac1=$(vtep_mac 1)
 	for i in 1 2; do
-		cluster_linend_stop "$i"
+		cluster_linend_stop "$i" || true
 		cluster_linend_start "$i"
 		wait_until 3 nsx "$i" curl -sf http://127.0.0.1:8471/readyz
 	done
@@ -292,4 +292,44 @@ EOF
 	[ "$(vtep_mac 1)" = "$mac1" ]
 	[ "$(grep -c 'created flannel.1' "$CL_STATE/n1/linend.log")" = 1 ]
 	wait_until 2 expect_vxlan_peer 1 2
+}
+
+@test "vxlan dual-stack: flannel-v6.1 over an IPv6 underlay, pod ping over both families" {
+	cluster_underlay_up
+	cluster_etcd_up
+	cl_etcdctl put "$CL_PREFIX_KEY/config" '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56","Backend":{"Type":"vxlan"}}' >/dev/null
+	for i in 1 2; do
+		# the first linend exits: no IPv6 address yet; the second gets one
+		cluster_node_up "$i"
+		ip -n "$(cl_node "$i")" addr add "fd00:213::$i/64" dev eth0 nodad
+		cluster_linend_stop "$i" || true
+		FLANNELD_PUBLIC_IPV6=fd00:213::$i cluster_linend_start "$i"
+	done
+	cluster_node_wait 1
+	cluster_node_wait 2
+	wait_until 2 expect_vxlan_peer 1 2
+	# IPv6 underlay: 70 bytes of headers, and the pods' MTU fits both devices
+	run ip -n "$(cl_node 1)" -d -j link show flannel-v6.1
+	[ "$(jq -r '.[0].linkinfo.info_data | "\(.id) \(.local6) \(.learning)"' <<<"$output")" = \
+		"1 fd00:213::1 false" ]
+	[ "$(jq -r '.[0].mtu' <<<"$output")" = 1430 ]
+	grep -qx FLANNEL_MTU=1430 "$CL_STATE/n1/subnet.env"
+	s6=$(sed -n 's/^FLANNEL_IPV6_SUBNET=\(.*\)1\/64$/\1/p' "$CL_STATE/n2/subnet.env")
+	m6=$(vtep_mac 2 flannel-v6.1)
+	wait_until 2 bash -c "[ \"\$(ip -n $(cl_node 1) -6 route show proto 76 | sed 's/ *\$//')\" = '$s6/64 via $s6 dev flannel-v6.1 metric 1024 onlink pref medium' ]"
+	[ "$(ip -n "$(cl_node 1)" neigh show dev flannel-v6.1 | sed 's/ *$//')" = "$s6 lladdr $m6 PERMANENT" ]
+	[ "$(bridge -n "$(cl_node 1)" fdb show dev flannel-v6.1 | sed 's/ *$//')" = "$m6 dst fd00:213::2 self permanent" ]
+	run cl_etcdctl get --prefix "$CL_PREFIX_KEY/subnets/" --print-value-only
+	grep -q "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"$m6\"}" <<<"$output"
+	nsx 1 nft list table ip6 linend |
+		grep -q 'ip6 saddr fd00:244::/56 ip6 daddr != ff00::/8 masquerade fully-random'
+	cluster_pod_add 1 1 >/dev/null
+	cluster_pod_add 2 1 >/dev/null
+	b4=$(jq -r '.ips[] | select(.version == "4") | .address' "$CL_STATE/n2/pod1.json" | cut -d/ -f1)
+	b6=$(jq -r '.ips[] | select(.version == "6") | .address' "$CL_STATE/n2/pod1.json" | cut -d/ -f1)
+	ip netns exec "$(cl_pod 1 1)" ping -c 2 -i 0.2 -W 1 "$b4"
+	ip netns exec "$(cl_pod 1 1)" ping -6 -c 3 -i 0.2 -W 2 "$b6"
+	# and the IPv6 entries are repaired too
+	bridge -n "$(cl_node 1)" fdb del "$m6" dev flannel-v6.1 dst fd00:213::2 self
+	wait_until 1 bash -c "bridge -n $(cl_node 1) fdb show dev flannel-v6.1 | grep -q '$m6 dst fd00:213::2'"
 }
