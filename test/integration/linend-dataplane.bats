@@ -117,8 +117,37 @@ EOF
 	b=$(cluster_pod_add 2 1)
 	ip netns exec "$(cl_pod 1 1)" ping -c 3 -i 0.2 -W 1 "$b"
 	ip netns exec "$(cl_pod 2 1)" ping -c 3 -i 0.2 -W 1 "$a"
-	# and it really went through the tunnel: UDP 8472 on the underlay
+	# and it really went through the tunnel
 	[ "$(ip -n "$(cl_node 1)" -s -j link show flannel.1 | jq '.[0].stats64.tx.packets')" -ge 3 ]
+	# in a steady state the monitor does not wake passes (nothing fights over our entries)
+	p1=$(metric 1 linend_dataplane_passes_total)
+	sleep 1
+	p2=$(metric 1 linend_dataplane_passes_total)
+	[ $((p2 - p1)) -le 1 ]
+	[ "$(metric 1 linend_dataplane_errors_total)" = 0 ]
+}
+
+@test "vxlan options: VNI, Port, GBP, MTU, and DirectRouting to a peer on the same link" {
+	cluster_underlay_up
+	cluster_etcd_up
+	cl_etcdctl put "$CL_PREFIX_KEY/config" '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan","VNI":42,"Port":4789,"GBP":true,"MTU":1400,"DirectRouting":true}}' >/dev/null
+	cluster_node_up 1
+	cluster_node_up 2
+	cluster_node_wait 1
+	cluster_node_wait 2
+	run ip -n "$(cl_node 1)" -d -j link show flannel.42
+	[ "$(jq -r '.[0].linkinfo.info_data | "\(.id) \(.port) \(.gbp)"' <<<"$output")" = "42 4789 true" ]
+	[ "$(jq -r '.[0].mtu' <<<"$output")" = 1350 ]
+	grep -qx FLANNEL_MTU=1350 "$CL_STATE/n1/subnet.env"
+	cl_etcdctl get --prefix "$CL_PREFIX_KEY/subnets/" --print-value-only | grep -q '"VNI":42'
+	# both nodes share the underlay link: a plain route via the peer, no ARP or FDB entry
+	s2=$(subnet_ip 2)
+	wait_until 2 bash -c "[ \"\$(ip -n $(cl_node 1) route show proto 76 | sed 's/ *\$//')\" = '$s2/24 via $CL_UNDERLAY.2 dev eth0' ]"
+	[ -z "$(ip -n "$(cl_node 1)" neigh show dev flannel.42)" ]
+	[ -z "$(bridge -n "$(cl_node 1)" fdb show dev flannel.42)" ]
+	cluster_pod_add 1 1 >/dev/null
+	b=$(cluster_pod_add 2 1)
+	ip netns exec "$(cl_pod 1 1)" ping -c 2 -i 0.2 -W 1 "$b"
 }
 
 @test "vxlan: a deleted device, route, neighbour, FDB entry or nft table is back within 1 s" {

@@ -206,6 +206,26 @@ static void test_duplicate_mac_stable(void **unused)
 	dp_state_clear(&have);
 }
 
+static void test_ipv6_default_metric(void **unused)
+{
+	struct dp_state want = {}, have = {};
+	struct nl_route w = { .family = AF_INET6, .dst = P("fd00:244:0:2::/64"),
+			      .gw = A("fd00:244:0:2::"), .oif = 8, .protocol = NL_RTPROT_LINEN };
+	struct nl_route h = w;
+	struct dp_op *ops = NULL;
+	size_t n = 99;
+
+	/* we ask without a metric; the kernel reports 1024: the same route, nothing to do */
+	h.priority = 1024;
+	assert_int_equal(dp_state_add_route(&want, &w), 0);
+	assert_int_equal(dp_state_add_route(&have, &h), 0);
+	assert_int_equal(dp_diff(&want, &have, true, &ops, &n), 0);
+	assert_int_equal(n, 0);
+	free(ops);
+	dp_state_clear(&want);
+	dp_state_clear(&have);
+}
+
 static struct net_config cfg(const char *json)
 {
 	struct net_config c;
@@ -304,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_stale_removed_in_reverse),
 		cmocka_unit_test(test_wrong_entries_replaced),
 		cmocka_unit_test(test_duplicate_mac_stable),
+		cmocka_unit_test(test_ipv6_default_metric),
 		cmocka_unit_test(test_lease_check),
 		cmocka_unit_test(test_lease_check_v6),
 	};
