@@ -48,8 +48,9 @@ static int parse_conf(const struct skel_request *req, struct firewall_conf *c,
 
 		if (streq(b, "firewalld"))
 			return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
-					     "backend \"firewalld\" is not supported: linen programs "
-					     "nftables directly (use \"iptables\" or \"nftables\")");
+					     "backend \"firewalld\" is not supported: linen "
+					     "programs nftables directly (use \"iptables\" or "
+					     "\"nftables\")");
 		if (!streq(b, "iptables") && !streq(b, "nftables"))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "unknown firewall backend \"%s\"", b);
@@ -69,9 +70,10 @@ static int parse_conf(const struct skel_request *req, struct firewall_conf *c,
 		c->admin_chain = json_is_string(v) ? json_string_value(v) : NULL;
 		if (!fw_firewall_admin_chain_valid(c->admin_chain))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "iptablesAdminChainName must be a chain name with an "
-					     "upper-case letter or '-' ([A-Za-z][A-Za-z0-9_-]*, at most "
-					     "64), not starting with f- or i-");
+					     "iptablesAdminChainName must be a chain name "
+					     "with an upper-case letter or '-' "
+					     "([A-Za-z][A-Za-z0-9_-]*, at most 64), not "
+					     "starting with f- or i-");
 	}
 	return 0;
 }
@@ -251,7 +253,8 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		const char *ifname = json_object_get_string(a, "ifname");
 
 		if (cid && ifname)
-			valid[n++] = (struct fw_attachment){ .container_id = cid, .ifname = ifname };
+			valid[n++] = (struct fw_attachment){ .container_id = cid,
+							     .ifname = ifname };
 	}
 	r = lock_or_fail(&lock, err);
 	if (r < 0)

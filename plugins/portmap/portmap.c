@@ -102,8 +102,8 @@ static int parse_port(json_t *m, const char *key, bool required, uint16_t *ret,
 		return 0;
 	}
 	if (!json_is_integer(v))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "portMappings: %s must be a number",
-				     key);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "portMappings: %s must be a number", key);
 	p = json_integer_value(v);
 	if (p <= 0 || p > 65535)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "Invalid %s number: %lld",
@@ -123,7 +123,8 @@ static int parse_mappings(const json_t *runtime_config, struct portmap_conf *c,
 	if (!maps || json_is_null(maps))
 		return 0;
 	if (!json_is_array(maps))
-		return cni_error_set(err, CNI_ERR_DECODE, "runtimeConfig.portMappings must be a list");
+		return cni_error_set(err, CNI_ERR_DECODE,
+				     "runtimeConfig.portMappings must be a list");
 	c->entries = calloc(json_array_size(maps) + 1, sizeof(*c->entries));
 	if (!c->entries)
 		return -ENOMEM;
@@ -146,8 +147,8 @@ static int parse_mappings(const json_t *runtime_config, struct portmap_conf *c,
 			proto = "tcp";
 		if (fw_portmap_proto_from_string(proto, &e->proto) < 0)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "portMappings: unknown protocol \"%s\" (tcp, udp, sctp)",
-					     proto);
+					     "portMappings: unknown protocol \"%s\" "
+					     "(tcp, udp, sctp)", proto);
 		if (host_ip && *host_ip && ip_addr_parse(host_ip, &e->host_ip) < 0)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "portMappings: invalid hostIP \"%s\"", host_ip);
@@ -175,7 +176,8 @@ static int parse_conf(const struct skel_request *req, struct portmap_conf *c,
 	v = json_object_get(cfg, "masqAll");
 	if (v && !json_is_null(v)) {
 		if (!json_is_boolean(v))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "masqAll must be a boolean");
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "masqAll must be a boolean");
 		c->masq_all = json_is_true(v);
 	}
 	v = json_object_get(cfg, "externalSetMarkChain");

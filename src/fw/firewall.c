@@ -121,7 +121,8 @@ static bool seen_before(const struct ip_prefix *ips, size_t i)
 
 static int validate(const struct fw_firewall_spec *s)
 {
-	if (!s || !s->net || !s->container_id || !s->ifname || !fw_ingress_policy_to_string(s->policy))
+	if (!s || !s->net || !s->container_id || !s->ifname ||
+	    !fw_ingress_policy_to_string(s->policy))
 		return -EINVAL;
 	if (s->policy != FW_INGRESS_OPEN && !fw_ifname_valid(s->bridge))
 		return -EINVAL;
@@ -255,7 +256,8 @@ int fw_firewall_render_add(const struct fw_firewall_spec *s, json_t *inet_listin
 	if (r >= 0 && bridge_listing) {
 		r = fw_render_delete_attachment_chain(f, &bridge_table, bridge_listing, fc);
 		for (size_t i = 0; i < s->n_ips && r >= 0; i++) {
-			char dst[] = { 'd', 's', 't', s->ips[i].addr.family == AF_INET ? '4' : '6', 0 };
+			char v = s->ips[i].addr.family == AF_INET ? '4' : '6';
+			char dst[] = { 'd', 's', 't', v, 0 };
 
 			r = fw_render_delete_stale_element(f, &bridge_table, bridge_listing, dst,
 							   &s->ips[i].addr, fc);

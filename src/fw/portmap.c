@@ -53,7 +53,8 @@ static const char pm_base_text[] =
 	"add chain " T " hostports\n"
 	"add chain " T " prerouting { type nat hook prerouting priority dstnat; policy accept; }\n"
 	"add chain " T " output { type nat hook output priority -100; policy accept; }\n"
-	"add chain " T " postrouting { type nat hook postrouting priority srcnat; policy accept; }\n"
+	"add chain " T " postrouting"
+	" { type nat hook postrouting priority srcnat; policy accept; }\n"
 	"flush chain " T " prerouting\n"
 	"add rule " T " prerouting fib daddr type local jump hostports\n"
 	"flush chain " T " output\n"
@@ -360,7 +361,8 @@ static bool listing_has_chain(json_t *listing, const char *chain)
 	size_t i;
 
 	json_array_foreach(listing_items(listing), i, item)
-		if (streq_ptr(json_object_get_string(json_object_get(item, "chain"), "name"), chain))
+		if (streq_ptr(json_object_get_string(json_object_get(item, "chain"), "name"),
+			      chain))
 			return true;
 	return false;
 }
@@ -549,8 +551,9 @@ int fw_portmap_render_add(const struct fw_portmap_spec *s, json_t *listing, char
 			r = render_delete_one(f, listing, mchain);
 		for (size_t k = 0; k < ELEMENTSOF(ips) && r >= 0 && s->snat; k++)
 			if (ips[k]->addr.family)
-				r = fw_render_delete_stale_element(f, &pm_table, listing, pm_maps[k],
-								   &ips[k]->addr, mchain);
+				r = fw_render_delete_stale_element(f, &pm_table, listing,
+								   pm_maps[k], &ips[k]->addr,
+								   mchain);
 		if (r < 0) {
 			fclose(f);
 			goto out;
@@ -665,7 +668,8 @@ int fw_portmap_listing_udp_ports(json_t *listing, const char *chain, uint16_t **
 			continue;
 		json_array_foreach(json_object_get(rule, "expr"), k, expr) {
 			json_t *match = json_object_get(expr, "match");
-			json_t *payload = json_object_get(json_object_get(match, "left"), "payload");
+			json_t *left = json_object_get(match, "left");
+			json_t *payload = json_object_get(left, "payload");
 			json_t *right = json_object_get(match, "right");
 			json_int_t port;
 			bool seen = false;
