@@ -332,7 +332,7 @@ int tuning_check_duplicate_sysctls(const char *data, size_t len, struct cni_erro
 		s.p++;
 		skip_ws(&s);
 		vstart = s.p;
-		if (!skip_value(&s))
+		if (!skip_value(&s) || s.p == vstart)
 			return 0;
 		if (json_is_string(key) && streq(json_string_value(key), "sysctl") &&
 		    *vstart == '{') {
