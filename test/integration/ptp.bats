@@ -277,6 +277,38 @@ assert_clean() {
 	[ -z "$(store_files)" ]
 }
 
+# The plugin, stopping itself at step $1; exec all the way (ip netns exec and env exec in
+# place), so bg_start's PID is the plugin's.
+ptp_exec_paused() {
+	exec ip netns exec "$HOST" env CNI_COMMAND=ADD CNI_CONTAINERID=c1 \
+		CNI_NETNS="/run/netns/$POD" CNI_IFNAME=eth0 CNI_PATH="$BIN" \
+		LINEN_TEST_PAUSE_AT="$1" "$PTP" <<<"$2" >/dev/null 2>&1
+}
+
+@test "ADD killed (SIGKILL) at every step: DEL leaves nothing, a retry works" {
+	local cfg step pid k
+	cfg=$(conf 1.0.0 "$DUAL" "$ROUTES_DUAL" '"ipMasq":true')
+	for step in ipam veth container host masq done; do
+		pid=$(bg_start ptp_exec_paused "$step" "$cfg")
+		for ((k = 0; k < 100; k++)); do
+			[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = T ] && break
+			sleep 0.05
+		done
+		[ "$(awk '{print $3}' "/proc/$pid/stat")" = T ] || { echo "$step: not paused"; false; }
+		# Something to clean up really is there by then.
+		case $step in
+		container | host | masq) [ -n "$(host_veths)" ] && [ -n "$(store_files)" ] ;;
+		done) [ "$(masq_chains)" = 1 ] ;;
+		esac
+		kill -9 "$pid"
+		ptp DEL "$POD" c1 "$cfg"
+		assert_clean || { echo "$step: left behind"; false; }
+	done
+	ptp ADD "$POD" c1 "$cfg" >/dev/null
+	ptp DEL "$POD" c1 "$cfg"
+	assert_clean
+}
+
 @test "GC removes the masquerade entries and addresses of unlisted attachments" {
 	local cfg
 	cfg=$(conf 1.1.0 "$V4" "$ROUTES4" '"ipMasq":true')
