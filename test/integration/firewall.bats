@@ -154,13 +154,17 @@ del_all() {
 	[ -z "$(ours_left)" ]
 }
 
-@test "mixed: an open network talks with a same-bridge one both ways" {
-	net neta fwbrA 1 '"ingressPolicy":"same-bridge"'
-	net netb fwbrB 2
+@test "mixed (spec 0.4.0): an open network talks with a same-bridge one both ways" {
+	net neta fwbrA 1 '"ingressPolicy":"same-bridge"' 0.4.0
+	net netb fwbrB 2 '' 0.4.0
 	three_pods
 	reach "$B1" "$IPA1"
 	reach "$A1" "$IPB1"
 	reach "$A1" "$IPA2"
+	run cni check neta "$A2"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run cni check netb "$B1"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	del_all
 	[ -z "$(ours_left)" ]
 }

@@ -131,6 +131,23 @@ pm_conf() { # pm_conf PORT-MAPPINGS [extra]
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
 
+@test "spec 0.3.0 and 0.3.1: the result passes through in the config's version" {
+	P=$(netns_new pod)
+	serve_tcp "$P" 80 old-spec
+	export CAP_ARGS='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	for v in 0.3.0 0.3.1; do
+		conflist pm "$v"
+		run cni add pm "$P"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		[ "$(jq -r .cniVersion <<<"$output")" = "$v" ]
+		[ "$(jq -r '.ips[0].version' <<<"$output")" = 4 ]
+		[ "$(tcp_get "$N" 192.168.77.1 8080)" = old-spec ]
+		run cni del pm "$P"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		[ -z "$(ours_left)" ]
+	done
+}
+
 @test "UDP host port works and its conntrack entry is flushed on DEL" {
 	[ -r /proc/net/nf_conntrack ] || skip "no /proc/net/nf_conntrack"
 	conflist pm 0.4.0
