@@ -29,7 +29,7 @@ setup() {
 }
 
 teardown() {
-	cluster_down
+	cluster_down || true
 	linen_teardown
 }
 
