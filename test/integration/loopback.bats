@@ -47,6 +47,8 @@ lo_up() {
 		run plugin "$LO" ADD "$(conf "$v")"
 		[ "$status" -eq 0 ] || { echo "$v: $output"; false; }
 		lo_up
+		ip netns exec "$POD" ping -c1 -W1 127.0.0.1 >/dev/null
+		ip netns exec "$POD" ping -6 -c1 -W1 ::1 >/dev/null
 		[ "$(jq -r .cniVersion <<<"$output")" = "$v" ]
 		case $v in
 		0.1.0 | 0.2.0)

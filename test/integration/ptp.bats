@@ -309,6 +309,35 @@ ptp_exec_paused() {
 	assert_clean
 }
 
+@test "parallel ADDs get distinct addresses and working links; parallel DELs clean up" {
+	local cfg i pids=() ns
+	cfg=$(conf 1.0.0 "$V4" "$ROUTES4" '"ipMasq":true')
+	for i in $(seq 1 12); do
+		ns=$(netns_new "par$i")
+		echo "$ns" >>"$BATS_TEST_TMPDIR/par"
+	done
+	i=0
+	while read -r ns; do
+		i=$((i + 1))
+		ptp ADD "$ns" "p$i" "$cfg" >"$BATS_TEST_TMPDIR/out$i" &
+		pids+=($!)
+	done <"$BATS_TEST_TMPDIR/par"
+	for p in "${pids[@]}"; do wait "$p"; done
+	[ "$(cat "$BATS_TEST_TMPDIR"/out* | jq -r '.ips[0].address' | sort -u | wc -l)" = 12 ]
+	[ "$(host_veths | wc -l)" = 12 ] && [ "$(masq_chains)" = 12 ]
+	while read -r ns; do
+		ip netns exec "$ns" ping -c1 -W2 10.66.0.1 >/dev/null
+	done <"$BATS_TEST_TMPDIR/par"
+	i=0 pids=()
+	while read -r ns; do
+		i=$((i + 1))
+		ptp DEL "$ns" "p$i" "$cfg" &
+		pids+=($!)
+	done <"$BATS_TEST_TMPDIR/par"
+	for p in "${pids[@]}"; do wait "$p"; done
+	[ -z "$(host_veths)" ] && [ -z "$(store_files)" ] && [ "$(masq_chains)" = 0 ]
+}
+
 @test "GC removes the masquerade entries and addresses of unlisted attachments" {
 	local cfg
 	cfg=$(conf 1.1.0 "$V4" "$ROUTES4" '"ipMasq":true')
