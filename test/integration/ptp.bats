@@ -393,7 +393,7 @@ ptp_exec_paused() {
 
 @test "the same kernel state as the reference ptp" {
 	[ -x "$REF" ] || skip "reference ptp not installed"
-	local cfg ours theirs
+	local cfg ours theirs rours rtheirs
 	cfg=$(conf 1.0.0 "$DUAL" "$ROUTES_DUAL")
 	snapshot() {
 		{
@@ -403,13 +403,19 @@ ptp_exec_paused() {
 		} | sed -e 's/ proto [a-z]*//' -e 's/ metric [0-9]*//' -e 's/ pref medium//' \
 			-e 's/ *$//' | sort
 	}
-	ptp ADD "$POD" c1 "$cfg" >/dev/null
+	# The result too, up to the random host veth name and the MACs.
+	norm() {
+		sed -e 's/"veth[0-9a-f]\{8\}"/"VETH"/' -e 's/"\([0-9a-f]\{2\}:\)\{5\}[0-9a-f]\{2\}"/"MAC"/'
+	}
+	rours=$(ptp ADD "$POD" c1 "$cfg" | norm)
 	ours=$(snapshot "$POD")
 	ptp DEL "$POD" c1 "$cfg"
 	rm -f "$D"/ptpnet/last_reserved_ip.*
-	ptp_bin "$REF" ADD "$POD" c1 "$cfg" >/dev/null
+	rtheirs=$(ptp_bin "$REF" ADD "$POD" c1 "$cfg" | norm)
 	theirs=$(snapshot "$POD")
 	ptp_bin "$REF" DEL "$POD" c1 "$cfg"
 	[ "$ours" = "$theirs" ] || { diff <(echo "$ours") <(echo "$theirs"); false; }
+	[ "$rours" = "$rtheirs" ] || { diff <(echo "$rours") <(echo "$rtheirs"); false; }
+	[[ "$rours" == *'"name": "VETH"'*'"mac": "MAC"'*'"address": "fd66::2/64"'* ]]
 	[ -z "$(store_files)" ]
 }
