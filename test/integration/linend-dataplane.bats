@@ -65,6 +65,16 @@ metric() {
 	nsx "$1" curl -s http://127.0.0.1:8471/metrics | awk -v m="$2" '$1 == m { print $2 }'
 }
 fdb_is() { [ "$(fdbs "$1")" = "$2" ]; }
+routes_are() { [ "$(routes76 "$1")" = "$2" ]; }
+routes6_are() { [ "$(ip -n "$(cl_node "$1")" -6 route show proto 76 | sed 's/ *$//')" = "$2" ]; }
+table_has() { nsx "$1" nft list table ip linend | grep -q "$2"; }
+# vx_lease <public ip> <mac>: a vxlan lease value as flanneld writes it
+vx_lease() {
+	printf '{"PublicIP":"%s","PublicIPv6":null,"BackendType":"vxlan",' "$1"
+	printf '"BackendData":{"VNI":1,"VtepMAC":"%s"}}' "$2"
+}
+put_config() { cl_etcdctl put "$CL_PREFIX_KEY/config" "$1" >/dev/null; }
+put_lease() { cl_etcdctl put "$CL_PREFIX_KEY/subnets/$1" "$2" >/dev/null; }
 lease_key() { echo "$CL_PREFIX_KEY/subnets/$(subnet_ip "$1")-24"; }
 
 # the state node i must show for peer j over vxlan
@@ -90,7 +100,7 @@ expect_vxlan_peer() {
 	grep -qx FLANNEL_MTU=1450 "$CL_STATE/n1/subnet.env"
 	# the lease advertises the device's MAC
 	run cl_etcdctl get "$(lease_key 1)" --print-value-only
-	[ "$output" = "{\"PublicIP\":\"$CL_UNDERLAY.1\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"$(vtep_mac 1)\"}}" ]
+	[ "$output" = "$(vx_lease "$CL_UNDERLAY.1" "$(vtep_mac 1)")" ]
 	# masquerade and forward rules, flannel's iptables semantics
 	n=10.244.0.0/16 p=$(subnet_ip 1)/24
 	cat >"$BATS_TEST_TMPDIR/nft" <<EOF
@@ -130,7 +140,8 @@ EOF
 @test "vxlan options: VNI, Port, GBP, MTU, and DirectRouting to a peer on the same link" {
 	cluster_underlay_up
 	cluster_etcd_up
-	cl_etcdctl put "$CL_PREFIX_KEY/config" '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan","VNI":42,"Port":4789,"GBP":true,"MTU":1400,"DirectRouting":true}}' >/dev/null
+	put_config '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan","VNI":42,"Port":4789,
+		"GBP":true,"MTU":1400,"DirectRouting":true}}'
 	cluster_node_up 1
 	cluster_node_up 2
 	cluster_node_wait 1
@@ -142,7 +153,7 @@ EOF
 	cl_etcdctl get --prefix "$CL_PREFIX_KEY/subnets/" --print-value-only | grep -q '"VNI":42'
 	# both nodes share the underlay link: a plain route via the peer, no ARP or FDB entry
 	s2=$(subnet_ip 2)
-	wait_until 2 bash -c "[ \"\$(ip -n $(cl_node 1) route show proto 76 | sed 's/ *\$//')\" = '$s2/24 via $CL_UNDERLAY.2 dev eth0' ]"
+	wait_until 2 routes_are 1 "$s2/24 via $CL_UNDERLAY.2 dev eth0"
 	[ -z "$(ip -n "$(cl_node 1)" neigh show dev flannel.42)" ]
 	[ -z "$(bridge -n "$(cl_node 1)" fdb show dev flannel.42)" ]
 	cluster_pod_add 1 1 >/dev/null
@@ -179,7 +190,7 @@ EOF
 	nsx 1 nft flush ruleset
 	wait_until 1 nsx 1 nft list table ip linend
 	nsx 1 nft flush chain ip linend postrtg
-	wait_until 1 bash -c "ip netns exec $(cl_node 1) nft list chain ip linend postrtg | grep -q masquerade"
+	wait_until 1 table_has 1 masquerade
 	[ "$(metric 1 linend_masq_repairs_total)" -ge 2 ]
 	[ "$(metric 1 linend_dataplane_repairs_total)" -ge 5 ]
 
@@ -218,23 +229,22 @@ EOF
 	key=$(lease_key 2)
 	old=$(vtep_mac 2)
 	cluster_linend_stop 2
-	cl_etcdctl put "$key" "{\"PublicIP\":\"$CL_UNDERLAY.2\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"}}"
+	cl_etcdctl put "$key" "$(vx_lease "$CL_UNDERLAY.2" 0a:00:00:00:00:02)"
 	s=$(subnet_ip 2)
 	wait_until 1 fdb_is 1 "0a:00:00:00:00:02 dst $CL_UNDERLAY.2 self permanent"
 	[ "$(neighs 1)" = "$s lladdr 0a:00:00:00:00:02 PERMANENT" ]
 	! fdbs 1 | grep -q "$old"
-	cl_etcdctl put "$key" "{\"PublicIP\":\"$CL_UNDERLAY.9\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"}}"
+	cl_etcdctl put "$key" "$(vx_lease "$CL_UNDERLAY.9" 0a:00:00:00:00:02)"
 	wait_until 1 fdb_is 1 "0a:00:00:00:00:02 dst $CL_UNDERLAY.9 self permanent"
 	[ "$(routes76 1)" = "$s/24 via $s dev flannel.1 onlink" ]
 }
 
 @test "vxlan: leases outside the network or with a bad MAC are refused and counted" {
 	cluster vxlan 1
-	p=$CL_PREFIX_KEY/subnets
-	cl_etcdctl put "$p/10.99.1.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.7\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:07\"}}"
-	cl_etcdctl put "$p/10.244.250.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.8\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"01:00:5e:00:00:08\"}}"
-	cl_etcdctl put "$p/10.244.251.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.9\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"zz:00\"}}"
-	cl_etcdctl put "$p/10.244.252.0-24" "{\"PublicIP\":\"$CL_UNDERLAY.10\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\",\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:0a\"}}"
+	put_lease 10.99.1.0-24 "$(vx_lease "$CL_UNDERLAY.7" 0a:00:00:00:00:07)"
+	put_lease 10.244.250.0-24 "$(vx_lease "$CL_UNDERLAY.8" 01:00:5e:00:00:08)"
+	put_lease 10.244.251.0-24 "$(vx_lease "$CL_UNDERLAY.9" zz:00)"
+	put_lease 10.244.252.0-24 "$(vx_lease "$CL_UNDERLAY.10" 0a:00:00:00:00:0a)"
 	wait_until 2 bash -c "ip -n $(cl_node 1) route show proto 76 | grep -q 10.244.252.0"
 	sleep 0.3
 	[ "$(routes76 1)" = "10.244.252.0/24 via 10.244.252.0 dev flannel.1 onlink" ]
@@ -248,7 +258,7 @@ EOF
 @test "host-gw: cross-node pod ping over plain routes; a peer off the link is refused" {
 	cluster host-gw 2
 	s2=$(subnet_ip 2)
-	wait_until 2 bash -c "[ \"\$(ip -n $(cl_node 1) route show proto 76 | sed 's/ *\$//')\" = '$s2/24 via $CL_UNDERLAY.2 dev eth0' ]"
+	wait_until 2 routes_are 1 "$s2/24 via $CL_UNDERLAY.2 dev eth0"
 	! ip -n "$(cl_node 1)" link show flannel.1 2>/dev/null
 	grep -qx FLANNEL_MTU=1500 "$CL_STATE/n1/subnet.env"
 	a=$(cluster_pod_add 1 1)
@@ -256,13 +266,14 @@ EOF
 	ip netns exec "$(cl_pod 1 1)" ping -c 3 -i 0.2 -W 1 "$b"
 	ip netns exec "$(cl_pod 2 1)" ping -c 3 -i 0.2 -W 1 "$a"
 	# a peer behind a router cannot be a next hop
-	cl_etcdctl put "$CL_PREFIX_KEY/subnets/10.244.200.0-24" '{"PublicIP":"198.51.100.7","PublicIPv6":null,"BackendType":"host-gw"}'
-	wait_until 2 grep -q "not programming lease 10.244.200.0-24 .*not-on-link" "$CL_STATE/n1/linend.log"
+	put_lease 10.244.200.0-24 '{"PublicIP":"198.51.100.7","PublicIPv6":null,"BackendType":"host-gw"}'
+	wait_until 2 grep -q "not programming lease 10.244.200.0-24 .*not-on-link" \
+		"$CL_STATE/n1/linend.log"
 	! ip -n "$(cl_node 1)" route show proto 76 | grep -q 10.244.200.0
 	[ "$(metric 1 'linend_leases_rejected_total{reason="not-on-link"}')" = 1 ]
 	# repair: a deleted route comes back
 	ip -n "$(cl_node 1)" route del "$s2/24"
-	wait_until 1 bash -c "ip -n $(cl_node 1) route show proto 76 | grep -q '^$s2/24 via $CL_UNDERLAY.2 dev eth0'"
+	wait_until 1 routes_are 1 "$s2/24 via $CL_UNDERLAY.2 dev eth0"
 }
 
 @test "masquerade: pod traffic leaving the cluster leaves with the node's address" {
@@ -291,7 +302,7 @@ EOF
 	nsx 1 nft list table ip linend | grep -q masquerade
 	cluster_linend_stop 1
 	CL_LINEND_ARGS="--ip-masq=false" cluster_linend_start 1
-	wait_until 3 bash -c "ip netns exec $(cl_node 1) nft list table ip linend | grep -q 'chain forward'"
+	wait_until 3 table_has 1 'chain forward'
 	wait_until 1 bash -c "! ip netns exec $(cl_node 1) nft list table ip linend | grep -q postrtg"
 	cluster_linend_stop 1
 	CL_LINEND_ARGS="--ip-masq=false --iptables-forward-rules=false" cluster_linend_start 1
@@ -326,7 +337,8 @@ EOF
 @test "vxlan dual-stack: flannel-v6.1 over an IPv6 underlay, pod ping over both families" {
 	cluster_underlay_up
 	cluster_etcd_up
-	cl_etcdctl put "$CL_PREFIX_KEY/config" '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56","Backend":{"Type":"vxlan"}}' >/dev/null
+	put_config '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56",
+		"Backend":{"Type":"vxlan"}}'
 	for i in 1 2; do
 		# the first linend exits: no IPv6 address yet; the second gets one
 		cluster_node_up "$i"
@@ -345,9 +357,11 @@ EOF
 	grep -qx FLANNEL_MTU=1430 "$CL_STATE/n1/subnet.env"
 	s6=$(sed -n 's/^FLANNEL_IPV6_SUBNET=\(.*\)1\/64$/\1/p' "$CL_STATE/n2/subnet.env")
 	m6=$(vtep_mac 2 flannel-v6.1)
-	wait_until 2 bash -c "[ \"\$(ip -n $(cl_node 1) -6 route show proto 76 | sed 's/ *\$//')\" = '$s6/64 via $s6 dev flannel-v6.1 metric 1024 onlink pref medium' ]"
-	[ "$(ip -n "$(cl_node 1)" neigh show dev flannel-v6.1 | sed 's/ *$//')" = "$s6 lladdr $m6 PERMANENT" ]
-	[ "$(bridge -n "$(cl_node 1)" fdb show dev flannel-v6.1 | sed 's/ *$//')" = "$m6 dst fd00:213::2 self permanent" ]
+	wait_until 2 routes6_are 1 "$s6/64 via $s6 dev flannel-v6.1 metric 1024 onlink pref medium"
+	n1=$(cl_node 1)
+	[ "$(ip -n "$n1" neigh show dev flannel-v6.1 | sed 's/ *$//')" = "$s6 lladdr $m6 PERMANENT" ]
+	[ "$(bridge -n "$n1" fdb show dev flannel-v6.1 | sed 's/ *$//')" = \
+		"$m6 dst fd00:213::2 self permanent" ]
 	run cl_etcdctl get --prefix "$CL_PREFIX_KEY/subnets/" --print-value-only
 	grep -q "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"$m6\"}" <<<"$output"
 	nsx 1 nft list table ip6 linend |
@@ -360,5 +374,5 @@ EOF
 	ip netns exec "$(cl_pod 1 1)" ping -6 -c 3 -i 0.2 -W 2 "$b6"
 	# and the IPv6 entries are repaired too
 	bridge -n "$(cl_node 1)" fdb del "$m6" dev flannel-v6.1 dst fd00:213::2 self
-	wait_until 1 bash -c "bridge -n $(cl_node 1) fdb show dev flannel-v6.1 | grep -q '$m6 dst fd00:213::2'"
+	wait_until 1 bash -c "bridge -n $n1 fdb show dev flannel-v6.1 | grep -q '$m6 dst fd00:213::2'"
 }
