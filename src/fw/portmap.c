@@ -957,7 +957,6 @@ int fw_portmap_gc(const char *net, const struct fw_attachment *valid, size_t n_v
 {
 	_cleanup_json_ json_t *j = NULL;
 	_cleanup_strv_free_ char **doomed = NULL, **keep = NULL;
-	_cleanup_free_ char *text = NULL;
 	char pprefix[FW_CHAIN_NAME_MAX], mprefix[FW_CHAIN_NAME_MAX];
 	size_t n = 0, nk = 0;
 	json_t *item;
