@@ -574,6 +574,8 @@ static void req_done(CURL *easy, CURLcode code, void *userdata)
 	struct etcd_result r = {};
 	long status = 0;
 
+	/* read everything needed from the handle before it goes */
+	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_cleanup(req->easy);
 	req->easy = NULL;
 	req_unlink(req);
@@ -624,7 +626,6 @@ static void req_done(CURL *easy, CURLcode code, void *userdata)
 		_cleanup_json_ json_t *root = NULL;
 
 		root = json_loadb(req->buf ? req->buf : "", req->len, 0, NULL);
-		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &status);
 		if (!root || result_from_json(root, status, &r) < 0) {
 			etcd_result_done(&r);
 			r = (struct etcd_result){ .error = -EBADMSG, .message = "unparsable reply" };
