@@ -7,7 +7,9 @@
  * to the pod) is a root TBF (handle 1:) on the host end of the pod's veth. Egress (traffic
  * from the pod) arrives on the host veth's ingress side, where a u32 match-all filter under
  * an ingress qdisc redirects it to an IFB device ("bwp" + hash of network and container),
- * whose root TBF shapes it; the IFB is appended to the result. The host veth is found as the
+ * whose root TBF shapes it; the IFB is appended to the result. The filter has the
+ * reference's exact shape (classid 1:1, a second, never-reached mirred action), so `tc filter
+ * show` reads the same for both plugins. The host veth is found as the
  * veth peer of CNI_IFNAME in the pod and must be listed in prevResult without a sandbox.
  *
  * Beyond the reference: a failed ADD removes what it made; DEL also removes the qdiscs (not
@@ -216,7 +218,8 @@ static int add_egress(struct nl_sock *host, const struct skel_request *req,
 	if (r < 0)
 		return nl_fail(err, host, r, "create ingress qdisc on %s", hl->name);
 	u->ingress_ifindex = hl->ifindex;
-	r = nl_filter_redirect_add(host, hl->ifindex, NL_TC_HANDLE(0xffff, 0), 1, ifb.ifindex);
+	r = nl_filter_redirect_compat_add(host, hl->ifindex, NL_TC_HANDLE(0xffff, 0), 1,
+					  ifb.ifindex);
 	if (r < 0)
 		return nl_fail(err, host, r, "add filter on %s", hl->name);
 	r = nl_qdisc_tbf_replace(host, ifb.ifindex, &t);

@@ -222,18 +222,30 @@ int nl_qdisc_dump(struct nl_sock *sk, int ifindex, struct nl_qdisc **ret, size_t
 	return r;
 }
 
-int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
-			   int target_ifindex)
+static void put_mirred(struct nlmsghdr *nlh, uint16_t order, int action, int target_ifindex)
+{
+	struct tc_mirred m = {
+		.action = action,
+		.eaction = TCA_EGRESS_REDIR,
+		.ifindex = (uint32_t)target_ifindex,
+	};
+	struct nlattr *act, *aopts;
+
+	act = mnl_attr_nest_start(nlh, order);
+	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+	aopts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+	mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(m), &m);
+	mnl_attr_nest_end(nlh, aopts);
+	mnl_attr_nest_end(nlh, act);
+}
+
+static int redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+			int target_ifindex, bool compat)
 {
 	/* A selector followed by its one key (keys[] is a flexible array member). */
 	_Alignas(struct tc_u32_sel) uint8_t sel[sizeof(struct tc_u32_sel) +
 						 sizeof(struct tc_u32_key)] = {};
-	struct tc_mirred m = {
-		.action = TC_ACT_STOLEN,
-		.eaction = TCA_EGRESS_REDIR,
-		.ifindex = (uint32_t)target_ifindex,
-	};
-	struct nlattr *opts, *acts, *act, *aopts;
+	struct nlattr *opts, *acts;
 	struct nlmsghdr *nlh;
 
 	if (ifindex <= 0 || target_ifindex <= 0 || prio == 0)
@@ -246,16 +258,36 @@ int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t pri
 	((struct tc_u32_sel *)sel)->flags = TC_U32_TERMINAL;
 	((struct tc_u32_sel *)sel)->nkeys = 1;
 	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(sel), sel);
+	if (compat)
+		mnl_attr_put_u32(nlh, TCA_U32_CLASSID, NL_TC_HANDLE(1, 1));
 	acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
-	act = mnl_attr_nest_start(nlh, 1); /* action order 1 */
-	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
-	aopts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
-	mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(m), &m);
-	mnl_attr_nest_end(nlh, aopts);
-	mnl_attr_nest_end(nlh, act);
+	put_mirred(nlh, 1, TC_ACT_STOLEN, target_ifindex);
+	if (compat)
+		put_mirred(nlh, 2, TC_ACT_OK, target_ifindex);
 	mnl_attr_nest_end(nlh, acts);
 	mnl_attr_nest_end(nlh, opts);
 	return 0;
+}
+
+int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+			   int target_ifindex)
+{
+	return redirect_msg(buf, ifindex, parent, prio, target_ifindex, false);
+}
+
+int nl_filter_redirect_compat_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+				  int target_ifindex)
+{
+	return redirect_msg(buf, ifindex, parent, prio, target_ifindex, true);
+}
+
+int nl_filter_redirect_compat_add(struct nl_sock *sk, int ifindex, uint32_t parent,
+				  uint16_t prio, int target_ifindex)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_filter_redirect_compat_msg(buf, ifindex, parent, prio, target_ifindex);
+
+	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
 }
 
 int nl_filter_redirect_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,

@@ -66,6 +66,16 @@ int nl_filter_redirect_msg(void *buf, int ifindex, uint32_t parent, uint16_t pri
 			   int target_ifindex);
 int nl_filter_redirect_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
 			   int target_ifindex);
+/*
+ * The same filter in the shape the reference bandwidth plugin installs it (its netlink
+ * library adds a redirect for RedirIndex before the explicit action): also classid 1:1, and
+ * a second mirred redirect with action "pass" after the first ("stolen"), which never runs.
+ * What `tc filter show` prints is then the same for both plugins.
+ */
+int nl_filter_redirect_compat_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+				  int target_ifindex);
+int nl_filter_redirect_compat_add(struct nl_sock *sk, int ifindex, uint32_t parent,
+				  uint16_t prio, int target_ifindex);
 
 /* A filter as dumped: u32 with a mirred redirect action reads back its target. */
 struct nl_filter {

@@ -270,3 +270,47 @@ measure() {
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .code <<<"$output")" = 1 ]
 }
+
+@test "bandwidth: same kernel state as the reference plugin; each CHECKs and DELs the other's" {
+	[ -x /usr/lib/cni/bandwidth ] || skip "reference plugins not installed"
+	REF=$T/refbin
+	mkdir -p "$REF"
+	ln -s /usr/lib/cni/bandwidth "$REF/bandwidth"
+	ln -s "$BIN/bridge" "$BIN/host-local" "$REF/"
+	conflist compat 1.0.0 '{"type":"bandwidth","ingressRate":12000000,"ingressBurst":240000,
+	  "egressRate":24000000,"egressBurst":480000}'
+	A=$(netns_new bwa)
+	ifb=$(ifb_of compat "$A")
+	snapshot() { # qdisc parameters of the host veth and the IFB, without counters and handles
+		tc -n "$H" -d qdisc show dev "$(hostveth "$A")" | sed 's/ dev [^ ]*//; s/linklayer [a-z]*//'
+		tc -n "$H" -d qdisc show dev "$ifb" | sed 's/linklayer [a-z]*//'
+		tc -n "$H" filter show dev "$(hostveth "$A")" ingress | grep -E 'u32|mirred' | sed 's/index [0-9]*//'
+	}
+
+	CNI_PATH=$REF run cni add compat "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	ref_result=$output
+	ref=$(snapshot)
+	run cni check compat "$A"      # ours, on the reference's state
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run cni del compat "$A"        # ours removes the reference's IFB and qdiscs
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	! ip -n "$H" link show "$ifb" 2>/dev/null
+	run cni del compat "$A"
+
+	run cni add compat "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	ours=$(snapshot)
+	[ "$ours" = "$ref" ] || { diff <(echo "$ref") <(echo "$ours"); false; }
+	# the same result, up to MACs, the random veth name and the next address host-local gave
+	norm='del(.interfaces[].mac) | del(.interfaces[1].name) | del(.ips[].address)'
+	[ "$(jq -c "$norm" <<<"$output")" = "$(jq -c "$norm" <<<"$ref_result")" ]
+	CNI_PATH=$REF run cni check compat "$A"   # the reference's CHECK, on our state
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	CNI_PATH=$REF run cni del compat "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	! ip -n "$H" link show "$ifb" 2>/dev/null
+	run cni del compat "$A"
+	[ "$status" -eq 0 ]
+	! tc -n "$H" qdisc show | grep -Eq 'tbf|ingress'
+}

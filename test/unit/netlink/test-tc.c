@@ -175,6 +175,60 @@ static void test_link_alias(void **state)
 	assert_int_equal(nl_link_set_alias_msg(buf, 0, "x"), -EINVAL);
 }
 
+static void test_filter_redirect_compat(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	/*
+	 * TCA_OPTIONS as the reference plugin (1.1.1) sent it for ifb ifindex 6, captured with
+	 * strace: selector (terminal, one zero key), classid 1:1, mirred redirect "stolen"
+	 * (order 1) and mirred redirect "pass" (order 2). The one difference: libmnl marks
+	 * nests with NLA_F_NESTED, Go's netlink did not (the kernel takes both).
+	 */
+	static const uint8_t ref_opts[] = {
+		0x24, 0x00, 0x05, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x08, 0x00, 0x01, 0x00, 0x01, 0x00, 0x01, 0x00, 0x6c, 0x00, 0x07, 0x00,
+		0x34, 0x00, 0x01, 0x00, 0x0b, 0x00, 0x01, 0x00, 0x6d, 0x69, 0x72, 0x72,
+		0x65, 0x64, 0x00, 0x00, 0x24, 0x00, 0x02, 0x00, 0x20, 0x00, 0x02, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
+		0x06, 0x00, 0x00, 0x00, 0x34, 0x00, 0x02, 0x00, 0x0b, 0x00, 0x01, 0x00,
+		0x6d, 0x69, 0x72, 0x72, 0x65, 0x64, 0x00, 0x00, 0x24, 0x00, 0x02, 0x00,
+		0x20, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+		0x01, 0x00, 0x00, 0x00, 0x06, 0x00, 0x00, 0x00,
+	};
+	static const uint8_t want_head[] = {
+		LE32(200), LE16(RTM_NEWTFILTER),
+		LE16(NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL), LE32(0), LE32(0),
+		AF_UNSPEC, 0, LE16(0), LE32(5), LE32(0), LE32(0xffff0000), LE32(0x10300),
+		LE16(8), LE16(TCA_KIND), 'u', '3', '2', 0,
+		LE16(4 + sizeof(ref_opts)), LE16(TCA_OPTIONS | NLA_F_NESTED),
+	};
+	/* the high byte of the type of each nest header inside: U32_ACT, 1, ACT_OPTIONS, 2, … */
+	static const size_t nests[] = { 44 + 3, 48 + 3, 64 + 3, 100 + 3, 116 + 3 };
+	uint8_t want_opts[sizeof(ref_opts)];
+	struct nl_filter f;
+
+	memcpy(want_opts, ref_opts, sizeof(ref_opts));
+	for (size_t i = 0; i < sizeof(nests) / sizeof(nests[0]); i++)
+		want_opts[nests[i]] |= NLA_F_NESTED >> 8;
+
+	assert_int_equal(sizeof(want_head) + sizeof(ref_opts), 200);
+	assert_int_equal(nl_filter_redirect_compat_msg(buf, 5, 0xffff0000, 1, 6), 0);
+	assert_memory_equal(buf, want_head, sizeof(want_head));
+	assert_memory_equal(buf + sizeof(want_head), want_opts, sizeof(want_opts));
+
+	/* what it reads back as: the first redirect wins */
+	((struct nlmsghdr *)buf)->nlmsg_type = RTM_NEWTFILTER;
+	assert_int_equal(nl_filter_parse((struct nlmsghdr *)buf, &f), 0);
+	assert_int_equal(f.redirect_ifindex, 6);
+	assert_int_equal(f.prio, 1);
+
+	assert_int_equal(nl_filter_redirect_compat_msg(buf, 5, 0xffff0000, 1, 0), -EINVAL);
+}
+
 /* --- parsers, on canned replies --- */
 
 static const struct nlmsghdr *canned_filter(struct hb *h, bool with_action, uint16_t eaction,
@@ -288,6 +342,7 @@ int main(void)
 		cmocka_unit_test(test_qdisc_del),
 		cmocka_unit_test(test_filter_dump_msg),
 		cmocka_unit_test(test_link_alias),
+		cmocka_unit_test(test_filter_redirect_compat),
 		cmocka_unit_test(test_filter_parse),
 		cmocka_unit_test(test_ifb_parse),
 	};
