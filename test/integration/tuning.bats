@@ -292,3 +292,50 @@ tuning_alone() { # tuning_alone VERB NET [extra env...]
 		[ "$status" -eq 0 ]
 	done
 }
+
+@test "tuning: backup files interchange with the reference plugin; each CHECKs the other's work" {
+	[ -x /usr/lib/cni/tuning ] || skip "reference plugins not installed"
+	REF=$T/refbin
+	mkdir -p "$REF"
+	ln -s /usr/lib/cni/tuning "$REF/tuning"
+	ln -s "$BIN/bridge" "$BIN/host-local" "$REF/"
+	conflist compat 1.0.0 "{\"type\":\"tuning\",\"dataDir\":\"$T/tuning\",
+	  \"mac\":\"c2:11:22:33:44:66\",\"mtu\":1420,\"promisc\":true,\"allmulti\":true,
+	  \"sysctl\":{\"net.ipv4.conf.eth0.arp_filter\":\"1\"}}"
+	f=$T/tuning/${CID}_eth0.json
+
+	# the reference's ADD and backup; our CHECK, then our DEL restores from its file
+	CNI_PATH=$REF run cni add compat
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	ref_result=$output
+	orig_mac=$(jq -r .mac "$f")
+	run cni check compat
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run tuning_alone DEL compat
+	[ "$status" -eq 0 ]
+	[ "$(link_field address)" = "$orig_mac" ]
+	[ "$(link_field mtu)" = 1500 ]
+	ip -n "$P" -d link show eth0 | grep -q 'promiscuity 0 '
+	[ ! -e "$f" ]
+	run cni del compat
+	[ "$status" -eq 0 ]
+
+	# ours; the reference's CHECK passes and its DEL reads our file
+	run cni add compat
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	norm='del(.interfaces[0,1].mac) | del(.interfaces[1].name) | del(.ips[].address)'
+	[ "$(jq -c "$norm" <<<"$output")" = "$(jq -c "$norm" <<<"$ref_result")" ]
+	orig_mac=$(jq -r .mac "$f")
+	CNI_PATH=$REF run cni check compat
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID="$CID" CNI_NETNS="/run/netns/$P" \
+		CNI_IFNAME=eth0 CNI_PATH="$REF" /usr/lib/cni/tuning \
+		<<<"$(jq -c '.plugins[1] + {name, cniVersion}' "$T/conf/compat.conflist")"
+	[ "$status" -eq 0 ]
+	[ "$(link_field address)" = "$orig_mac" ]
+	[ "$(link_field mtu)" = 1500 ]
+	! ip -n "$P" link show eth0 | grep -q 'ALLMULTI'
+	[ ! -e "$f" ]
+	CNI_PATH=$REF run cni del compat
+	[ "$status" -eq 0 ]
+}
