@@ -297,6 +297,36 @@ EOF
 	ip netns exec "$ul" nft list counter ip ldp_seen from_pods | grep -q 'packets 0 '
 }
 
+@test "masquerade keeps flannel's iptables semantics: host to remote pod NATed, outside to pod not" {
+	cluster vxlan 2
+	wait_until 2 expect_vxlan_peer 1 2
+	b=$(cluster_pod_add 2 1)
+	pod=$(cl_pod 2 1)
+	# the pod (a namespace this test made) counts echo requests by source
+	ip netns exec "$pod" nft -f - <<EOF
+table ip ldp_seen {
+	counter from_node1 { }
+	counter from_vtep1 { }
+	counter from_outside { }
+	chain input {
+		type filter hook input priority filter;
+		ip saddr $CL_UNDERLAY.1 icmp type echo-request counter name from_node1
+		ip saddr $(subnet_ip 1) icmp type echo-request counter name from_vtep1
+		ip saddr $CL_ETCD_IP icmp type echo-request counter name from_outside
+	}
+}
+EOF
+	# node 1's host with a source outside the network: masqueraded to its flannel.1
+	# address (flannel's nftables mode returns before this rule and would not NAT it)
+	nsx 1 ping -c 2 -i 0.2 -W 1 -I "$CL_UNDERLAY.1" "$b"
+	ip netns exec "$pod" nft list counter ip ldp_seen from_vtep1 | grep -q 'packets 2 '
+	ip netns exec "$pod" nft list counter ip ldp_seen from_node1 | grep -q 'packets 0 '
+	# outside -> pod through its node: the client address is kept
+	ip -n "$(cl_ul)" route add "$(subnet_ip 2)/24" via "$CL_UNDERLAY.2"
+	ip netns exec "$(cl_ul)" ping -c 2 -i 0.2 -W 1 "$b"
+	ip netns exec "$pod" nft list counter ip ldp_seen from_outside | grep -q 'packets 2 '
+}
+
 @test "masquerade off at start removes our table; forward rules stay unless disabled" {
 	cluster vxlan 1
 	nsx 1 nft list table ip linend | grep -q masquerade
