@@ -47,7 +47,7 @@ conflist() {
 	cat >"$T/conf/$name.conflist" <<-EOF
 	{"cniVersion":"$version","name":"$name","plugins":[
 	 {"type":"bridge","bridge":"pmbr0","isGateway":true,"isDefaultGateway":true,
-	  "hairpinMode":true,
+	  "hairpinMode":true,"ipMasq":true,
 	  "ipam":{"type":"host-local","ranges":$ranges,"dataDir":"$T/ipam"}},
 	 {"type":"portmap","capabilities":{"portMappings":true}$extra}]}
 	EOF
