@@ -236,21 +236,62 @@ static int apply_op(struct dp *dp, const struct dp_op *op)
  * Apply ops in order. A failed neighbour or FDB replace skips the route of the same
  * destination (the route must never come before its entries); the pass retries later.
  */
+/* The neighbour (gateway) address of the lease whose VtepMAC this FDB entry carries. */
+static bool fdb_gateway(const struct dp *dp, const struct nl_neigh *fdb, struct ip_addr *ret)
+{
+	for (size_t i = 0; i < dp->n_leases; i++)
+		for (int k = 0; k < 2; k++) {
+			const struct lease *l = &dp->leases[i].lease;
+			const struct backend_data *b = k ? &l->attrs.data6 : &l->attrs.data;
+
+			if (b->kind == BACKEND_DATA_VXLAN && dp->dev[k].ifindex == fdb->ifindex &&
+			    memcmp(b->vtep_mac, fdb->lladdr, 6) == 0) {
+				*ret = k ? l->subnet6.addr : l->subnet.addr;
+				return true;
+			}
+		}
+	return false;
+}
+
+static bool in_list(const struct ip_addr *list, size_t n, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < n; i++)
+		if (ip_addr_equal(&list[i], a))
+			return true;
+	return false;
+}
+
 static int apply_ops(struct dp *dp, const struct dp_lease *changing, const struct dp_op *ops,
 		     size_t n)
 {
+	_cleanup_free_ struct ip_addr *failed = NULL; /* gateways whose ARP or FDB failed */
+	size_t n_failed = 0;
 	int first = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct dp_op *op = &ops[i];
+		struct ip_addr gw = {};
 		int r;
 
 		if (op->op == DP_OP_DELETE && op->obj == DP_OBJ_FDB &&
 		    fdb_shared(dp, changing, &op->neigh))
 			continue;
+		if (op->op == DP_OP_REPLACE && op->obj == DP_OBJ_ROUTE && op->route.gw.family &&
+		    in_list(failed, n_failed, &op->route.gw))
+			continue; /* its entries are missing: the kernel would ARP into nowhere */
 		r = apply_op(dp, op);
 		if (r < 0 && !first)
 			first = r;
+		if (r < 0 && op->op == DP_OP_REPLACE && op->obj != DP_OBJ_ROUTE) {
+			if (op->obj == DP_OBJ_NEIGH)
+				gw = op->neigh.dst;
+			else if (!fdb_gateway(dp, &op->neigh, &gw))
+				continue;
+			if (!failed)
+				failed = calloc(n, sizeof(*failed));
+			if (failed)
+				failed[n_failed++] = gw;
+		}
 	}
 	if (first < 0)
 		schedule_retry(dp);
