@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -877,6 +878,8 @@ static void snapshot_done(struct etcd_client *c, const struct etcd_result *r, vo
 	if (d->backend && d->backend->leases_synced)
 		d->backend->leases_synced(d->backend_state);
 
+	/* the reply of a big list is parsed into many small blocks; give them back */
+	malloc_trim(0);
 	ret = etcd_watch_start(d->etcd, d->prefix_slash, NULL,
 			       d->o.first_watch_revision ? d->o.first_watch_revision
 							 : r->header.revision + 1,

@@ -311,7 +311,15 @@ int main(int argc, char **argv)
 			 ip_addr_to_string(&dopt.ext.ext_addr, b));
 	}
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* TLS initialisation costs megabytes of RSS (OpenSSL's tables): only when needed */
+	{
+		long gflags = CURL_GLOBAL_NOTHING;
+
+		for (char **e = endpoints; *e; e++)
+			if (startswith(*e, "https://"))
+				gflags = CURL_GLOBAL_DEFAULT;
+		curl_global_init(gflags);
+	}
 	r = loop_new(&l);
 	if (r < 0)
 		return log_error_errno(r, "failed to create the event loop"), 1;
