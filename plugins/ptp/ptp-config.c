@@ -287,6 +287,14 @@ int ptp_plan_build(const struct cni_result *r, int cont_ifindex, int host_ifinde
 		};
 
 		ip_prefix_mask(&nr.dst);
+		if (nr.gw.family && nr.gw.family != family) {
+			char d[IP_PREFIX_STRLEN], g[IP_ADDR_STRLEN];
+
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "route %s has a gateway of another family: %s",
+					     ip_prefix_to_string(&cr->dst, d),
+					     ip_addr_to_string(&cr->gw, g));
+		}
 		/* A route without a gateway goes via the first gateway of its family. */
 		if (!nr.gw.family) {
 			const struct ip_addr *g = family == AF_INET ? gw4 : gw6;

@@ -239,6 +239,14 @@ static void test_plan_needs_gateway(void **state)
 	assert_non_null(strstr(err.msg, "no IPv6 gateway for fd00::5/64"));
 	assert_null(p.cont_routes);
 
+	/* A route through a gateway of the other family is refused. */
+	cni_result_free(r);
+	r = cni_result_new();
+	add_ip(r, "10.1.2.5/24", "10.1.2.1");
+	add_route(r, "::/0", "10.1.2.254");
+	assert_true(ptp_plan_build(r, 1, 2, &p, &err) < 0);
+	assert_non_null(strstr(err.msg, "route ::/0 has a gateway of another family"));
+
 	/* A gateway of the other family does not count. */
 	cni_result_free(r);
 	r = cni_result_new();
