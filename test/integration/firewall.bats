@@ -58,9 +58,12 @@ add() { # add NET POD-NS → the pod's IPv4 address on stdout
 	jq -r '.ips[0].address' <<<"$out" | cut -d/ -f1
 }
 
-reach() { # reach FROM-NS ADDR
-	ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1 ||
-		ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1
+reach() { # reach FROM-NS ADDR (retried: a fresh IPv6 gateway address is tentative for a while)
+	local i
+	for i in 1 2 3 4 5; do
+		ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1 && return 0
+	done
+	return 1
 }
 
 blocked() { # blocked FROM-NS ADDR: no answer to three pings
@@ -188,6 +191,47 @@ del_all() {
 	run cni del neta "$A1"
 	[ "$status" -eq 0 ]
 	[ -z "$(ours_left)" ]
+}
+
+@test "IPv6: same-bridge blocks another isolating bridge where open let it through" {
+	ip -n "$H" addr add fd78::1/64 dev fwh-n nodad
+	ip -n "$N" addr add fd78::2/64 dev fwn-h nodad
+	ip -n "$N" -6 route add fd98::/16 via fd78::1
+	ip netns exec "$H" sysctl -qw net.ipv6.conf.all.forwarding=1
+	A1=$(netns_new a1)
+	B1=$(netns_new b1)
+	for policy in open same-bridge; do
+		for n in a b; do
+			cat >"$T/conf/net$n.conflist" <<-EOF
+			{"cniVersion":"1.1.0","name":"net$n","plugins":[
+			 {"type":"bridge","bridge":"fwbr$n","isGateway":true,"isDefaultGateway":true,
+			  "ipam":{"type":"host-local","ranges":[[{"subnet":"fd98:$n::/64"}]],
+			          "dataDir":"$T/ipam"}},
+			 {"type":"firewall","ingressPolicy":"$policy"}]}
+			EOF
+		done
+		IP6A=$(add neta "$A1")
+		IP6B=$(add netb "$B1")
+		[[ "$IP6A" == fd98:a::* ]]
+		reach "$N" "$IP6A"
+		reach "$N" "$IP6B"
+		reach "$A1" fd78::2
+		if [ "$policy" = open ]; then
+			reach "$B1" "$IP6A"
+			reach "$A1" "$IP6B"
+		else
+			blocked "$B1" "$IP6A"
+			blocked "$A1" "$IP6B"
+			ip netns exec "$H" nft list map inet linen-cni-firewall iso6 | grep -q "$IP6A"
+		fi
+		run cni check neta "$A1"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		run cni del neta "$A1"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		run cni del netb "$B1"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		[ -z "$(ours_left)" ]
+	done
 }
 
 @test "admin chain: the administrator's rules run first and keep the table" {
