@@ -8,14 +8,22 @@
  * <dataDir>/<containerID>_<ifname>.json (the reference's file) and restored on DEL, which
  * always succeeds. The new MAC is written into the passed-through result.
  *
+ * After a MAC change a gratuitous ARP goes out for each IPv4 address of the result, as the
+ * reference does, so neighbours drop the old MAC.
+ *
  * Beyond the reference: every sysctl key is validated before anything is changed; the
  * original sysctl values are saved and restored too; a failed ADD puts back what it changed;
  * CHECK also covers txQLen and IFNAME keys; GC removes backup files of attachments of this
  * network that the runtime no longer lists (files carry the network name; files without it,
  * e.g. the reference's, are left alone).
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <net/if_arp.h>
+#include <netinet/if_ether.h>
+#include <netpacket/packet.h>
+#include <sys/socket.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +218,55 @@ static int parse(struct skel_request *req, struct tuning_config **ret, struct cn
 	return r;
 }
 
+/* --- gratuitous ARP ------------------------------------------------------------------- */
+
+struct garp {
+	int ifindex;
+	const uint8_t *mac;
+	const struct cni_result *res;
+};
+
+/*
+ * Runs inside the pod's netns: one ARP request "who has X? tell X" from the new MAC to the
+ * broadcast address per IPv4 address. Best effort, as in the reference: errors are ignored.
+ */
+static int garp_in_ns(void *userdata)
+{
+	const struct garp *g = userdata;
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ARP),
+		.sll_ifindex = g->ifindex,
+		.sll_halen = ETH_ALEN,
+		.sll_addr = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+	};
+	_cleanup_close_ int fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, htons(ETH_P_ARP));
+
+	if (fd < 0)
+		return 0;
+	for (size_t i = 0; i < g->res->n_ips; i++) {
+		const struct ip_addr *a = &g->res->ips[i].address.addr;
+		struct ether_arp p = {
+			.ea_hdr = {
+				.ar_hrd = htons(ARPHRD_ETHER),
+				.ar_pro = htons(ETH_P_IP),
+				.ar_hln = ETH_ALEN,
+				.ar_pln = 4,
+				.ar_op = htons(ARPOP_REQUEST),
+			},
+		};
+
+		if (a->family != AF_INET)
+			continue;
+		memcpy(p.arp_sha, g->mac, ETH_ALEN);
+		memcpy(p.arp_spa, &a->in, 4);
+		memset(p.arp_tha, 0xff, ETH_ALEN);
+		memcpy(p.arp_tpa, &a->in, 4);
+		(void)sendto(fd, &p, sizeof(p), 0, (const struct sockaddr *)&to, sizeof(to));
+	}
+	return 0;
+}
+
 /* --- ADD ------------------------------------------------------------------------------- */
 
 static int save_backup(const struct skel_request *req, const struct tuning_config *c,
@@ -377,6 +434,11 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		r = apply_link(sk, req, c, l.ifindex, err);
 		if (r < 0)
 			goto undo;
+	}
+	if (c->mac) {
+		struct garp g = { l.ifindex, c->mac_bytes, req->prev_result };
+
+		(void)skel_in_netns(req->netns, garp_in_ns, &g);
 	}
 	if (c->mac)
 		for (size_t i = 0; i < req->prev_result->n_interfaces; i++) {

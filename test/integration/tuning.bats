@@ -35,6 +35,19 @@ teardown() {
 	linen_teardown
 }
 
+# Writes one line per ARP packet seen on an interface: "request|reply <sha> <spa> <tpa>".
+ARP_SNIFFER='
+import socket, struct, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0806))
+s.bind((sys.argv[1], 0))
+out = open(sys.argv[2], "w", buffering=1)
+while True:
+    p = s.recv(128)[14:42]
+    op, sha, spa, tpa = struct.unpack("!6xH6s4s6x4s", p)
+    out.write("%s %s %s %s\n" % ("request" if op == 1 else "reply",
+              ":".join("%02x" % b for b in sha), socket.inet_ntoa(spa), socket.inet_ntoa(tpa)))
+'
+
 # conflist NAME VERSION TUNING-PLUGIN-JSON → $T/conf/NAME.conflist
 conflist() {
 	cat >"$T/conf/$1.conflist" <<-EOF
@@ -138,18 +151,28 @@ tuning_alone() { # tuning_alone VERB NET [extra env...]
 }
 
 @test "tuning: MAC precedence config < CNI_ARGS < runtimeConfig < args.cni; DEL always succeeds" {
+	# arp_notify off (bridge turns it on): else the kernel itself announces a new MAC
 	conflist prec 1.0.0 "{\"type\":\"tuning\",\"dataDir\":\"$T/tuning\",\"mac\":\"02:00:00:00:00:01\",
-	  \"capabilities\":{\"mac\":true}}"
+	  \"capabilities\":{\"mac\":true},\"sysctl\":{\"net.ipv4.conf.IFNAME.arp_notify\":\"0\"}}"
 	CNI_ARGS='IgnoreUnknown=1;MAC=02:00:00:00:00:02' run cni add prec
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(link_field address)" = 02:00:00:00:00:02 ]
 	CNI_ARGS='IgnoreUnknown=1;MAC=02:00:00:00:00:02' run cni del prec
 	[ "$status" -eq 0 ]
 
+	# a sniffer on the host's bridge: the MAC change is followed by a gratuitous ARP
+	bg_start ip netns exec "$H" python3 -c "$ARP_SNIFFER" tubr0 "$T/arp" >/dev/null
+	for _ in $(seq 50); do [ -e "$T/arp" ] && break; sleep 0.1; done
 	CNI_ARGS='IgnoreUnknown=1;MAC=02:00:00:00:00:02' CAP_ARGS='{"mac":"02:00:00:00:00:03"}' \
 		run cni add prec
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ "$(link_field address)" = 02:00:00:00:00:03 ]
+	ip=$(jq -r '.ips[0].address' <<<"$output" | cut -d/ -f1)
+	for _ in $(seq 30); do
+		grep -q "request 02:00:00:00:00:03 $ip $ip" "$T/arp" && break
+		sleep 0.1
+	done
+	grep -q "request 02:00:00:00:00:03 $ip $ip" "$T/arp" || { cat "$T/arp"; false; }
 	[ "$(jq -r '.interfaces[2].mac' <<<"$output")" = 02:00:00:00:00:03 ]
 	run cni del prec
 	[ "$status" -eq 0 ]
