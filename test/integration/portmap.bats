@@ -279,6 +279,20 @@ pm_conf() { # pm_conf PORT-MAPPINGS [extra]
 	[ -z "$(ours_left)" ]
 }
 
+@test "cnitool gc (spec 1.1.0): the cached attachment is deleted, nothing of ours is left" {
+	conflist pm 1.1.0
+	P=$(netns_new pod)
+	export CAP_ARGS='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	run cni add pm "$P"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -n "$(ours_left)" ]
+	unset CAP_ARGS
+	run ip netns exec "$H" "$CNITOOL" gc pm
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -z "$(ours_left)" ]
+	[ -z "$(ip -n "$P" -o link show eth0 2>/dev/null)" ]
+}
+
 @test "errors and pass-through: no prevResult, iptables options, bad bits and ports, versions" {
 	local env=(CNI_CONTAINERID=ctr-e CNI_IFNAME=eth0 CNI_NETNS=/run/netns/$N)
 	# No mappings: prevResult comes back unchanged, nothing is created.
