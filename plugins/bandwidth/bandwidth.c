@@ -79,19 +79,20 @@ static int find_host_iface(const struct skel_request *req, struct nl_sock *host,
 	/* An ifindex is per namespace: the link there must be the veth pointing back. */
 	r = nl_link_get_by_index(host, cl.link, &hl);
 	if (r < 0 || !streq(hl.kind, "veth") || hl.link != cl.ifindex)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "veth peer with index %d is not in host ns",
-				     cl.link);
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "veth peer with index %d is not in host ns", cl.link);
 	if (res) {
 		bool found = false;
 
 		for (size_t i = 0; i < res->n_interfaces && !found; i++) {
 			const struct cni_interface *ci = &res->interfaces[i];
 
-			found = (!ci->sandbox || !*ci->sandbox) && ci->name && streq(ci->name, hl.name);
+			found = (!ci->sandbox || !*ci->sandbox) && ci->name &&
+				streq(ci->name, hl.name);
 		}
 		if (!found)
-			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "no veth peer of container interface found in host ns");
+			return cni_error_set(err, CNI_ERR_INTERNAL, "no veth peer of container "
+					     "interface found in host ns");
 	}
 	*ret = hl;
 	return 0;
@@ -258,7 +259,8 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	if (!bw_has_ingress(&l) && !bw_has_egress(&l))
 		return pass_through(req, ret_result);
 	if (!req->prev_result)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "must be called as chained plugin");
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "must be called as chained plugin");
 	r = tick_in_usec(&tick, err);
 	if (r < 0)
 		return r;
@@ -339,7 +341,8 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 					r = nl_qdisc_del(host, hl.ifindex, NL_TC_H_ROOT);
 			if (r < 0 && !first_err) {
 				first_err = true;
-				ret = nl_fail(err, host, r, "failed to delete qdisc on %s", hl.name);
+				ret = nl_fail(err, host, r, "failed to delete qdisc on %s",
+					      hl.name);
 			}
 		}
 	}
@@ -378,15 +381,17 @@ static int check_tbf(struct nl_sock *host, const struct nl_link *link, uint64_t 
 		if (v[i].parent == NL_TC_H_ROOT)
 			q = &v[i];
 	if (!q || !q->has_tbf)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "Failed to find qdisc on %s", link->name);
+		return cni_error_set(err, CNI_ERR_INTERNAL, "Failed to find qdisc on %s",
+				     link->name);
 	if (q->tbf.rate != want.rate)
 		return cni_error_set(err, CNI_ERR_INTERNAL,
 				     "Rate doesn't match on %s: %llu, want %llu", link->name,
 				     (unsigned long long)q->tbf.rate,
 				     (unsigned long long)want.rate);
 	if (q->tbf.limit != want.limit)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "Limit doesn't match on %s: %u, want %u",
-				     link->name, q->tbf.limit, want.limit);
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "Limit doesn't match on %s: %u, want %u", link->name,
+				     q->tbf.limit, want.limit);
 	if (q->tbf.buffer != kernel_buffer(want.buffer))
 		return cni_error_set(err, CNI_ERR_INTERNAL,
 				     "Buffer doesn't match on %s: %u, want %u", link->name,

@@ -115,8 +115,8 @@ static int set_mac(struct tuning_config *c, const char *mac, struct cni_error *e
 
 	if (parse_mac(mac, c->mac_bytes) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "invalid args %s for MAC addr: address %s: invalid MAC address",
-				     mac, mac);
+				     "invalid args %s for MAC addr: address %s: "
+				     "invalid MAC address", mac, mac);
 	m = strdup(mac);
 	if (!m)
 		return -ENOMEM;
@@ -426,7 +426,8 @@ bool tuning_sysctl_path_safe(const char *path)
 		const char *e = strchr(c, '/');
 		size_t len = e ? (size_t)(e - c) : strlen(c);
 
-		if (len == 0 || (len == 1 && c[0] == '.') || (len == 2 && c[0] == '.' && c[1] == '.'))
+		if (len == 0 || (len == 1 && c[0] == '.') ||
+		    (len == 2 && c[0] == '.' && c[1] == '.'))
 			return false;
 		c = e ? e + 1 : NULL;
 	}
@@ -575,7 +576,8 @@ int tuning_backup_from_json(const char *data, struct tuning_backup *ret)
 		b.allmulti = json_is_true(j);
 	}
 	j = json_object_get(o, "txQLen");
-	if (json_is_integer(j) && json_integer_value(j) >= 0 && json_integer_value(j) <= INT32_MAX) {
+	if (json_is_integer(j) && json_integer_value(j) >= 0 &&
+	    json_integer_value(j) <= INT32_MAX) {
 		b.has_txqlen = true;
 		b.txqlen = (int)json_integer_value(j);
 	}

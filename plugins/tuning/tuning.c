@@ -306,7 +306,8 @@ static int save_backup(const struct skel_request *req, const struct tuning_confi
 			for (size_t j = 0; j < b.n_sysctls && !dup; j++)
 				dup = streq(s[j].key, p->v[i].path);
 			if (!dup)
-				s[b.n_sysctls++] = (struct tuning_sysctl){ p->v[i].path, p->v[i].orig };
+				s[b.n_sysctls++] = (struct tuning_sysctl){ p->v[i].path,
+									   p->v[i].orig };
 		}
 	b.sysctls = s;
 	r = tuning_backup_to_json(&b, &json);
@@ -542,8 +543,8 @@ static int check_sysctls_in_ns(void *userdata)
 					     strerror(-r));
 		if (!streq(v, cs->p->v[i].value))
 			return cni_error_set(cs->err, CNI_ERR_INTERNAL,
-					     "Error: Tuning configured value of /proc/sys/%s is %s, "
-					     "current value is %s", cs->p->v[i].path,
+					     "Error: Tuning configured value of /proc/sys/%s is "
+					     "%s, current value is %s", cs->p->v[i].path,
 					     cs->p->v[i].value, v);
 	}
 	return 0;
@@ -591,13 +592,13 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 				     l.has_mac ? nl_mac_to_string(l.mac, mac) : "");
 	if (c->promisc != !!(l.flags & IFF_PROMISC_FLAG))
 		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "Error: Tuning link %s configured promisc is %s, current value "
-				     "is %d", req->ifname, c->promisc ? "true" : "false",
-				     !!(l.flags & IFF_PROMISC_FLAG));
+				     "Error: Tuning link %s configured promisc is %s, "
+				     "current value is %d", req->ifname,
+				     c->promisc ? "true" : "false", !!(l.flags & IFF_PROMISC_FLAG));
 	if (c->mtu && (uint32_t)c->mtu != l.mtu)
 		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "Error: Tuning configured MTU of %s is %d, current value is %u",
-				     req->ifname, c->mtu, l.mtu);
+				     "Error: Tuning configured MTU of %s is %d, current value "
+				     "is %u", req->ifname, c->mtu, l.mtu);
 	if (c->has_allmulti && c->allmulti != !!(l.flags & IFF_ALLMULTI_FLAG))
 		return cni_error_set(err, CNI_ERR_INTERNAL,
 				     "Error: Tuning configured all-multicast mode of %s is %s, "

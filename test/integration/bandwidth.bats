@@ -84,8 +84,8 @@ measure() {
 	A=$(netns_new bwa)
 	B=$(netns_new bwb)
 	IN=20000000 EG=30000000
-	CAP_ARGS="{\"bandwidth\":{\"ingressRate\":$IN,\"ingressBurst\":400000,\"egressRate\":$EG,\"egressBurst\":400000}}" \
-		run cni add bwnet "$A"
+	cap="{\"ingressRate\":$IN,\"ingressBurst\":400000,\"egressRate\":$EG,\"egressBurst\":400000}"
+	CAP_ARGS="{\"bandwidth\":$cap}" run cni add bwnet "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	ifb=$(ifb_of bwnet "$A")
 	# the IFB is the last interface of the result, without a sandbox
@@ -284,7 +284,8 @@ measure() {
 	snapshot() { # qdisc parameters of the host veth and the IFB, without counters and handles
 		tc -n "$H" -d qdisc show dev "$(hostveth "$A")" | sed 's/ dev [^ ]*//; s/linklayer [a-z]*//'
 		tc -n "$H" -d qdisc show dev "$ifb" | sed 's/linklayer [a-z]*//'
-		tc -n "$H" filter show dev "$(hostveth "$A")" ingress | grep -E 'u32|mirred' | sed 's/index [0-9]*//'
+		tc -n "$H" filter show dev "$(hostveth "$A")" ingress | grep -E 'u32|mirred' |
+			sed 's/index [0-9]*//'
 	}
 
 	CNI_PATH=$REF run cni add compat "$A"

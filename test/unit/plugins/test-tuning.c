@@ -63,7 +63,8 @@ static void test_precedence(void **state)
 	static const char conf[] =
 		"{\"dataDir\":\"/tmp/x\",\"mac\":\"02:00:00:00:00:01\",\"mtu\":1400,"
 		"\"promisc\":true,\"allmulti\":false,\"txQLen\":0,"
-		"\"sysctl\":{\"net.core.somaxconn\":\"500\",\"net.ipv4.conf.IFNAME.arp_filter\":\"1\"}%s}";
+		"\"sysctl\":{\"net.core.somaxconn\":\"500\","
+		"\"net.ipv4.conf.IFNAME.arp_filter\":\"1\"}%s}";
 	struct cni_error err;
 	char buf[1024];
 
@@ -109,7 +110,8 @@ static void test_precedence(void **state)
 			 ",\"runtimeConfig\":{\"mac\":\"02:00:00:00:00:03\"},"
 			 "\"args\":{\"cni\":{\"mac\":\"02-00-00-00-00-04\",\"mtu\":1300,"
 			 "\"promisc\":false,\"allmulti\":true,\"txQLen\":50,"
-			 "\"sysctl\":{\"net.core.somaxconn\":\"600\",\"net.ipv4.ip_forward\":\"1\"}}}");
+			 "\"sysctl\":{\"net.core.somaxconn\":\"600\","
+			 "\"net.ipv4.ip_forward\":\"1\"}}}");
 		assert_int_equal(parse(buf, "MAC=02:00:00:00:00:02", &c, &err), 0);
 		assert_string_equal(c->mac, "02-00-00-00-00-04");
 		assert_int_equal(c->mac_bytes[5], 4);
@@ -126,8 +128,8 @@ static void test_precedence(void **state)
 		/* args.cni.sysctl without a top-level sysctl (the reference would panic) */
 		_cleanup_(tuning_config_freep) struct tuning_config *c = NULL;
 
-		assert_int_equal(parse("{\"args\":{\"cni\":{\"sysctl\":{\"net.core.somaxconn\":\"9\"}}}}",
-				       NULL, &c, &err), 0);
+		assert_int_equal(parse("{\"args\":{\"cni\":{\"sysctl\":"
+				       "{\"net.core.somaxconn\":\"9\"}}}}", NULL, &c, &err), 0);
 		assert_int_equal(c->n_sysctls, 1);
 	}
 }
@@ -252,8 +254,8 @@ static void test_duplicates(void **state)
 
 	/* fine: distinct keys, duplicates elsewhere, a sysctl key named like the member */
 	assert_int_equal(dupcheck("{\"sysctl\":{\"net.a\":\"1\",\"net.b\":\"1\"}}", &err), 0);
-	assert_int_equal(dupcheck("{\"x\":{\"sysctl\":{\"a\":\"1\",\"a\":\"2\"}},\"sysctl\":{}}", &err),
-			 0);
+	assert_int_equal(dupcheck("{\"x\":{\"sysctl\":{\"a\":\"1\",\"a\":\"2\"}},"
+				  "\"sysctl\":{}}", &err), 0);
 	assert_int_equal(dupcheck("{\"name\":\"n\",\"name\":\"m\",\"sysctl\":{\"sysctl\":\"1\"}}",
 			     &err), 0);
 	assert_int_equal(dupcheck("{\"sysctl\":{\"a\":\"1\"},\"args\":{\"cni\":{\"sysctl\":"
