@@ -28,7 +28,8 @@ REF_DIR=/usr/lib/cni
 [ "$(id -u)" -eq 0 ] || { echo "cni-bench: needs root (network namespaces)" >&2; exit 1; }
 drv=$build/bench/cni-driver
 floor=$build/bench/floor
-for f in "$drv" "$floor" "$build"/plugins/{bridge/bridge,host-local/host-local,loopback/loopback}; do
+for f in "$drv" "$floor" "$build"/plugins/{bridge/bridge,host-local/host-local,loopback/loopback}
+do
 	[ -x "$f" ] || { echo "cni-bench: $f missing; build with bench and the plugins" >&2; exit 1; }
 done
 for p in bridge host-local loopback; do
@@ -50,6 +51,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 ip netns add "$HOST"
 ip -n "$HOST" link set lo up
 
