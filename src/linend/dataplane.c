@@ -594,6 +594,19 @@ static bool lease_subnet_match(const struct dp *dp, const struct ip_prefix *p)
 	return false;
 }
 
+static bool lease_gateway_match(const struct dp *dp, const struct ip_addr *a)
+{
+	for (size_t i = 0; i < dp->n_leases; i++) {
+		const struct lease *l = &dp->leases[i].lease;
+
+		if (dp->leases[i].reject == DP_REJECT_NONE &&
+		    (ip_addr_equal(&l->subnet.addr, a) ||
+		     (l->subnet6.addr.family && ip_addr_equal(&l->subnet6.addr, a))))
+			return true;
+	}
+	return false;
+}
+
 static bool event_relevant(const struct dp *dp, const struct nl_event *ev)
 {
 	switch (ev->kind) {
@@ -617,7 +630,13 @@ static bool event_relevant(const struct dp *dp, const struct nl_event *ev)
 	case NL_EVENT_NEIGH:
 		if (!is_our_dev(dp, ev->neigh.ifindex))
 			return false;
-		return ev->deleted || !(ev->neigh.state & NUD_PERMANENT);
+		if (ev->neigh.family == AF_BRIDGE)
+			return ev->deleted;
+		/* an entry for one of our peers' addresses deleted (the kernel marks it FAILED
+		 * before it says so) or not permanent; the kernel's entries for anything else
+		 * (IPv6 link-local) are none of our business */
+		return (ev->deleted || !(ev->neigh.state & NUD_PERMANENT)) &&
+		       lease_gateway_match(dp, &ev->neigh.dst);
 	}
 	return false;
 }
