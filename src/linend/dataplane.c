@@ -607,7 +607,7 @@ static bool lease_gateway_match(const struct dp *dp, const struct ip_addr *a)
 	return false;
 }
 
-static bool event_relevant(const struct dp *dp, const struct nl_event *ev)
+bool dp_event_relevant(const struct dp *dp, const struct nl_event *ev)
 {
 	switch (ev->kind) {
 	case NL_EVENT_LINK:
@@ -645,7 +645,7 @@ static int event_cb(const struct nl_event *ev, void *userdata)
 {
 	struct dp *dp = userdata;
 
-	if (event_relevant(dp, ev))
+	if (dp_event_relevant(dp, ev))
 		schedule_pass(dp, REPAIR_DEBOUNCE_USEC);
 	return 0;
 }

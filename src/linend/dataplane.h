@@ -81,6 +81,12 @@ void dp_leases_synced(struct dp *dp);
 /* One full pass: devices, our addresses, then every entry. */
 int dp_reconcile(struct dp *dp);
 int dp_metrics(struct dp *dp, FILE *f);
+/*
+ * Whether a monitor event touches what we own (our device or address, one of our routes or
+ * entries deleted, a foreign route or kernel neighbour in place of one of ours) and so
+ * wakes a pass. Pure.
+ */
+bool dp_event_relevant(const struct dp *dp, const struct nl_event *ev);
 
 #define DP_RECONCILE_INTERVAL_USEC 5000000ULL
 

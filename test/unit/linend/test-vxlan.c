@@ -186,8 +186,70 @@ static void test_lease_state_hostgw(void **unused)
 	assert_true(ip_addr_equal(&s.routes[0].gw, &(struct ip_addr){ .family = AF_INET,
 		.bytes = { 192, 168, 1, 2 } }));
 	assert_int_equal(s.routes[0].protocol, NL_RTPROT_LINEN);
-	(void)A;
 	dp_state_clear(&s);
+}
+
+static void test_event_relevant(void **unused)
+{
+	struct dp dp;
+	struct dp_lease d = DL("10.244.2.0-24", VX4);
+	struct nl_event ev;
+
+	fake_dp(&dp, "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+	dp.leases = &d;
+	dp.n_leases = 1;
+
+	/* our device deleted or changed; the underlay changed; another link: no */
+	ev = (struct nl_event){ .kind = NL_EVENT_LINK, .deleted = true,
+				.link = { .ifindex = 7, .name = "flannel.1" } };
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.link = (struct nl_link){ .ifindex = 99, .name = "flannel.1" }; /* recreated by hand */
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.link = (struct nl_link){ .ifindex = 2, .name = "eth0" };
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.link = (struct nl_link){ .ifindex = 5, .name = "veth0" };
+	assert_false(dp_event_relevant(&dp, &ev));
+
+	/* routes: ours deleted yes, ours added no (that is us), a foreign one in its place yes */
+	ev = (struct nl_event){ .kind = NL_EVENT_ROUTE, .deleted = true,
+				.route = { .dst = d.lease.subnet, .protocol = NL_RTPROT_LINEN } };
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.deleted = false;
+	assert_false(dp_event_relevant(&dp, &ev));
+	ev.route.protocol = RTPROT_BOOT;
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.route.dst.addr.bytes[2] = 9; /* not a lease of ours */
+	assert_false(dp_event_relevant(&dp, &ev));
+	ev.deleted = true;
+	ev.route.protocol = NL_RTPROT_LINEN;
+	assert_false(dp_event_relevant(&dp, &ev));
+
+	/* neighbours: a peer's entry deleted (the kernel reports it FAILED) or learnt */
+	ev = (struct nl_event){ .kind = NL_EVENT_NEIGH, .deleted = true,
+				.neigh = { .family = AF_INET, .ifindex = 7,
+					   .dst = d.lease.subnet.addr, .state = NUD_FAILED } };
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.deleted = false;
+	ev.neigh.state = NUD_PERMANENT;
+	assert_false(dp_event_relevant(&dp, &ev));
+	ev.neigh.state = NUD_STALE;
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.neigh.dst = A("10.244.9.0");
+	assert_false(dp_event_relevant(&dp, &ev));
+	ev.neigh.ifindex = 2; /* the underlay's ARP traffic */
+	ev.neigh.dst = d.lease.subnet.addr;
+	assert_false(dp_event_relevant(&dp, &ev));
+	/* FDB entries on our device: any deletion */
+	ev = (struct nl_event){ .kind = NL_EVENT_NEIGH, .deleted = true,
+				.neigh = { .family = AF_BRIDGE, .ifindex = 7 } };
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.deleted = false;
+	assert_false(dp_event_relevant(&dp, &ev));
+	/* our address */
+	ev = (struct nl_event){ .kind = NL_EVENT_ADDR, .deleted = true, .addr = { .ifindex = 7 } };
+	assert_true(dp_event_relevant(&dp, &ev));
+	ev.addr.ifindex = 2;
+	assert_false(dp_event_relevant(&dp, &ev));
 }
 
 int main(void)
@@ -199,6 +261,7 @@ int main(void)
 		cmocka_unit_test(test_lease_state_vxlan),
 		cmocka_unit_test(test_lease_state_v6),
 		cmocka_unit_test(test_lease_state_hostgw),
+		cmocka_unit_test(test_event_relevant),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
