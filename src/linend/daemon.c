@@ -87,7 +87,7 @@ struct daemon {
 	uint64_t watch_backoff;
 	uint64_t etcd_backoff;
 
-	struct loop_timer *t_config, *t_acquire, *t_renew, *t_watch, *t_reconcile;
+	struct loop_timer *t_config, *t_acquire, *t_renew, *t_watch, *t_reconcile, *t_claim;
 
 	/* metrics */
 	uint64_t m_watch_reconnects, m_compactions, m_garbage_total, m_races_lost,
@@ -483,6 +483,8 @@ static char *full_key(const struct daemon *d, const char *key)
 	return asprintf(&k, "%s%s", d->subnets_prefix, key) < 0 ? NULL : k;
 }
 
+static void grant_done(struct etcd_client *c, const struct etcd_result *r, void *userdata);
+
 static void claim(struct daemon *d)
 {
 	_cleanup_free_ char *k = full_key(d, d->pending_key);
@@ -500,6 +502,14 @@ static void claim(struct daemon *d)
 		r = etcd_txn_create(d->etcd, k, d->pending_value, lease, claim_done, d);
 	if (r < 0)
 		acquire_retry(d, backoff_next(&d->etcd_backoff));
+}
+
+static void claim_fired(struct loop_timer *t, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	if (etcd_lease_grant(d->etcd, d->o.lease_ttl, grant_done, d) < 0)
+		acquire_retry(d, BACKOFF_MAX_USEC);
 }
 
 static void grant_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
@@ -621,8 +631,11 @@ static void list_done(struct etcd_client *c, const struct etcd_result *r, void *
 		log_info("claiming free subnet %s", d->pending_key);
 		break;
 	}
-	if (etcd_lease_grant(d->etcd, d->o.lease_ttl, grant_done, d) < 0)
-		acquire_retry(d, BACKOFF_MAX_USEC);
+	if (d->o.claim_delay_ms) {
+		loop_timer_arm(d->t_claim, (uint64_t)d->o.claim_delay_ms * 1000);
+		return;
+	}
+	claim_fired(d->t_claim, d);
 }
 
 static void acquire(struct daemon *d)
@@ -953,7 +966,8 @@ int daemon_new(struct loop *l, struct etcd_client *etcd, const struct daemon_opt
 	    (r = loop_timer_new(l, acquire_fired, d, &d->t_acquire)) < 0 ||
 	    (r = loop_timer_new(l, renew_fired, d, &d->t_renew)) < 0 ||
 	    (r = loop_timer_new(l, watch_fired, d, &d->t_watch)) < 0 ||
-	    (r = loop_timer_new(l, reconcile_fired, d, &d->t_reconcile)) < 0)
+	    (r = loop_timer_new(l, reconcile_fired, d, &d->t_reconcile)) < 0 ||
+	    (r = loop_timer_new(l, claim_fired, d, &d->t_claim)) < 0)
 		return r;
 	if (o->state_dir)
 		d->state_dir = strdup(o->state_dir);
@@ -992,6 +1006,7 @@ struct daemon *daemon_free(struct daemon *d)
 	loop_timer_free(d->t_renew);
 	loop_timer_free(d->t_watch);
 	loop_timer_free(d->t_reconcile);
+	loop_timer_free(d->t_claim);
 	for (size_t i = 0; i < d->n_cache; i++)
 		free(d->cache[i].key);
 	free(d->cache);

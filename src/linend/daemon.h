@@ -30,6 +30,7 @@ struct daemon_options {
 	const char *state_dir;    /* backend state (vxlan MAC); NULL: the subnet file's dir */
 	const char *backend_override; /* hidden --backend (e.g. "log") */
 	int64_t first_watch_revision; /* hidden, tests: start the first watch here */
+	unsigned claim_delay_ms;      /* hidden, tests: pause between list and claim */
 	struct backend_ext_iface ext;
 };
 

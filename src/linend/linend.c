@@ -37,7 +37,7 @@ static struct {
 	char *healthz_ip, *backend;
 	char **iface, **iface_regex;
 	bool ip_masq, kube_subnet_mgr, version, forward_rules, masq_random_disable;
-	unsigned long renew_margin, healthz_port, verbosity, lease_ttl, watch_from, fw_resync;
+	unsigned long renew_margin, healthz_port, verbosity, lease_ttl, watch_from, fw_resync, claim_delay;
 } opt = {
 	.renew_margin = 60,
 	.lease_ttl = 86400,
@@ -78,6 +78,7 @@ static const struct flag flags[] = {
 	{ "subnet-lease-ttl", FLAG_UINT, &opt.lease_ttl },
 	{ "backend", FLAG_STRING, &opt.backend },
 	{ "watch-from-revision", FLAG_UINT, &opt.watch_from },
+	{ "test-claim-delay-ms", FLAG_UINT, &opt.claim_delay },
 	/* flanneld flags without meaning here */
 	{ "kube-api-url", FLAG_IGNORED, NULL },
 	{ "kubeconfig-file", FLAG_IGNORED, NULL },
@@ -348,6 +349,7 @@ int main(int argc, char **argv)
 	dopt.fw_resync_usec = (uint64_t)(opt.fw_resync ? opt.fw_resync : 5) * 1000000ULL;
 	dopt.backend_override = opt.backend;
 	dopt.first_watch_revision = (int64_t)opt.watch_from;
+	dopt.claim_delay_ms = (unsigned)opt.claim_delay;
 	r = daemon_new(l, etcd, &dopt, &d);
 	if (r < 0)
 		return log_error_errno(r, "failed to set up"), 1;
