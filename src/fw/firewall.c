@@ -418,8 +418,10 @@ int fw_firewall_render_delete(json_t *inet_listing, json_t *bridge_listing,
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
+	/* A table left without attachments (a policy changed on re-ADD) goes as well. */
 	if (inet_listing && (listing_has_any(inet_listing, fchains) ||
-			     listing_has_any(inet_listing, ichains))) {
+			     listing_has_any(inet_listing, ichains) ||
+			     !table_still_used(inet_listing, NULL, NULL, true))) {
 		if (!table_still_used(inet_listing, fchains, ichains, true)) {
 			fputs("delete table " TI "\n", f);
 		} else {
@@ -431,7 +433,8 @@ int fw_firewall_render_delete(json_t *inet_listing, json_t *bridge_listing,
 								      *c);
 		}
 	}
-	if (r >= 0 && bridge_listing && listing_has_any(bridge_listing, fchains)) {
+	if (r >= 0 && bridge_listing && (listing_has_any(bridge_listing, fchains) ||
+					 !table_still_used(bridge_listing, NULL, NULL, false))) {
 		if (!table_still_used(bridge_listing, fchains, NULL, false))
 			fputs("delete table " TB "\n", f);
 		else

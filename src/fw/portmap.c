@@ -479,7 +479,7 @@ static int render_delete_one(FILE *f, json_t *listing, const char *chain)
 int fw_portmap_render_delete(json_t *listing, char *const *chains, char **ret_text)
 {
 	_cleanup_free_ char *buf = NULL;
-	bool any = false, others = false;
+	bool others = false;
 	size_t size = 0;
 	json_t *item;
 	size_t i;
@@ -489,18 +489,14 @@ int fw_portmap_render_delete(json_t *listing, char *const *chains, char **ret_te
 	json_array_foreach(listing_items(listing), i, item) {
 		const char *name = json_object_get_string(json_object_get(item, "chain"), "name");
 
-		if (!is_attachment_chain(name))
-			continue;
-		if (in_strv(chains, name))
-			any = true;
-		else
+		if (is_attachment_chain(name) && !in_strv(chains, name))
 			others = true;
 	}
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
-	if (any && !others)
-		/* The last attachment goes: nothing of ours is left behind. */
+	if (!others && json_array_size(listing_items(listing)) > 0)
+		/* The last attachment goes (or an earlier failure left none): nothing stays. */
 		fputs("delete table " T "\n", f);
 	else
 		for (char *const *c = chains; *c && r >= 0; c++)

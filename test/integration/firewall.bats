@@ -318,6 +318,14 @@ fw_conf() { # fw_conf [extra]
 	run plugin ADD "$(fw_conf)" "${env[@]}"
 	run plugin CHECK "$(fw_conf '"ingressPolicy":"same-bridge"')" "${env[@]}"
 	[ "$status" -ne 0 ]
+	# The policy changes (isolated, then open again): re-ADD converges, DEL leaves no table.
+	run plugin ADD "$(fw_conf '"ingressPolicy":"isolated"')" "${env[@]}"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	ip netns exec "$H" nft list table bridge linen-cni-firewall >/dev/null
+	run plugin ADD "$(fw_conf)" "${env[@]}"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run plugin CHECK "$(fw_conf)" "${env[@]}"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	# DEL without prevResult (and twice) still removes everything.
 	run plugin DEL '{"cniVersion":"1.0.0","name":"gcnet","type":"firewall"}' "${env[@]}"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
