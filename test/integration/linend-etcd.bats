@@ -311,3 +311,79 @@ metric() {
 	FLANNELD_SUBNET_LEASE_RENEW_MARGIN=0 run "$LINEND" --iface lo --public-ip 10.9.0.1
 	[ "$status" -eq 1 ]
 }
+
+@test "several nodes racing for the same subnet: losers retry and all end distinct" {
+	etcd_start
+	put_config '{"Network":"10.6.0.0/16","SubnetMin":"10.6.7.0","SubnetMax":"10.6.10.0","Backend":{"Type":"alloc"}}'
+	# every node prefers 10.6.7.0/24 and waits 1 s between listing and claiming, so all
+	# of them list before anyone claims: one wins the create, the others lose and retry
+	for n in 1 2 3 4; do
+		printf 'FLANNEL_SUBNET=10.6.7.1/24\n' >"$T/node$n.env"
+		node_start "$n" --test-claim-delay-ms 1000
+	done
+	for n in 1 2 3 4; do wait_for 20 ready "$(eval echo \$HP$n)"; done
+	[ "$(for n in 1 2 3 4; do subnet_of $n; done | sort -u | wc -l)" = 4 ]
+	lost=0
+	for n in 1 2 3 4; do
+		lost=$((lost + $(metric "$(eval echo \$HP$n)" linend_lease_races_lost_total)))
+	done
+	[ "$lost" -ge 3 ]
+	grep -q "lost the race for subnet 10.6.7.0-24" "$T"/node*.log
+	[ "$(ectl get --prefix /coreos.com/network/subnets --keys-only | grep -c subnets)" = 4 ]
+}
+
+@test "etcd endpoint fail-over and user/password authentication" {
+	etcd_start
+	put_config
+	ectl user add root:rootpw >/dev/null
+	ectl user add flannel:secret >/dev/null
+	ectl role add flannel >/dev/null
+	ectl role grant-permission flannel --prefix=true readwrite /coreos.com/network/ >/dev/null
+	ectl user grant-role flannel flannel >/dev/null
+	ectl auth enable >/dev/null
+	dead=$(free_port)
+	node_start 1 --etcd-endpoints "http://127.0.0.1:$dead,$EP" --etcd-username flannel \
+		--etcd-password secret
+	wait_for 15 ready "$HP1"
+	[ "$(metric "$HP1" linend_etcd_failovers_total)" -ge 1 ]
+	etcdctl --endpoints="$EP" --user root:rootpw get --prefix /coreos.com/network/subnets | grep -q 10.9.0.1
+	# a wrong password never becomes ready and says why
+	node_start 2 --etcd-username flannel --etcd-password wrong
+	sleep 2
+	! ready "$HP2"
+	grep -q "Permission denied\|authentication failed" "$T/node2.log"
+}
+
+@test "TLS with a CA and a client certificate" {
+	command -v openssl >/dev/null || skip "openssl not installed"
+	local c=$T/pki
+	mkdir -p "$c"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
+		-keyout "$c/ca.key" -out "$c/ca.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 -keyout "$c/srv.key" \
+		-out "$c/srv.csr" 2>/dev/null
+	printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' >"$c/ext"
+	openssl x509 -req -in "$c/srv.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
+		-days 1 -extfile "$c/ext" -out "$c/srv.crt" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=linend -keyout "$c/cli.key" \
+		-out "$c/cli.csr" 2>/dev/null
+	openssl x509 -req -in "$c/cli.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial \
+		-days 1 -extfile "$c/ext" -out "$c/cli.crt" 2>/dev/null
+	EP=https://127.0.0.1:$PORT
+	etcd --name t --data-dir "$T/etcd" --listen-client-urls "$EP" --advertise-client-urls "$EP" \
+		--cert-file "$c/srv.crt" --key-file "$c/srv.key" --trusted-ca-file "$c/ca.crt" \
+		--client-cert-auth --listen-peer-urls "http://127.0.0.1:$PEER" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$PEER" \
+		--initial-cluster "t=http://127.0.0.1:$PEER" >>"$T/etcd.log" 2>&1 &
+	track $!
+	tls="--cacert $c/ca.crt --cert $c/cli.crt --key $c/cli.key"
+	wait_for 20 etcdctl --endpoints="$EP" $tls endpoint health
+	etcdctl --endpoints="$EP" $tls put /coreos.com/network/config '{"Network":"10.5.0.0/16"}' >/dev/null
+	node_start 1 --etcd-cafile "$c/ca.crt" --etcd-certfile "$c/cli.crt" --etcd-keyfile "$c/cli.key"
+	wait_for 15 ready "$HP1"
+	etcdctl --endpoints="$EP" $tls get --prefix /coreos.com/network/subnets | grep -q 10.9.0.1
+	# without the client certificate etcd refuses us
+	node_start 2 --etcd-cafile "$c/ca.crt"
+	sleep 2
+	! ready "$HP2"
+}
