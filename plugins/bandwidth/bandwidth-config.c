@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/json-util.h"
 #include "basic/macro.h"
 #include "basic/sha512.h"
 #include "plugins/bandwidth/bandwidth-config.h"
@@ -16,7 +17,7 @@ static const char *const keys[] = { "ingressRate", "ingressBurst", "egressRate",
 /* A Go uint64 field: a non-negative JSON integer, or null (left at 0). */
 static int read_u64(const json_t *obj, const char *key, uint64_t *v, struct cni_error *err)
 {
-	const json_t *j = json_object_get(obj, key);
+	const json_t *j = json_object_get_ci(obj, key);
 
 	if (!j || json_is_null(j))
 		return 0;
@@ -56,10 +57,10 @@ int bw_limits_parse(const json_t *config, const json_t *runtime_config, struct b
 	int r;
 
 	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-		if (json_object_get(config, keys[i]))
+		if (json_object_get_ci(config, keys[i]))
 			src = config;
 	if (!src && json_is_object(runtime_config)) {
-		const json_t *b = json_object_get(runtime_config, "bandwidth");
+		const json_t *b = json_object_get_ci(runtime_config, "bandwidth");
 
 		if (b && !json_is_null(b) && !json_is_object(b))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,

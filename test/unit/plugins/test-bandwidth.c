@@ -62,6 +62,14 @@ static void test_sources(void **state)
 	assert_true(bw_has_egress(&l));
 	assert_int_equal(l.egress_rate, 1000000);
 
+	/* containerd sends Go field names; Go's decoder matches them case-insensitively */
+	assert_int_equal(parse("{\"runtimeConfig\":{\"bandwidth\":{\"IngressRate\":8000,"
+			       "\"IngressBurst\":16000,\"EgressRate\":0,\"EgressBurst\":0}}}",
+			       &l, &err), 0);
+	assert_true(bw_has_ingress(&l));
+	assert_false(bw_has_egress(&l));
+	assert_int_equal(l.ingress_burst, 16000);
+
 	/* null is "not set" */
 	assert_int_equal(parse("{\"runtimeConfig\":{\"bandwidth\":null}}", &l, &err), 0);
 	assert_false(bw_has_ingress(&l));
