@@ -419,3 +419,20 @@ ptp_exec_paused() {
 	[[ "$rours" == *'"name": "VETH"'*'"mac": "MAC"'*'"address": "fd66::2/64"'* ]]
 	[ -z "$(store_files)" ]
 }
+
+@test "drop-in: the reference's attachment is checked and deleted by ours, and the other way" {
+	[ -x "$REF" ] || skip "reference ptp not installed"
+	local cfg out
+	cfg=$(conf 1.0.0 "$DUAL" "$ROUTES_DUAL")
+	out=$(ptp_bin "$REF" ADD "$POD" c1 "$cfg")
+	ptp CHECK "$POD" c1 "$(with_prev "$cfg" "$out")"
+	ptp DEL "$POD" c1 "$cfg"
+	[ -z "$(host_veths)" ] && ! ip -n "$POD" link show eth0 2>/dev/null
+	[ -z "$(store_files)" ]
+
+	out=$(ptp ADD "$POD" c1 "$cfg")
+	ip netns exec "$POD" ping -c1 -W2 10.66.0.1 >/dev/null
+	ptp_bin "$REF" CHECK "$POD" c1 "$(with_prev "$cfg" "$out")"
+	ptp_bin "$REF" DEL "$POD" c1 "$cfg"
+	assert_clean
+}
