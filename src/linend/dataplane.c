@@ -171,7 +171,8 @@ static bool fdb_shared(struct dp *dp, const struct dp_lease *skip, const struct 
 		if (o == skip || o->reject != DP_REJECT_NONE)
 			continue;
 		for (int k = 0; k < 2; k++) {
-			const struct backend_data *b = k ? &o->lease.attrs.data6 : &o->lease.attrs.data;
+			const struct lease_attrs *a = &o->lease.attrs;
+			const struct backend_data *b = k ? &a->data6 : &a->data;
 			const struct dp_vxlan_dev *dev = &dp->dev[k];
 
 			if (b->kind == BACKEND_DATA_VXLAN && dev->ifindex == fdb->ifindex &&
@@ -419,10 +420,9 @@ static int own_addresses(struct dp *dp)
 
 		if (!dev->family || !dev->ifindex || sub->addr.family != dev->family)
 			continue;
-		want = (struct nl_addr){ .ifindex = dev->ifindex,
-					 .prefix = { .addr = sub->addr,
-						     .len = (unsigned char)ip_family_bits(dev->family) },
+		want = (struct nl_addr){ .ifindex = dev->ifindex, .prefix.addr = sub->addr,
 					 .flags = dev->family == AF_INET6 ? IFA_F_NODAD : 0 };
+		want.prefix.len = (unsigned char)ip_family_bits(dev->family);
 		r = nl_addr_dump(dp->nl, dev->family, dev->ifindex, &addrs, &n);
 		if (r < 0) {
 			first = first ?: r;
@@ -451,8 +451,8 @@ static int own_addresses(struct dp *dp)
 		if (!present) {
 			r = nl_addr_replace(dp->nl, &want);
 			if (r < 0) {
-				log_warning_errno(r, "failed to set the address of %s: %s", dev->name,
-						  nl_sock_errmsg(dp->nl));
+				log_warning_errno(r, "failed to set the address of %s: %s",
+						  dev->name, nl_sock_errmsg(dp->nl));
 				first = first ?: r;
 			} else
 				dp->m_repairs++;
@@ -469,7 +469,8 @@ static bool is_our_dev(const struct dp *dp, int ifindex)
 static bool want_has_neigh(const struct dp_state *want, const struct nl_neigh *n)
 {
 	for (size_t i = 0; i < want->n_neighs; i++)
-		if (want->neighs[i].ifindex == n->ifindex && ip_addr_equal(&want->neighs[i].dst, &n->dst))
+		if (want->neighs[i].ifindex == n->ifindex &&
+		    ip_addr_equal(&want->neighs[i].dst, &n->dst))
 			return true;
 	return false;
 }

@@ -30,7 +30,7 @@ enum dp_mode {
 };
 
 struct dp_vxlan_dev {
-	int family;                /* AF_INET: flannel.<VNI>; AF_INET6: flannel-v6.<VNI>; 0: unused */
+	int family;                /* AF_INET: flannel.<VNI>, AF_INET6: flannel-v6.<VNI>, 0: none */
 	char name[NL_IFNAMSIZ];
 	int ifindex;               /* 0 until created */
 	uint8_t mac[6];

@@ -149,7 +149,8 @@ bool dp_fdb_same(const struct nl_neigh *want, const struct nl_neigh *have)
 
 bool dp_route_same(const struct nl_route *want, const struct nl_route *have)
 {
-	uint8_t tw = want->type ? want->type : RTN_UNICAST, th = have->type ? have->type : RTN_UNICAST;
+	uint8_t tw = want->type ? want->type : RTN_UNICAST;
+	uint8_t th = have->type ? have->type : RTN_UNICAST;
 
 	return tw == th && want->oif == have->oif && want->gw.family == have->gw.family &&
 	       (!want->gw.family || ip_addr_equal(&want->gw, &have->gw)) &&
@@ -254,9 +255,35 @@ static size_t dedup(void *arr, size_t n, size_t sz, int (*cmp)(const void *, con
 	return w;
 }
 
+/* One phase of the diff: replaces (want not in have, or different) or deletes. */
+static int walk_obj(struct oplist *l, const struct dp_state *want, const struct dp_state *have,
+		    enum dp_obj_kind obj, bool replaces)
+{
+	switch (obj) {
+	case DP_OBJ_NEIGH:
+		return walk(l, obj, want->neighs, want->n_neighs, have->neighs, have->n_neighs,
+			    sizeof(struct nl_neigh), neigh_cmp, replaces, !replaces);
+	case DP_OBJ_FDB:
+		return walk(l, obj, want->fdbs, want->n_fdbs, have->fdbs, have->n_fdbs,
+			    sizeof(struct nl_neigh), fdb_cmp, replaces, !replaces);
+	case DP_OBJ_ROUTE:
+		return walk(l, obj, want->routes, want->n_routes, have->routes, have->n_routes,
+			    sizeof(struct nl_route), route_cmp, replaces, !replaces);
+	}
+	return -EINVAL;
+}
+
 int dp_diff(struct dp_state *want, struct dp_state *have, bool prune, struct dp_op **ret,
 	    size_t *ret_n)
 {
+	/* add bottom-up (a route never before its entries), remove top-down */
+	static const struct {
+		enum dp_obj_kind obj;
+		bool replaces;
+	} phases[] = {
+		{ DP_OBJ_ROUTE, false }, { DP_OBJ_NEIGH, true }, { DP_OBJ_FDB, true },
+		{ DP_OBJ_ROUTE, true },  { DP_OBJ_FDB, false },  { DP_OBJ_NEIGH, false },
+	};
 	struct oplist l = {};
 	int r;
 
@@ -265,20 +292,14 @@ int dp_diff(struct dp_state *want, struct dp_state *have, bool prune, struct dp_
 	want->n_neighs = dedup(want->neighs, want->n_neighs, sizeof(struct nl_neigh), neigh_cmp);
 	want->n_fdbs = dedup(want->fdbs, want->n_fdbs, sizeof(struct nl_neigh), fdb_cmp);
 	want->n_routes = dedup(want->routes, want->n_routes, sizeof(struct nl_route), route_cmp);
-	if ((prune && (r = walk(&l, DP_OBJ_ROUTE, want->routes, want->n_routes, have->routes,
-				have->n_routes, sizeof(struct nl_route), route_cmp, false, true)) < 0) ||
-	    (r = walk(&l, DP_OBJ_NEIGH, want->neighs, want->n_neighs, have->neighs,
-		      have->n_neighs, sizeof(struct nl_neigh), neigh_cmp, true, false)) < 0 ||
-	    (r = walk(&l, DP_OBJ_FDB, want->fdbs, want->n_fdbs, have->fdbs, have->n_fdbs,
-		      sizeof(struct nl_neigh), fdb_cmp, true, false)) < 0 ||
-	    (r = walk(&l, DP_OBJ_ROUTE, want->routes, want->n_routes, have->routes,
-		      have->n_routes, sizeof(struct nl_route), route_cmp, true, false)) < 0 ||
-	    (prune && (r = walk(&l, DP_OBJ_FDB, want->fdbs, want->n_fdbs, have->fdbs,
-				have->n_fdbs, sizeof(struct nl_neigh), fdb_cmp, false, true)) < 0) ||
-	    (prune && (r = walk(&l, DP_OBJ_NEIGH, want->neighs, want->n_neighs, have->neighs,
-				have->n_neighs, sizeof(struct nl_neigh), neigh_cmp, false, true)) < 0)) {
-		free(l.ops);
-		return r;
+	for (size_t i = 0; i < ELEMENTSOF(phases); i++) {
+		if (!phases[i].replaces && !prune)
+			continue;
+		r = walk_obj(&l, want, have, phases[i].obj, phases[i].replaces);
+		if (r < 0) {
+			free(l.ops);
+			return r;
+		}
 	}
 	*ret = l.ops;
 	*ret_n = l.n;

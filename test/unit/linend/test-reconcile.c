@@ -250,7 +250,8 @@ static struct lease L(const char *key, const char *json)
 
 static void test_lease_check(void **unused)
 {
-	struct net_config c = cfg("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
+	struct net_config c =
+		cfg("{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}");
 	struct lease own = L("10.244.1.0-24", VX("192.168.1.1", "0a:00:00:00:00:01"));
 	struct ip_addr self = A("192.168.1.1");
 	struct lease l;
@@ -293,7 +294,8 @@ static void test_lease_check(void **unused)
 static void test_lease_check_v6(void **unused)
 {
 	struct net_config c = cfg("{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true,"
-				  "\"IPv6Network\":\"fd00:244::/56\",\"Backend\":{\"Type\":\"vxlan\"}}");
+				  "\"IPv6Network\":\"fd00:244::/56\","
+				  "\"Backend\":{\"Type\":\"vxlan\"}}");
 	struct lease l;
 
 	l = L("10.244.2.0-24&fd00:244:0:2::-64",
