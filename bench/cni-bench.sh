@@ -6,6 +6,7 @@
 # peak RSS per plugin process), alternating implementations pod by pod, in one run:
 #   - ADD and DEL latency p50/p99 of the whole chain over $PODS pods (pods stay up until the
 #     DEL phase, so each bridge ends with $PODS ports);
+#   - host-local alone (ADD then DEL, same store), to tell IPAM from the rest;
 #   - wall time of $PARALLEL ADDs started at once (and of their DELs), $ROUNDS rounds;
 #   - peak RSS of one plugin process (bridge, including its host-local child; loopback);
 #   - ADD into a nearly full /20: 3999 of its 4093 addresses taken by other containers and the
@@ -116,6 +117,25 @@ for ((i = 1; i <= PODS; i++)); do
 		awk '$1 == "T" {print $2}' "$tmp/out" >>"$tmp/del-$impl"
 		awk '$1 == "P" {print $3 >> "'"$tmp"'/del-" $2 "-'"$impl"'"}' "$tmp/out"
 		ip netns del "$pod"
+	done
+done
+
+echo "cni-bench: host-local alone, $PODS ADD+DEL" >&2
+for impl in ours ref; do
+	cat >"$tmp/$impl-ipam.conflist" <<-EOF
+	{"cniVersion":"1.0.0","name":"bench-ipam-$impl","plugins":[{"type":"host-local",
+	 "ipam":{"type":"host-local","dataDir":"$tmp/data-$impl",
+	  "ranges":[[{"subnet":"10.24${NET[$impl]}.0.0/16"}]]}}]}
+	EOF
+done
+# host-local never enters it, but CNI_NETNS must not be the plugin's own namespace.
+ip netns add "$pfx-ipam"
+for ((i = 1; i <= PODS; i++)); do
+	for impl in $(order "$i"); do
+		drive "$impl" "$tmp/$impl-ipam.conflist" ADD "$pfx-ipam" >"$tmp/out"
+		awk '$1 == "T" {print $2}' "$tmp/out" >>"$tmp/ipam-add-$impl"
+		drive "$impl" "$tmp/$impl-ipam.conflist" DEL "$pfx-ipam" >"$tmp/out"
+		awk '$1 == "T" {print $2}' "$tmp/out" >>"$tmp/ipam-del-$impl"
 	done
 done
 
@@ -237,6 +257,10 @@ floor_del=$(pct "$tmp/floor-del" 50)
 		"$(pct "$tmp/del-bridge-ref" 50)" ms
 	row "DEL p50, loopback process" "$(pct "$tmp/del-loopback-ours" 50)" \
 		"$(pct "$tmp/del-loopback-ref" 50)" ms
+	row "host-local alone: ADD p50 (/16, few taken)" "$(pct "$tmp/ipam-add-ours" 50)" \
+		"$(pct "$tmp/ipam-add-ref" 50)" ms
+	row "host-local alone: DEL p50" "$(pct "$tmp/ipam-del-ours" 50)" \
+		"$(pct "$tmp/ipam-del-ref" 50)" ms
 	row "$PARALLEL parallel ADDs, wall (median of $ROUNDS)" \
 		"$(pct "$tmp/par-ADD-ours" 50)" "$(pct "$tmp/par-ADD-ref" 50)" ms
 	row "$PARALLEL parallel DELs, wall (median of $ROUNDS)" \
