@@ -56,7 +56,7 @@ static void portmap_conf_done(struct portmap_conf *c)
 static int parse_conditions(const json_t *config, const char *key, char ***ret,
 			    struct cni_error *err)
 {
-	json_t *v = json_object_get(config, key), *t;
+	json_t *v = json_object_get_ci(config, key), *t;
 	_cleanup_strv_free_ char **tokens = NULL;
 	size_t i;
 	int r;
@@ -94,7 +94,7 @@ static int parse_conditions(const json_t *config, const char *key, char ***ret,
 static int parse_port(json_t *m, const char *key, bool required, uint16_t *ret,
 		      struct cni_error *err)
 {
-	json_t *v = json_object_get(m, key);
+	json_t *v = json_object_get_ci(m, key);
 	json_int_t p;
 
 	if (!v && !required) {
@@ -116,7 +116,7 @@ static int parse_port(json_t *m, const char *key, bool required, uint16_t *ret,
 static int parse_mappings(const json_t *runtime_config, struct portmap_conf *c,
 			  struct cni_error *err)
 {
-	json_t *maps = json_object_get(runtime_config, "portMappings"), *m;
+	json_t *maps = json_object_get_ci(runtime_config, "portMappings"), *m;
 	size_t i;
 	int r;
 
@@ -130,8 +130,8 @@ static int parse_mappings(const json_t *runtime_config, struct portmap_conf *c,
 		return -ENOMEM;
 	json_array_foreach(maps, i, m) {
 		struct fw_portmap_entry *e = &c->entries[c->n_entries];
-		const char *proto = json_object_get_string(m, "protocol");
-		const char *host_ip = json_object_get_string(m, "hostIP");
+		const char *proto = json_string_value(json_object_get_ci(m, "protocol"));
+		const char *host_ip = json_string_value(json_object_get_ci(m, "hostIP"));
 
 		if (!json_is_object(m))
 			return cni_error_set(err, CNI_ERR_DECODE,
@@ -167,22 +167,22 @@ static int parse_conf(const struct skel_request *req, struct portmap_conf *c,
 
 	*c = (struct portmap_conf){ .snat = true, .mark_bit = FW_PORTMAP_MARK_BIT_DEFAULT };
 
-	v = json_object_get(cfg, "snat");
+	v = json_object_get_ci(cfg, "snat");
 	if (v && !json_is_null(v)) {
 		if (!json_is_boolean(v))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "snat must be a boolean");
 		c->snat = json_is_true(v);
 	}
-	v = json_object_get(cfg, "masqAll");
+	v = json_object_get_ci(cfg, "masqAll");
 	if (v && !json_is_null(v)) {
 		if (!json_is_boolean(v))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "masqAll must be a boolean");
 		c->masq_all = json_is_true(v);
 	}
-	v = json_object_get(cfg, "externalSetMarkChain");
+	v = json_object_get_ci(cfg, "externalSetMarkChain");
 	if (v && !json_is_null(v)) {
-		if (json_object_get(cfg, "markMasqBit"))
+		if (json_object_get_ci(cfg, "markMasqBit"))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "Cannot specify externalSetMarkChain and markMasqBit");
 		return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
@@ -190,14 +190,14 @@ static int parse_conf(const struct skel_request *req, struct portmap_conf *c,
 				     "iptables chain and linen has only the nftables backend; use "
 				     "markMasqBit", json_is_string(v) ? json_string_value(v) : "?");
 	}
-	v = json_object_get(cfg, "markMasqBit");
+	v = json_object_get_ci(cfg, "markMasqBit");
 	if (v && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 31)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "MasqMarkBit must be between 0 and 31");
 		c->mark_bit = (unsigned)json_integer_value(v);
 	}
-	v = json_object_get(cfg, "backend");
+	v = json_object_get_ci(cfg, "backend");
 	if (v && !json_is_null(v)) {
 		backend = json_is_string(v) ? json_string_value(v) : NULL;
 		if (!backend || !(streq(backend, "nftables") || streq(backend, "iptables")))

@@ -148,6 +148,19 @@ pm_conf() { # pm_conf PORT-MAPPINGS [extra]
 	done
 }
 
+@test "Go field names from containerd (HostPort, ContainerPort, Protocol, HostIP) work" {
+	P=$(netns_new pod)
+	serve_tcp "$P" 80 go-names
+	export CAP_ARGS='{"portMappings":[{"HostPort":8080,"ContainerPort":80,"Protocol":"tcp","HostIP":""}]}'
+	conflist pm 1.0.0
+	run cni add pm "$P"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ "$(tcp_get "$N" 192.168.77.1 8080)" = go-names ]
+	run cni del pm "$P"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[ -z "$(ours_left)" ]
+}
+
 @test "UDP host port works and its conntrack entry is flushed on DEL" {
 	[ -r /proc/net/nf_conntrack ] || skip "no /proc/net/nf_conntrack"
 	conflist pm 0.4.0
