@@ -126,6 +126,8 @@ static int cache_cmp(const void *k, const void *e)
 
 static struct cache_entry *cache_find(struct daemon *d, const char *key)
 {
+	if (d->n_cache == 0)
+		return NULL; /* bsearch() on a NULL array is undefined even with 0 elements */
 	return bsearch(key, d->cache, d->n_cache, sizeof(*d->cache), cache_cmp);
 }
 

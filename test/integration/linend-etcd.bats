@@ -336,11 +336,14 @@ metric() {
 	etcd_start
 	put_config
 	ectl user add root:rootpw >/dev/null
+	ectl user grant-role root root >/dev/null 2>&1 || true
 	ectl user add flannel:secret >/dev/null
 	ectl role add flannel >/dev/null
 	ectl role grant-permission flannel --prefix=true readwrite /coreos.com/network/ >/dev/null
 	ectl user grant-role flannel flannel >/dev/null
 	ectl auth enable >/dev/null
+	# auth is really on: anonymous reads fail now
+	! ectl get /coreos.com/network/config
 	dead=$(free_port)
 	node_start 1 --etcd-endpoints "http://127.0.0.1:$dead,$EP" --etcd-username flannel \
 		--etcd-password secret
