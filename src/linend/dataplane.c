@@ -531,6 +531,8 @@ int dp_reconcile(struct dp *dp)
 	size_t n = 0;
 	int r, k;
 
+	uint64_t start = now_usec();
+
 	dp->m_passes++;
 	dp->repair_deadline = 0;
 	if (dp->mode == DP_MODE_VXLAN) {
@@ -571,6 +573,7 @@ out:
 		schedule_retry(dp);
 	dp_state_clear(&want);
 	dp_state_clear(&have);
+	dp->m_last_pass_usec = now_usec() - start;
 	return r < 0 ? r : k;
 }
 
@@ -760,9 +763,12 @@ int dp_metrics(struct dp *dp, FILE *f)
 		"# TYPE linend_dataplane_devices_created_total counter\n"
 		"linend_dataplane_devices_created_total %" PRIu64 "\n"
 		"# TYPE linend_netlink_monitor_overruns_total counter\n"
-		"linend_netlink_monitor_overruns_total %" PRIu64 "\n",
+		"linend_netlink_monitor_overruns_total %" PRIu64 "\n"
+		"# HELP linend_dataplane_last_pass_seconds Duration of the last full pass.\n"
+		"# TYPE linend_dataplane_last_pass_seconds gauge\n"
+		"linend_dataplane_last_pass_seconds %.6f\n",
 		programmed, rejected, dp->m_passes, dp->m_repairs, dp->m_errors,
-		dp->m_devices_created, dp->m_overruns);
+		dp->m_devices_created, dp->m_overruns, (double)dp->m_last_pass_usec / 1e6);
 	if (dp->masq)
 		masq_stats(dp->masq, &checks, &repairs, &errors);
 	fprintf(f,

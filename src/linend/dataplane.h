@@ -68,6 +68,7 @@ struct dp {
 
 	uint64_t m_rejected[_DP_REJECT_MAX];
 	uint64_t m_passes, m_repairs, m_errors, m_devices_created, m_overruns;
+	uint64_t m_last_pass_usec;
 };
 
 int dp_new(enum dp_mode mode, const struct net_config *cfg, const struct backend_ext_iface *ext,
