@@ -349,6 +349,11 @@ EOF
 	ip netns exec "$(cl_pod 1 1)" ping -c 500 -i 0.01 -W 1 "$b" >"$BATS_TEST_TMPDIR/ping" &
 	pid=$!
 	echo "$pid" >>"$BATS_TEST_TMPDIR/.pids"
+	# and nothing of ours is deleted or re-created on either node meanwhile
+	for i in 1 2; do
+		ip -n "$(cl_node "$i")" monitor link route neigh >"$BATS_TEST_TMPDIR/mon$i" &
+		echo "$!" >>"$BATS_TEST_TMPDIR/.pids"
+	done
 	sleep 0.3
 	mac1=$(vtep_mac 1)
 	for i in 1 2; do
@@ -356,9 +361,12 @@ EOF
 		cluster_linend_start "$i"
 		wait_until 3 nsx "$i" curl -sf http://127.0.0.1:8471/readyz
 	done
+	sleep 0.3 # the first full pass after the listing
 	wait "$pid"
 	cat "$BATS_TEST_TMPDIR/ping"
 	grep -q ' 500 received, 0% packet loss' "$BATS_TEST_TMPDIR/ping"
+	cat "$BATS_TEST_TMPDIR/mon1" "$BATS_TEST_TMPDIR/mon2"
+	! grep -E '^Deleted.*(flannel|proto 76)' "$BATS_TEST_TMPDIR/mon1" "$BATS_TEST_TMPDIR/mon2"
 	[ "$(vtep_mac 1)" = "$mac1" ]
 	[ "$(grep -c 'created flannel.1' "$CL_STATE/n1/linend.log")" = 1 ]
 	wait_until 2 expect_vxlan_peer 1 2
