@@ -13,20 +13,16 @@
  * `firewalldZone` only means something to firewalld and is ignored.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include "basic/fileio.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
 #include "fw/firewall.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
-#define FIREWALL_LOCK_DIR "/run/linen"
-#define FIREWALL_LOCK_FILE FIREWALL_LOCK_DIR "/firewall.lock"
+#define FIREWALL_LOCK_FILE "/run/linen/firewall.lock"
 
 static const char *const firewall_versions[] = { "0.4.0", "1.0.0", "1.1.0", NULL };
 
@@ -78,39 +74,14 @@ static int parse_conf(const struct skel_request *req, struct firewall_conf *c,
 	return 0;
 }
 
-static int lock_take(int *ret_fd)
-{
-	_cleanup_close_ int fd = -EBADF;
-	int r;
-
-	r = mkdir_p(FIREWALL_LOCK_DIR, 0755);
-	if (r < 0)
-		return r;
-	fd = open(FIREWALL_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX) < 0)
-		return -errno;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}
-
 static int lock_or_fail(int *fd, struct cni_error *err)
 {
-	int r = lock_take(fd);
-
-	if (r < 0)
-		return cni_error_set(err, CNI_ERR_IO, "firewall: lock %s: %s", FIREWALL_LOCK_FILE,
-				     strerror(-r));
-	return 0;
+	return skel_lock_file("firewall", FIREWALL_LOCK_FILE, fd, err);
 }
 
 static int fw_error(struct cni_error *err, int r, const char *what, const char *nft_text)
 {
-	cni_error_set(err, CNI_ERR_INTERNAL, "firewall: %s: %s", what, strerror(-r));
-	if (nft_text)
-		cni_error_set_details(err, "%s", nft_text);
-	return r;
+	return skel_errno_error(err, r, "firewall", what, nft_text);
 }
 
 /*
@@ -165,9 +136,9 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	r = parse_conf(req, &c, err);
 	if (r < 0)
 		return r;
-	if (!req->prev_result)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "must be called as chained plugin (no prevResult)");
+	r = skel_require_prev_result(req, err);
+	if (r < 0)
+		return r;
 	r = build_spec(req, &c, &ips, &s, err);
 	if (r < 0)
 		return r;
@@ -179,10 +150,7 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		if (r < 0)
 			return fw_error(err, r, "cannot add nftables rules", nft_err);
 	}
-	if (cni_result_set_version(req->prev_result, req->cni_version) < 0)
-		return -ENOMEM;
-	*ret_result = TAKE_PTR(req->prev_result);
-	return 0;
+	return skel_pass_prev_result(req, ret_result);
 }
 
 static int cmd_del(struct skel_request *req, struct cni_error *err)
@@ -214,26 +182,16 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	r = parse_conf(req, &c, err);
 	if (r < 0)
 		return r;
-	if (!req->prev_result)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "must be called as chained plugin (no prevResult)");
+	r = skel_require_prev_result(req, err);
+	if (r < 0)
+		return r;
 	r = build_spec(req, &c, &ips, &s, err);
 	if (r < 0)
 		return r;
 	if (s.n_ips == 0)
 		return 0;
 	r = fw_firewall_check(&s);
-	if (r == -ENOENT)
-		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "firewall: nftables rules of %s/%s are missing",
-				     req->container_id, req->ifname);
-	if (r == -EUCLEAN)
-		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "firewall: nftables rules of %s/%s differ from the config",
-				     req->container_id, req->ifname);
-	if (r < 0)
-		return fw_error(err, r, "cannot read nftables rules", NULL);
-	return 0;
+	return skel_check_error(req, r, "firewall", "nftables rules", err);
 }
 
 static int cmd_gc(struct skel_request *req, struct cni_error *err)
@@ -241,21 +199,12 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 	_cleanup_free_ struct fw_attachment *valid = NULL;
 	_cleanup_free_ char *nft_err = NULL;
 	_cleanup_close_ int lock = -EBADF;
-	size_t n = 0, i;
-	json_t *a;
+	size_t n;
 	int r;
 
-	valid = calloc(json_array_size(req->valid_attachments) + 1, sizeof(*valid));
-	if (!valid)
-		return -ENOMEM;
-	json_array_foreach(req->valid_attachments, i, a) {
-		const char *cid = json_object_get_string(a, "containerID");
-		const char *ifname = json_object_get_string(a, "ifname");
-
-		if (cid && ifname)
-			valid[n++] = (struct fw_attachment){ .container_id = cid,
-							     .ifname = ifname };
-	}
+	r = fw_attachments_from_json(req->valid_attachments, &valid, &n);
+	if (r < 0)
+		return r;
 	r = lock_or_fail(&lock, err);
 	if (r < 0)
 		return r;

@@ -13,14 +13,10 @@
  * `markMasqBit` keeps its meaning: that bit of the packet mark selects what is masqueraded.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <unistd.h>
 
-#include "basic/fileio.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
 #include "basic/sysctl.h"
@@ -29,10 +25,10 @@
 #include "netlink/nl-link.h"
 #include "netlink/nl-route.h"
 #include "netlink/nl-sock.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
-#define PORTMAP_LOCK_DIR "/run/linen"
-#define PORTMAP_LOCK_FILE PORTMAP_LOCK_DIR "/portmap.lock"
+#define PORTMAP_LOCK_FILE "/run/linen/portmap.lock"
 
 static const char *const portmap_versions[] = {
 	"0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0", NULL,
@@ -243,29 +239,14 @@ static void container_ips(const struct skel_request *req, struct ip_prefix *ip4,
 	}
 }
 
-static int lock_take(int *ret_fd)
+static int lock_or_fail(int *fd, struct cni_error *err)
 {
-	_cleanup_close_ int fd = -EBADF;
-	int r;
-
-	r = mkdir_p(PORTMAP_LOCK_DIR, 0755);
-	if (r < 0)
-		return r;
-	fd = open(PORTMAP_LOCK_FILE, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	if (flock(fd, LOCK_EX) < 0)
-		return -errno;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
+	return skel_lock_file("portmap", PORTMAP_LOCK_FILE, fd, err);
 }
 
 static int fw_error(struct cni_error *err, int r, const char *what, const char *nft_text)
 {
-	cni_error_set(err, CNI_ERR_INTERNAL, "portmap: %s: %s", what, strerror(-r));
-	if (nft_text)
-		cni_error_set_details(err, "%s", nft_text);
-	return r;
+	return skel_errno_error(err, r, "portmap", what, nft_text);
 }
 
 /* 127.0.0.1 as a source towards the container needs route_localnet on the way out. */
@@ -338,18 +319,17 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	r = parse_conf(req, &c, err);
 	if (r < 0)
 		return r;
-	if (!req->prev_result)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "must be called as chained plugin (no prevResult)");
+	r = skel_require_prev_result(req, err);
+	if (r < 0)
+		return r;
 	spec_init(&s, req, &c);
 	/* Nothing to map, or no address to map to: pass prevResult through. */
 	if (c.n_entries == 0 || (!s.ip4.addr.family && !s.ip6.addr.family))
 		goto out;
 
-	r = lock_take(&lock);
+	r = lock_or_fail(&lock, err);
 	if (r < 0)
-		return cni_error_set(err, CNI_ERR_IO, "portmap: lock %s: %s", PORTMAP_LOCK_FILE,
-				     strerror(-r));
+		return r;
 	r = fw_portmap_add(&s, &nft_err);
 	if (r < 0)
 		return fw_error(err, r, "cannot add nftables rules", nft_err);
@@ -370,10 +350,7 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 			udp[n_udp++] = c.entries[i].host_port;
 	flush_udp(udp, n_udp);
 out:
-	if (cni_result_set_version(req->prev_result, req->cni_version) < 0)
-		return -ENOMEM;
-	*ret_result = TAKE_PTR(req->prev_result);
-	return 0;
+	return skel_pass_prev_result(req, ret_result);
 }
 
 static int cmd_del(struct skel_request *req, struct cni_error *err)
@@ -385,10 +362,9 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	int r;
 
 	/* Our chains are named by the attachment: no mapping list needed to remove them. */
-	r = lock_take(&lock);
+	r = lock_or_fail(&lock, err);
 	if (r < 0)
-		return cni_error_set(err, CNI_ERR_IO, "portmap: lock %s: %s", PORTMAP_LOCK_FILE,
-				     strerror(-r));
+		return r;
 	r = fw_portmap_del(req->name, req->container_id, req->ifname, &udp, &n_udp, &nft_err);
 	if (r < 0)
 		return fw_error(err, r, "cannot remove nftables rules", nft_err);
@@ -405,24 +381,14 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	r = parse_conf(req, &c, err);
 	if (r < 0)
 		return r;
-	if (!req->prev_result)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "must be called as chained plugin (no prevResult)");
+	r = skel_require_prev_result(req, err);
+	if (r < 0)
+		return r;
 	spec_init(&s, req, &c);
 	if (c.n_entries == 0 || (!s.ip4.addr.family && !s.ip6.addr.family))
 		return 0;
 	r = fw_portmap_check(&s);
-	if (r == -ENOENT)
-		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "portmap: nftables rules of %s/%s are missing",
-				     req->container_id, req->ifname);
-	if (r == -EUCLEAN)
-		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "portmap: nftables rules of %s/%s differ from the config",
-				     req->container_id, req->ifname);
-	if (r < 0)
-		return fw_error(err, r, "cannot read nftables rules", NULL);
-	return 0;
+	return skel_check_error(req, r, "portmap", "nftables rules", err);
 }
 
 static int cmd_gc(struct skel_request *req, struct cni_error *err)
@@ -430,25 +396,15 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 	_cleanup_free_ struct fw_attachment *valid = NULL;
 	_cleanup_free_ char *nft_err = NULL;
 	_cleanup_close_ int lock = -EBADF;
-	size_t n = 0, i;
-	json_t *a;
+	size_t n;
 	int r;
 
-	valid = calloc(json_array_size(req->valid_attachments) + 1, sizeof(*valid));
-	if (!valid)
-		return -ENOMEM;
-	json_array_foreach(req->valid_attachments, i, a) {
-		const char *cid = json_object_get_string(a, "containerID");
-		const char *ifname = json_object_get_string(a, "ifname");
-
-		if (!cid || !ifname)
-			continue;
-		valid[n++] = (struct fw_attachment){ .container_id = cid, .ifname = ifname };
-	}
-	r = lock_take(&lock);
+	r = fw_attachments_from_json(req->valid_attachments, &valid, &n);
 	if (r < 0)
-		return cni_error_set(err, CNI_ERR_IO, "portmap: lock %s: %s", PORTMAP_LOCK_FILE,
-				     strerror(-r));
+		return r;
+	r = lock_or_fail(&lock, err);
+	if (r < 0)
+		return r;
 	r = fw_portmap_gc(req->name, valid, n, &nft_err);
 	if (r < 0)
 		return fw_error(err, r, "GC of nftables rules", nft_err);

@@ -103,22 +103,6 @@ static const char *item_chain_name(json_t *item)
 	return json_object_get_string(json_object_get(item, "chain"), "name");
 }
 
-static bool in_strv(char *const *v, const char *s)
-{
-	for (; v && *v; v++)
-		if (streq(*v, s))
-			return true;
-	return false;
-}
-
-static bool seen_before(const struct ip_prefix *ips, size_t i)
-{
-	for (size_t k = 0; k < i; k++)
-		if (ip_addr_equal(&ips[k].addr, &ips[i].addr))
-			return true;
-	return false;
-}
-
 static int validate(const struct fw_firewall_spec *s)
 {
 	if (!s || !s->net || !s->container_id || !s->ifname ||
@@ -147,7 +131,7 @@ static void render_f_rules(FILE *f, const char *lead, const struct fw_firewall_s
 		const char *fam = v4 ? "ip" : "ip6";
 		char a[IP_ADDR_STRLEN];
 
-		if (seen_before(s->ips, i))
+		if (fw_ip_seen_before(s->ips, i))
 			continue;
 		ip_addr_to_string(&s->ips[i].addr, a);
 		if (s->policy == FW_INGRESS_ISOLATED)
@@ -166,23 +150,18 @@ static int listed_admin_chains(json_t *listing, char ***ret)
 	_cleanup_strv_free_ char **v = calloc(1, sizeof(char *));
 	size_t n = 0, i;
 	json_t *item;
+	int r;
 
 	if (!v)
 		return -ENOMEM;
 	json_array_foreach(items(listing), i, item) {
 		const char *name = item_chain_name(item);
-		char **nv;
 
-		if (!name || !fw_firewall_admin_chain_valid(name) || in_strv(v, name))
+		if (!name || !fw_firewall_admin_chain_valid(name) || fw_strv_contains(v, name))
 			continue;
-		nv = realloc(v, (n + 2) * sizeof(char *));
-		if (!nv)
-			return -ENOMEM;
-		v = nv;
-		v[n] = strdup(name);
-		if (!v[n])
-			return -ENOMEM;
-		v[++n] = NULL;
+		r = fw_strv_push(&v, &n, name);
+		if (r < 0)
+			return r;
 	}
 	*ret = TAKE_PTR(v);
 	return 0;
@@ -223,7 +202,7 @@ int fw_firewall_render_add(const struct fw_firewall_spec *s, json_t *inet_listin
 	fputs("flush chain " TI " forward\n", f);
 	for (char **a = admins; *a; a++)
 		fprintf(f, "add rule " TI " forward jump %s\n", *a);
-	if (!in_strv(admins, admin))
+	if (!fw_strv_contains(admins, admin))
 		fprintf(f, "add rule " TI " forward jump %s\n", admin);
 	for (const char *p = forward_dispatch; *p;) {
 		size_t l = strcspn(p, "\n");
@@ -268,21 +247,19 @@ int fw_firewall_render_add(const struct fw_firewall_spec *s, json_t *inet_listin
 		return r;
 	}
 
-	fprintf(f, "add chain " TI " %s { ", fc);
-	fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-	fputs("; }\n", f);
+	fw_render_add_attachment_chain(f, "inet", FW_FIREWALL_TABLE, fc, s->net, s->container_id,
+				       s->ifname);
 	snprintf(lead, sizeof(lead), "add rule " TI " %s ", fc);
 	render_f_rules(f, lead, s);
 	if (s->policy != FW_INGRESS_OPEN) {
-		fprintf(f, "add chain " TI " %s { ", ic);
-		fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-		fputs("; }\n", f);
+		fw_render_add_attachment_chain(f, "inet", FW_FIREWALL_TABLE, ic, s->net,
+					       s->container_id, s->ifname);
 		fprintf(f, "add rule " TI " %s drop\n", ic);
 	}
 	for (size_t i = 0; i < s->n_ips; i++) {
 		char a[IP_ADDR_STRLEN], v = s->ips[i].addr.family == AF_INET ? '4' : '6';
 
-		if (seen_before(s->ips, i))
+		if (fw_ip_seen_before(s->ips, i))
 			continue;
 		ip_addr_to_string(&s->ips[i].addr, a);
 		fprintf(f, "add element " TI " dst%c { %s : jump %s }\n", v, a, fc);
@@ -301,14 +278,13 @@ int fw_firewall_render_add(const struct fw_firewall_spec *s, json_t *inet_listin
 		      "flush chain " TB " forward\n"
 		      "add rule " TB " forward ip daddr vmap @dst4\n"
 		      "add rule " TB " forward ip6 daddr vmap @dst6\n", f);
-		fprintf(f, "add chain " TB " %s { ", fc);
-		fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-		fputs("; }\n", f);
+		fw_render_add_attachment_chain(f, "bridge", FW_FIREWALL_TABLE, fc, s->net,
+					       s->container_id, s->ifname);
 		fprintf(f, "add rule " TB " %s drop\n", fc);
 		for (size_t i = 0; i < s->n_ips; i++) {
 			char a[IP_ADDR_STRLEN];
 
-			if (seen_before(s->ips, i))
+			if (fw_ip_seen_before(s->ips, i))
 				continue;
 			fprintf(f, "add element " TB " dst%c { %s : jump %s }\n",
 				s->ips[i].addr.family == AF_INET ? '4' : '6',
@@ -329,11 +305,10 @@ static int render_chain_listing(const char *family, const char *chain,
 
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "table %s " FW_FIREWALL_TABLE " {\n\tchain %s {\n\t\t", family, chain);
-	fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-	fputc('\n', f);
+	fw_render_chain_listing_head(f, family, FW_FIREWALL_TABLE, chain, s->net, s->container_id,
+				     s->ifname);
 	body(f, s);
-	fputs("\t}\n}\n", f);
+	fw_render_chain_listing_tail(f);
 	return fw_memstream_finish(f, &buf, ret);
 }
 
@@ -384,7 +359,7 @@ static bool table_still_used(json_t *listing, char *const *doomed1, char *const 
 		const char *name = item_chain_name(item);
 		json_t *rule = json_object_get(item, "rule");
 
-		if (is_attachment_chain(name) && !in_strv(doomed1, name) && !in_strv(doomed2, name))
+		if (is_attachment_chain(name) && !fw_strv_contains(doomed1, name) && !fw_strv_contains(doomed2, name))
 			return true;
 		if (count_admin_rules && rule &&
 		    fw_firewall_admin_chain_valid(json_object_get_string(rule, "chain")))
@@ -401,7 +376,7 @@ static bool listing_has_any(json_t *listing, char *const *chains)
 	json_array_foreach(items(listing), i, item) {
 		const char *name = item_chain_name(item);
 
-		if (name && in_strv(chains, name))
+		if (name && fw_strv_contains(chains, name))
 			return true;
 	}
 	return false;
@@ -451,13 +426,7 @@ int fw_firewall_render_delete(json_t *inet_listing, json_t *bridge_listing,
 
 static int list_or_null(const char *family, json_t **ret)
 {
-	int r = fw_list_table_json(family, FW_FIREWALL_TABLE, ret);
-
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	return r;
+	return fw_list_table_json_or_null(family, FW_FIREWALL_TABLE, ret);
 }
 
 int fw_firewall_add(const struct fw_firewall_spec *s, char **ret_error_text)
@@ -512,27 +481,17 @@ int fw_firewall_del(const char *net, const char *container_id, const char *ifnam
 static int check_map(json_t *listing, const char *map, const char *chain,
 		     const struct fw_firewall_spec *s, int fam, bool want)
 {
-	_cleanup_strv_free_ char **keys = NULL;
-	size_t n_have = 0, n_want = 0;
+	size_t n_have, n_want = 0;
 	int r;
 
-	r = fw_map_keys_for_chain(listing, map, chain, &keys);
+	r = fw_map_count_keys_for_chain(listing, map, chain, s->ips, s->n_ips);
 	if (r < 0)
 		return r;
-	for (char **k = keys; *k; k++) {
-		struct ip_addr a;
-		bool found = false;
-
-		n_have++;
-		if (ip_addr_parse(*k, &a) < 0)
-			return -EUCLEAN;
-		for (size_t i = 0; i < s->n_ips && !found; i++)
-			found = ip_addr_equal(&a, &s->ips[i].addr);
-		if (!found || !want)
-			return -EUCLEAN;
-	}
+	if (r > 0 && !want)
+		return -EUCLEAN;
+	n_have = r;
 	for (size_t i = 0; want && i < s->n_ips; i++)
-		if (s->ips[i].addr.family == fam && !seen_before(s->ips, i))
+		if (s->ips[i].addr.family == fam && !fw_ip_seen_before(s->ips, i))
 			n_want++;
 	if (n_have != n_want)
 		return n_have < n_want ? -ENOENT : -EUCLEAN;
@@ -544,12 +503,10 @@ static int check_chain(const char *family, const char *chain, const char *want)
 	_cleanup_free_ char *have = NULL;
 	int r;
 
+	if (want)
+		return fw_check_chain_listing(family, FW_FIREWALL_TABLE, chain, want);
 	r = fw_list_chain_text(family, FW_FIREWALL_TABLE, chain, &have);
-	if (!want)
-		return r == -ENOENT ? 0 : r < 0 ? r : -EUCLEAN;
-	if (r < 0)
-		return r;
-	return streq(have, want) ? 0 : -EUCLEAN;
+	return r == -ENOENT ? 0 : r < 0 ? r : -EUCLEAN;
 }
 
 int fw_firewall_check(const struct fw_firewall_spec *s)
@@ -620,63 +577,30 @@ int fw_firewall_gc(const char *net, const struct fw_attachment *valid, size_t n_
 	_cleanup_json_ json_t *ji = NULL, *jb = NULL;
 	_cleanup_strv_free_ char **keep = NULL, **fdoomed = NULL, **idoomed = NULL;
 	char fprefix[FW_CHAIN_NAME_MAX], iprefix[FW_CHAIN_NAME_MAX];
-	size_t nk = 0, nf = 0, ni = 0;
-	json_t *listings[2];
+	size_t nf = 0, ni = 0;
 	int r;
 
 	r = fw_attachment_chain_prefix('f', net, fprefix);
 	if (r >= 0)
 		r = fw_attachment_chain_prefix('i', net, iprefix);
-	if (r < 0)
-		return r;
-	keep = calloc(2 * n_valid + 1, sizeof(char *));
-	fdoomed = calloc(1, sizeof(char *));
-	idoomed = calloc(1, sizeof(char *));
-	if (!keep || !fdoomed || !idoomed)
-		return -ENOMEM;
-	for (size_t v = 0; v < n_valid; v++) {
-		char fc[FW_CHAIN_NAME_MAX], ic[FW_CHAIN_NAME_MAX];
-
-		if (fw_firewall_chain_names(net, valid[v].container_id, valid[v].ifname, fc,
-					    ic) < 0)
-			continue;
-		keep[nk] = strdup(fc);
-		if (!keep[nk++])
-			return -ENOMEM;
-		keep[nk] = strdup(ic);
-		if (!keep[nk++])
-			return -ENOMEM;
-	}
-	r = list_or_null("inet", &ji);
+	if (r >= 0)
+		r = fw_attachment_keep_list("fi", net, valid, n_valid, false, &keep);
+	if (r >= 0)
+		r = list_or_null("inet", &ji);
 	if (r >= 0)
 		r = list_or_null("bridge", &jb);
 	if (r < 0)
 		return r;
-	listings[0] = ji;
-	listings[1] = jb;
 	for (size_t l = 0; l < 2; l++) {
-		json_t *item;
-		size_t i;
+		json_t *listing = l == 0 ? ji : jb;
 
-		json_array_foreach(items(listings[l]), i, item) {
-			const char *name = item_chain_name(item);
-			bool is_f = name && startswith(name, fprefix);
-			char ***v = is_f ? &fdoomed : &idoomed;
-			size_t *n = is_f ? &nf : &ni;
-			char **nv;
-
-			if (!name || !(is_f || startswith(name, iprefix)) || in_strv(keep, name) ||
-			    in_strv(*v, name))
-				continue;
-			nv = realloc(*v, (*n + 2) * sizeof(char *));
-			if (!nv)
-				return -ENOMEM;
-			*v = nv;
-			nv[*n] = strdup(name);
-			if (!nv[*n])
-				return -ENOMEM;
-			nv[++*n] = NULL;
-		}
+		r = fw_collect_chains(listing, (const char *const[]){ fprefix, NULL }, keep,
+				      &fdoomed, &nf);
+		if (r >= 0)
+			r = fw_collect_chains(listing, (const char *const[]){ iprefix, NULL }, keep,
+					      &idoomed, &ni);
+		if (r < 0)
+			return r;
 	}
 	if (nf == 0 && ni == 0)
 		return 0;

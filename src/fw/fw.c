@@ -157,6 +157,18 @@ int fw_list_chain_text(const char *family, const char *table, const char *chain,
 	return run(cmd, 0, ret, NULL);
 }
 
+int fw_check_chain_listing(const char *family, const char *table, const char *chain,
+			   const char *want)
+{
+	_cleanup_free_ char *have = NULL;
+	int r;
+
+	r = fw_list_chain_text(family, table, chain, &have);
+	if (r < 0)
+		return r;
+	return streq(have, want) ? 0 : -EUCLEAN;
+}
+
 int fw_list_table_json(const char *family, const char *name, json_t **ret)
 {
 	_cleanup_free_ char *cmd = NULL;
@@ -168,7 +180,18 @@ int fw_list_table_json(const char *family, const char *name, json_t **ret)
 	return list_json(cmd, ret);
 }
 
-static int strv_push(char ***v, size_t *n, const char *s)
+int fw_list_table_json_or_null(const char *family, const char *name, json_t **ret)
+{
+	int r = fw_list_table_json(family, name, ret);
+
+	if (r == -ENOENT) {
+		*ret = NULL;
+		return 0;
+	}
+	return r;
+}
+
+int fw_strv_push(char ***v, size_t *n, const char *s)
 {
 	char **nv;
 	char *d;
@@ -218,7 +241,7 @@ int fw_map_keys_for_chain(json_t *table_json, const char *map, const char *chain
 
 			if (!json_is_string(key) || !streq_ptr(target, chain))
 				continue;
-			r = strv_push(&keys, &n, json_string_value(key));
+			r = fw_strv_push(&keys, &n, json_string_value(key));
 			if (r < 0)
 				return r;
 		}
@@ -242,12 +265,100 @@ int fw_chains_with_prefix(json_t *table_json, const char *prefix, char ***ret_na
 
 		if (!name || !startswith(name, prefix))
 			continue;
-		r = strv_push(&names, &n, name);
+		r = fw_strv_push(&names, &n, name);
 		if (r < 0)
 			return r;
 	}
 	*ret_names = TAKE_PTR(names);
 	return 0;
+}
+
+int fw_collect_chains(json_t *table_json, const char *const *prefixes, char *const *keep,
+		      char ***v, size_t *n)
+{
+	json_t *item;
+	size_t i;
+	int r;
+
+	if (!*v) {
+		*v = calloc(1, sizeof(char *));
+		if (!*v)
+			return -ENOMEM;
+	}
+	json_array_foreach(json_object_get(table_json, "nftables"), i, item) {
+		const char *name = json_object_get_string(json_object_get(item, "chain"), "name");
+		bool match = false;
+
+		for (const char *const *p = prefixes; name && *p && !match; p++)
+			match = startswith(name, *p);
+		if (!match || fw_strv_contains(keep, name) || fw_strv_contains(*v, name))
+			continue;
+		r = fw_strv_push(v, n, name);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int fw_map_count_keys_for_chain(json_t *table_json, const char *map, const char *chain,
+				const struct ip_prefix *ips, size_t n_ips)
+{
+	_cleanup_strv_free_ char **keys = NULL;
+	int r, n = 0;
+
+	r = fw_map_keys_for_chain(table_json, map, chain, &keys);
+	if (r < 0)
+		return r;
+	for (char **k = keys; *k; k++, n++) {
+		struct ip_addr a;
+		bool found = false;
+
+		if (ip_addr_parse(*k, &a) < 0)
+			return -EUCLEAN;
+		for (size_t i = 0; i < n_ips && !found; i++)
+			found = ip_addr_equal(&a, &ips[i].addr);
+		if (!found)
+			return -EUCLEAN;
+	}
+	return n;
+}
+
+int fw_attachments_from_json(const json_t *valid_attachments, struct fw_attachment **ret,
+			     size_t *ret_n)
+{
+	_cleanup_free_ struct fw_attachment *v = NULL;
+	size_t n = 0, i;
+	json_t *a;
+
+	v = calloc(json_array_size(valid_attachments) + 1, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	json_array_foreach(valid_attachments, i, a) {
+		const char *cid = json_object_get_string(a, "containerID");
+		const char *ifname = json_object_get_string(a, "ifname");
+
+		if (cid && ifname)
+			v[n++] = (struct fw_attachment){ .container_id = cid, .ifname = ifname };
+	}
+	*ret = TAKE_PTR(v);
+	*ret_n = n;
+	return 0;
+}
+
+bool fw_strv_contains(char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (streq(*v, s))
+			return true;
+	return false;
+}
+
+bool fw_ip_seen_before(const struct ip_prefix *ips, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (ip_addr_equal(&ips[k].addr, &ips[i].addr))
+			return true;
+	return false;
 }
 
 bool fw_ifname_valid(const char *ifname)
@@ -400,7 +511,7 @@ int fw_attachment_chain_name(char kind, const char *net, const char *container_i
 	return 0;
 }
 
-static bool table_has_chain(json_t *table_json, const char *chain)
+bool fw_table_has_chain(json_t *table_json, const char *chain)
 {
 	json_t *item;
 	size_t i;
@@ -444,7 +555,7 @@ int fw_render_delete_chains(const struct fw_vmap_table *t, json_t *table_json,
 	if (!f)
 		return -ENOMEM;
 	for (char *const *c = chains; *c && r >= 0; c++) {
-		if (!table_has_chain(table_json, *c))
+		if (!fw_table_has_chain(table_json, *c))
 			continue;
 		for (size_t m = 0; m < t->n_maps && r >= 0; m++) {
 			_cleanup_strv_free_ char **keys = NULL;
@@ -487,23 +598,12 @@ static int delete_chains_filtered(const struct fw_vmap_table *t, const char *pre
 		if (r < 0)
 			return r;
 		if (prefix) {
+			const char *const prefixes[] = { prefix, NULL };
 			size_t n = 0;
 
-			r = fw_chains_with_prefix(j, prefix, &found);
+			r = fw_collect_chains(j, prefixes, keep, &found, &n);
 			if (r < 0)
 				return r;
-			/* Drop the kept ones in place. */
-			for (size_t i = 0; found[i]; i++) {
-				bool kept = false;
-
-				for (char *const *k = keep; k && *k && !kept; k++)
-					kept = streq(found[i], *k);
-				if (kept)
-					free(found[i]);
-				else
-					found[n++] = found[i];
-			}
-			found[n] = NULL;
 			chains = found;
 		}
 		r = fw_render_delete_chains(t, j, chains, &text);
@@ -542,6 +642,81 @@ void fw_render_attachment_comment(FILE *f, const char *net, const char *containe
 	/* 4+32 + 4+64 + 4+31 < 128, nft's comment limit. */
 	fprintf(f, "comment \"net=%s id=%s if=%s\"", fw_comment_token(net, 32, tn),
 		fw_comment_token(container_id, 64, tc), fw_comment_token(ifname, 15, ti));
+}
+
+int fw_attachment_keep_list(const char *kinds, const char *net, const struct fw_attachment *valid,
+			    size_t n_valid, bool need_ifname, char ***ret_keep)
+{
+	_cleanup_strv_free_ char **keep = NULL;
+	size_t n = 0;
+
+	keep = calloc(strlen(kinds) * n_valid + 1, sizeof(char *));
+	if (!keep)
+		return -ENOMEM;
+	for (size_t v = 0; v < n_valid; v++) {
+		size_t first = n;
+
+		if (need_ifname && !fw_ifname_valid(valid[v].ifname))
+			continue;
+		for (const char *k = kinds; *k; k++) {
+			char chain[FW_CHAIN_NAME_MAX];
+
+			/* An attachment we could never have added cannot be ours to keep. */
+			if (fw_attachment_chain_name(*k, net, valid[v].container_id,
+						     valid[v].ifname, chain) < 0) {
+				while (n > first) {
+					free(keep[--n]);
+					keep[n] = NULL;
+				}
+				break;
+			}
+			keep[n] = strdup(chain);
+			if (!keep[n++])
+				return -ENOMEM;
+		}
+	}
+	*ret_keep = TAKE_PTR(keep);
+	return 0;
+}
+
+int fw_gc_attachment_chains(const struct fw_vmap_table *t, char kind, const char *net,
+			    const struct fw_attachment *valid, size_t n_valid,
+			    char **ret_error_text)
+{
+	_cleanup_strv_free_ char **keep = NULL;
+	char prefix[FW_CHAIN_NAME_MAX];
+	int r;
+
+	r = fw_attachment_chain_prefix(kind, net, prefix);
+	if (r < 0)
+		return r;
+	r = fw_attachment_keep_list((char[]){ kind, 0 }, net, valid, n_valid, true, &keep);
+	if (r < 0)
+		return r;
+	return fw_gc_chains(t, prefix, keep, ret_error_text);
+}
+
+void fw_render_add_attachment_chain(FILE *f, const char *family, const char *table,
+				    const char *chain, const char *net, const char *container_id,
+				    const char *ifname)
+{
+	fprintf(f, "add chain %s %s %s { ", family, table, chain);
+	fw_render_attachment_comment(f, net, container_id, ifname);
+	fputs("; }\n", f);
+}
+
+void fw_render_chain_listing_head(FILE *f, const char *family, const char *table,
+				  const char *chain, const char *net, const char *container_id,
+				  const char *ifname)
+{
+	fprintf(f, "table %s %s {\n\tchain %s {\n\t\t", family, table, chain);
+	fw_render_attachment_comment(f, net, container_id, ifname);
+	fputc('\n', f);
+}
+
+void fw_render_chain_listing_tail(FILE *f)
+{
+	fputs("\t}\n}\n", f);
 }
 
 int fw_render_table_replace(const char *family, const char *name, const char *table_text,

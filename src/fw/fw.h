@@ -27,11 +27,27 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "basic/ip.h"
+
 /* One attachment (container ID + interface in it), as the CNI GC verb lists them. */
 struct fw_attachment {
 	const char *container_id;
 	const char *ifname;
 };
+
+/*
+ * The GC input `cni.dev/valid-attachments` (an array of {containerID, ifname}) as a list;
+ * entries without both strings are skipped. The strings are borrowed from the JSON.
+ */
+int fw_attachments_from_json(const json_t *valid_attachments, struct fw_attachment **ret,
+			     size_t *ret_n);
+
+/* Append a copy of s to the NULL-terminated *v of n entries (*v may be NULL). */
+int fw_strv_push(char ***v, size_t *n, const char *s);
+/* Whether s is one of the NULL-terminated v (NULL counts as empty). */
+bool fw_strv_contains(char *const *v, const char *s);
+/* Whether the address of ips[i] already stands in ips[0..i): such a duplicate is written once. */
+bool fw_ip_seen_before(const struct ip_prefix *ips, size_t i);
 
 /*
  * Apply nft_text (any number of commands/blocks) as one atomic transaction. On failure returns
@@ -47,8 +63,13 @@ int fw_table_exists(const char *family, const char *name);
 int fw_list_table_text(const char *family, const char *name, char **ret);
 /* `list chain` as nft prints it (no handles); -ENOENT when the table or chain is absent. */
 int fw_list_chain_text(const char *family, const char *table, const char *chain, char **ret);
+/* 0 when `list chain` prints exactly want, -EUCLEAN when not, -ENOENT when absent. */
+int fw_check_chain_listing(const char *family, const char *table, const char *chain,
+			   const char *want);
 /* `list table` as libnftables JSON ({"nftables": [...]}); -ENOENT when absent. */
 int fw_list_table_json(const char *family, const char *name, json_t **ret);
+/* The same, but an absent table is success with *ret = NULL. */
+int fw_list_table_json_or_null(const char *family, const char *name, json_t **ret);
 
 /*
  * Keys of the elements of verdict map `map` (in a table listed with fw_list_table_json) whose
@@ -56,8 +77,23 @@ int fw_list_table_json(const char *family, const char *name, json_t **ret);
  */
 int fw_map_keys_for_chain(json_t *table_json, const char *map, const char *chain,
 			  char ***ret_keys);
+/* Whether a listed table (NULL: none) has chain. */
+bool fw_table_has_chain(json_t *table_json, const char *chain);
 /* Names of the chains of a listed table that start with prefix. NULL-terminated. */
 int fw_chains_with_prefix(json_t *table_json, const char *prefix, char ***ret_names);
+/*
+ * Append to the NULL-terminated *v (n entries; *v may be NULL and is then allocated even when
+ * nothing is found) each chain of a listed table whose name starts with one of prefixes
+ * (NULL-terminated) and is neither in keep nor already in *v, in listing order.
+ */
+int fw_collect_chains(json_t *table_json, const char *const *prefixes, char *const *keep,
+		      char ***v, size_t *n);
+/*
+ * How many elements of verdict map `map` lead to chain; -EUCLEAN when the key of one is not
+ * the address of one of ips[0..n_ips).
+ */
+int fw_map_count_keys_for_chain(json_t *table_json, const char *map, const char *chain,
+				const struct ip_prefix *ips, size_t n_ips);
 
 /* A Linux interface name that is also safe inside an nft "string": [A-Za-z0-9_.@+-], 1..15. */
 bool fw_ifname_valid(const char *ifname);
@@ -119,9 +155,35 @@ int fw_delete_chains(const struct fw_vmap_table *t, char *const *chains, char **
 /* Delete every chain named prefix* that is not in keep (NULL-terminated). */
 int fw_gc_chains(const struct fw_vmap_table *t, const char *prefix, char *const *keep,
 		 char **ret_error_text);
+/*
+ * The chains a GC of network net keeps: for each valid attachment, its chain of each kind in
+ * kinds (e.g. "pm"). With need_ifname an attachment whose ifname fails fw_ifname_valid() is
+ * skipped (a feature that requires one could never have added it). NULL-terminated.
+ */
+int fw_attachment_keep_list(const char *kinds, const char *net, const struct fw_attachment *valid,
+			    size_t n_valid, bool need_ifname, char ***ret_keep);
+/*
+ * GC of a feature with one chain of `kind` per attachment (valid interface names only):
+ * delete the chains of network net that no valid attachment names, with their map elements.
+ */
+int fw_gc_attachment_chains(const struct fw_vmap_table *t, char kind, const char *net,
+			    const struct fw_attachment *valid, size_t n_valid,
+			    char **ret_error_text);
 /* `comment "net=… id=… if=…"` for an attachment chain, hostile parts hashed (≤ 128 bytes). */
 void fw_render_attachment_comment(FILE *f, const char *net, const char *container_id,
 				  const char *ifname);
+/* `add chain <family> <table> <chain> { comment "…"; }` and a newline. */
+void fw_render_add_attachment_chain(FILE *f, const char *family, const char *table,
+				    const char *chain, const char *net, const char *container_id,
+				    const char *ifname);
+/*
+ * An attachment chain as `nft list chain` prints it: the head (table and chain lines and the
+ * comment line), then the caller's rules (indented by two tabs), then the tail.
+ */
+void fw_render_chain_listing_head(FILE *f, const char *family, const char *table,
+				  const char *chain, const char *net, const char *container_id,
+				  const char *ifname);
+void fw_render_chain_listing_tail(FILE *f);
 
 /*
  * Whole-table features: the transaction that replaces table `family name` by table_text (a

@@ -73,9 +73,8 @@ int fw_macspoof_render_add(const char *net, const char *container_id, const char
 	      " { type filter hook prerouting priority filter; policy accept; }\n"
 	      "flush chain " T " prerouting\n"
 	      "add rule " T " prerouting iifname vmap @ports\n", f);
-	fprintf(f, "add chain " T " %s { ", chain);
-	fw_render_attachment_comment(f, net, container_id, ifname);
-	fputs("; }\n", f);
+	fw_render_add_attachment_chain(f, FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, chain, net,
+				       container_id, ifname);
 	fprintf(f, "flush chain " T " %s\n", chain);
 	render_rules(f, lead, m);
 	fprintf(f, "add element " T " ports { \"%s\" : jump %s }\n", host_ifname, chain);
@@ -100,11 +99,10 @@ int fw_macspoof_render_chain_listing(const char *net, const char *container_id,
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "table " T " {\n\tchain %s {\n\t\t", chain);
-	fw_render_attachment_comment(f, net, container_id, ifname);
-	fputc('\n', f);
+	fw_render_chain_listing_head(f, FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, chain, net,
+				     container_id, ifname);
 	render_rules(f, "\t\t", m);
-	fputs("\t}\n}\n", f);
+	fw_render_chain_listing_tail(f);
 	return fw_memstream_finish(f, &buf, ret_text);
 }
 
@@ -136,7 +134,7 @@ int fw_macspoof_del(const char *net, const char *container_id, const char *ifnam
 int fw_macspoof_check(const char *net, const char *container_id, const char *ifname,
 		      const char *host_ifname, const char *mac)
 {
-	_cleanup_free_ char *want = NULL, *have = NULL;
+	_cleanup_free_ char *want = NULL;
 	_cleanup_strv_free_ char **keys = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	char chain[FW_CHAIN_NAME_MAX];
@@ -150,19 +148,14 @@ int fw_macspoof_check(const char *net, const char *container_id, const char *ifn
 	r = fw_macspoof_chain_name(net, container_id, ifname, chain);
 	if (r < 0)
 		return r;
-	r = fw_list_chain_text(FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, chain, &have);
+	r = fw_check_chain_listing(FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, chain, want);
 	if (r < 0)
 		return r;
-	if (!streq(want, have))
-		return -EUCLEAN;
-	/* A flushed dispatch chain would silently disable every check. */
-	free(have);
-	have = NULL;
-	r = fw_list_chain_text(FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, "prerouting", &have);
+	/* A flushed dispatch chain would silently disable every attachment. */
+	r = fw_check_chain_listing(FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, "prerouting",
+				   macspoof_dispatch_listing);
 	if (r < 0)
 		return r;
-	if (!streq(have, macspoof_dispatch_listing))
-		return -EUCLEAN;
 	r = fw_list_table_json(FW_MACSPOOF_FAMILY, FW_MACSPOOF_TABLE, &j);
 	if (r < 0)
 		return r;
@@ -179,25 +172,5 @@ int fw_macspoof_check(const char *net, const char *container_id, const char *ifn
 int fw_macspoof_gc(const char *net, const struct fw_attachment *valid, size_t n_valid,
 		   char **ret_error_text)
 {
-	_cleanup_strv_free_ char **keep = NULL;
-	char prefix[FW_CHAIN_NAME_MAX];
-	size_t n = 0;
-	int r;
-
-	r = fw_attachment_chain_prefix('p', net, prefix);
-	if (r < 0)
-		return r;
-	keep = calloc(n_valid + 1, sizeof(char *));
-	if (!keep)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_valid; i++) {
-		char chain[FW_CHAIN_NAME_MAX];
-
-		if (fw_macspoof_chain_name(net, valid[i].container_id, valid[i].ifname, chain) < 0)
-			continue;
-		keep[n] = strdup(chain);
-		if (!keep[n++])
-			return -ENOMEM;
-	}
-	return fw_gc_chains(&macspoof_table, prefix, keep, ret_error_text);
+	return fw_gc_attachment_chains(&macspoof_table, 'p', net, valid, n_valid, ret_error_text);
 }

@@ -53,14 +53,6 @@ static int validate(const char *net, const char *container_id, const char *ifnam
 	return fw_masq_chain_name(net, container_id, ifname, chain);
 }
 
-static bool seen_before(const struct ip_prefix *ips, size_t i)
-{
-	for (size_t k = 0; k < i; k++)
-		if (ip_addr_equal(&ips[k].addr, &ips[i].addr))
-			return true;
-	return false;
-}
-
 /* A prefix as nft prints it: a full-length prefix is a bare address. */
 static const char *prefix_text(const struct ip_prefix *p, char buf[static IP_PREFIX_STRLEN])
 {
@@ -79,7 +71,7 @@ static void render_rules(FILE *f, const char *lead, const struct ip_prefix *ips,
 		char a[IP_ADDR_STRLEN], s[IP_PREFIX_STRLEN];
 		struct ip_prefix subnet = *p;
 
-		if (seen_before(ips, i))
+		if (fw_ip_seen_before(ips, i))
 			continue;
 		ip_prefix_mask(&subnet);
 		ip_addr_to_string(&p->addr, a);
@@ -120,15 +112,14 @@ int fw_masq_render_add(const char *net, const char *container_id, const char *if
 	      "add rule " T " postrouting ip6 saddr vmap @masq6\n", f);
 
 	/* The attachment: its chain is rewritten whole, so a repeated ADD is idempotent. */
-	fprintf(f, "add chain " T " %s { ", chain);
-	fw_render_attachment_comment(f, net, container_id, ifname);
-	fputs("; }\n", f);
+	fw_render_add_attachment_chain(f, FW_MASQ_FAMILY, FW_MASQ_TABLE, chain, net, container_id,
+				       ifname);
 	fprintf(f, "flush chain " T " %s\n", chain);
 	render_rules(f, lead, ips, n_ips);
 	for (size_t i = 0; i < n_ips; i++) {
 		char a[IP_ADDR_STRLEN];
 
-		if (seen_before(ips, i))
+		if (fw_ip_seen_before(ips, i))
 			continue;
 		fprintf(f, "add element " T " %s { %s : jump %s }\n",
 			ips[i].addr.family == AF_INET ? "masq4" : "masq6",
@@ -152,11 +143,10 @@ int fw_masq_render_chain_listing(const char *net, const char *container_id, cons
 	f = open_memstream(&buf, &size);
 	if (!f)
 		return -ENOMEM;
-	fprintf(f, "table " T " {\n\tchain %s {\n\t\t", chain);
-	fw_render_attachment_comment(f, net, container_id, ifname);
-	fputc('\n', f);
+	fw_render_chain_listing_head(f, FW_MASQ_FAMILY, FW_MASQ_TABLE, chain, net, container_id,
+				     ifname);
 	render_rules(f, "\t\t", ips, n_ips);
-	fputs("\t}\n}\n", f);
+	fw_render_chain_listing_tail(f);
 	return fw_memstream_finish(f, &buf, ret_text);
 }
 
@@ -188,7 +178,7 @@ int fw_masq_del(const char *net, const char *container_id, const char *ifname,
 int fw_masq_check(const char *net, const char *container_id, const char *ifname,
 		  const struct ip_prefix *ips, size_t n_ips)
 {
-	_cleanup_free_ char *want = NULL, *have = NULL;
+	_cleanup_free_ char *want = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	char chain[FW_CHAIN_NAME_MAX];
 	size_t n_want = 0, n_have = 0;
@@ -200,46 +190,27 @@ int fw_masq_check(const char *net, const char *container_id, const char *ifname,
 	r = fw_masq_chain_name(net, container_id, ifname, chain);
 	if (r < 0)
 		return r;
-	r = fw_list_chain_text(FW_MASQ_FAMILY, FW_MASQ_TABLE, chain, &have);
+	r = fw_check_chain_listing(FW_MASQ_FAMILY, FW_MASQ_TABLE, chain, want);
 	if (r < 0)
 		return r;
-	if (!streq(want, have))
-		return -EUCLEAN;
-
 	/* A flushed dispatch chain would silently disable every attachment. */
-	free(have);
-	have = NULL;
-	r = fw_list_chain_text(FW_MASQ_FAMILY, FW_MASQ_TABLE, "postrouting", &have);
+	r = fw_check_chain_listing(FW_MASQ_FAMILY, FW_MASQ_TABLE, "postrouting",
+				   masq_dispatch_listing);
 	if (r < 0)
 		return r;
-	if (!streq(have, masq_dispatch_listing))
-		return -EUCLEAN;
 
 	r = fw_list_table_json(FW_MASQ_FAMILY, FW_MASQ_TABLE, &j);
 	if (r < 0)
 		return r;
 	/* The dispatch must lead every address, and only those, to this chain. */
 	for (size_t m = 0; m < ELEMENTSOF(masq_maps); m++) {
-		_cleanup_strv_free_ char **keys = NULL;
-
-		r = fw_map_keys_for_chain(j, masq_maps[m], chain, &keys);
+		r = fw_map_count_keys_for_chain(j, masq_maps[m], chain, ips, n_ips);
 		if (r < 0)
 			return r;
-		for (char **k = keys; *k; k++) {
-			struct ip_addr a;
-			bool found = false;
-
-			n_have++;
-			if (ip_addr_parse(*k, &a) < 0)
-				return -EUCLEAN;
-			for (size_t i = 0; i < n_ips && !found; i++)
-				found = ip_addr_equal(&a, &ips[i].addr);
-			if (!found)
-				return -EUCLEAN;
-		}
+		n_have += r;
 	}
 	for (size_t i = 0; i < n_ips; i++)
-		if (!seen_before(ips, i))
+		if (!fw_ip_seen_before(ips, i))
 			n_want++;
 	if (n_have != n_want)
 		return n_have < n_want ? -ENOENT : -EUCLEAN;
@@ -249,26 +220,5 @@ int fw_masq_check(const char *net, const char *container_id, const char *ifname,
 int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_valid,
 	       char **ret_error_text)
 {
-	_cleanup_strv_free_ char **keep = NULL;
-	char prefix[FW_CHAIN_NAME_MAX];
-	size_t n = 0;
-	int r;
-
-	r = fw_attachment_chain_prefix('c', net, prefix);
-	if (r < 0)
-		return r;
-	keep = calloc(n_valid + 1, sizeof(char *));
-	if (!keep)
-		return -ENOMEM;
-	for (size_t i = 0; i < n_valid; i++) {
-		char chain[FW_CHAIN_NAME_MAX];
-
-		/* An attachment we could never have added cannot be ours to keep. */
-		if (fw_masq_chain_name(net, valid[i].container_id, valid[i].ifname, chain) < 0)
-			continue;
-		keep[n] = strdup(chain);
-		if (!keep[n++])
-			return -ENOMEM;
-	}
-	return fw_gc_chains(&masq_table, prefix, keep, ret_error_text);
+	return fw_gc_attachment_chains(&masq_table, 'c', net, valid, n_valid, ret_error_text);
 }

@@ -355,29 +355,9 @@ static bool rule_jumps_to(json_t *rule, const char *chain)
 	return false;
 }
 
-static bool listing_has_chain(json_t *listing, const char *chain)
-{
-	json_t *item;
-	size_t i;
-
-	json_array_foreach(listing_items(listing), i, item)
-		if (streq_ptr(json_object_get_string(json_object_get(item, "chain"), "name"),
-			      chain))
-			return true;
-	return false;
-}
-
 static bool is_attachment_chain(const char *name)
 {
 	return name && (startswith(name, "p-") || startswith(name, "m-"));
-}
-
-static bool in_strv(char *const *v, const char *s)
-{
-	for (; v && *v; v++)
-		if (streq(*v, s))
-			return true;
-	return false;
 }
 
 static const struct fw_vmap_table pm_table = {
@@ -420,7 +400,7 @@ int fw_render_delete_attachment_chain(FILE *f, const struct fw_vmap_table *t, js
 	if (!fw_identifier_valid(chain) || !fw_identifier_valid(t->family) ||
 	    !fw_identifier_valid(t->table))
 		return -EINVAL;
-	if (!listing_has_chain(listing, chain))
+	if (!fw_table_has_chain(listing, chain))
 		return 0;
 	json_array_foreach(listing_items(listing), i, item) {
 		json_t *rule = json_object_get(item, "rule");
@@ -489,7 +469,7 @@ int fw_portmap_render_delete(json_t *listing, char *const *chains, char **ret_te
 	json_array_foreach(listing_items(listing), i, item) {
 		const char *name = json_object_get_string(json_object_get(item, "chain"), "name");
 
-		if (is_attachment_chain(name) && !in_strv(chains, name))
+		if (is_attachment_chain(name) && !fw_strv_contains(chains, name))
 			others = true;
 	}
 	f = open_memstream(&buf, &size);
@@ -556,9 +536,8 @@ int fw_portmap_render_add(const struct fw_portmap_spec *s, json_t *listing, char
 		}
 	}
 
-	fprintf(f, "add chain " T " %s { ", pchain);
-	fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-	fputs("; }\n", f);
+	fw_render_add_attachment_chain(f, FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, pchain, s->net,
+				       s->container_id, s->ifname);
 	snprintf(lead, sizeof(lead), "add rule " T " %s ", pchain);
 	for (size_t i = 0; i < rs.n; i++)
 		render_rule(f, lead, &rs.v[i]);
@@ -570,9 +549,8 @@ int fw_portmap_render_add(const struct fw_portmap_spec *s, json_t *listing, char
 	if (s->snat && (s->ip4.addr.family || s->ip6.addr.family)) {
 		char a[IP_ADDR_STRLEN];
 
-		fprintf(f, "add chain " T " %s { ", mchain);
-		fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-		fputs("; }\n", f);
+		fw_render_add_attachment_chain(f, FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, mchain, s->net,
+					       s->container_id, s->ifname);
 		snprintf(lead, sizeof(lead), "add rule " T " %s ", mchain);
 		render_masq_rule(f, lead, s->mark_bit);
 		if (s->ip4.addr.family)
@@ -616,12 +594,11 @@ int fw_portmap_render_listing(const struct fw_portmap_spec *s, char **ret_dnat,
 	f = open_memstream(&dbuf, &size);
 	if (!f)
 		goto out;
-	fprintf(f, "table " T " {\n\tchain %s {\n\t\t", pchain);
-	fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-	fputc('\n', f);
+	fw_render_chain_listing_head(f, FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, pchain, s->net,
+				     s->container_id, s->ifname);
 	for (size_t i = 0; i < rs.n; i++)
 		render_rule(f, "\t\t", &rs.v[i]);
-	fputs("\t}\n}\n", f);
+	fw_render_chain_listing_tail(f);
 	r = fw_memstream_finish(f, &dbuf, &dnat);
 	if (r < 0)
 		goto out;
@@ -630,11 +607,10 @@ int fw_portmap_render_listing(const struct fw_portmap_spec *s, char **ret_dnat,
 		f = open_memstream(&mbuf, &size);
 		if (!f)
 			goto out;
-		fprintf(f, "table " T " {\n\tchain %s {\n\t\t", mchain);
-		fw_render_attachment_comment(f, s->net, s->container_id, s->ifname);
-		fputc('\n', f);
+		fw_render_chain_listing_head(f, FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, mchain, s->net,
+					     s->container_id, s->ifname);
 		render_masq_rule(f, "\t\t", s->mark_bit);
-		fputs("\t}\n}\n", f);
+		fw_render_chain_listing_tail(f);
 		r = fw_memstream_finish(f, &mbuf, ret_masq);
 		if (r < 0)
 			goto out;
@@ -697,13 +673,7 @@ int fw_portmap_listing_udp_ports(json_t *listing, const char *chain, uint16_t **
 /* The table's listing, or NULL (and 0) when it does not exist. */
 static int list_table(json_t **ret)
 {
-	int r = fw_list_table_json(FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, ret);
-
-	if (r == -ENOENT) {
-		*ret = NULL;
-		return 0;
-	}
-	return r;
+	return fw_list_table_json_or_null(FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, ret);
 }
 
 int fw_portmap_add(const struct fw_portmap_spec *s, char **ret_error_text)
@@ -814,18 +784,13 @@ static int chain_rule_lines(char *text, char ***ret)
 	if (!lines)
 		return -ENOMEM;
 	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		char **nv;
+		int r;
 
 		if (!startswith(l, "\t\t") || startswith(l, "\t\tcomment "))
 			continue;
-		nv = realloc(lines, (n + 2) * sizeof(char *));
-		if (!nv)
-			return -ENOMEM;
-		lines = nv;
-		lines[n] = strdup(l + 2);
-		if (!lines[n])
-			return -ENOMEM;
-		lines[++n] = NULL;
+		r = fw_strv_push(&lines, &n, l + 2);
+		if (r < 0)
+			return r;
 	}
 	*ret = TAKE_PTR(lines);
 	return 0;
@@ -865,7 +830,7 @@ out:
 
 int fw_portmap_check(const struct fw_portmap_spec *s)
 {
-	_cleanup_free_ char *want_dnat = NULL, *want_masq = NULL, *have = NULL;
+	_cleanup_free_ char *want_dnat = NULL, *want_masq = NULL;
 	_cleanup_json_ json_t *j = NULL;
 	char pchain[FW_CHAIN_NAME_MAX], mchain[FW_CHAIN_NAME_MAX];
 	size_t n_dispatch = 0, n_want_dispatch = 0;
@@ -882,14 +847,10 @@ int fw_portmap_check(const struct fw_portmap_spec *s)
 
 	/* A rewritten base chain would silently disable every attachment. */
 	for (size_t b = 0; b < ELEMENTSOF(pm_base_listing); b++) {
-		_cleanup_free_ char *base = NULL;
-
-		r = fw_list_chain_text(FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, pm_base_listing[b][0],
-				       &base);
+		r = fw_check_chain_listing(FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE,
+					   pm_base_listing[b][0], pm_base_listing[b][1]);
 		if (r < 0)
 			return r;
-		if (!streq(base, pm_base_listing[b][1]))
-			return -EUCLEAN;
 	}
 	r = check_dnat_chain(s, pchain);
 	if (r < 0)
@@ -919,11 +880,9 @@ int fw_portmap_check(const struct fw_portmap_spec *s)
 	if (want_masq) {
 		const struct ip_prefix *ips[] = { &s->ip4, &s->ip6 };
 
-		r = fw_list_chain_text(FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, mchain, &have);
+		r = fw_check_chain_listing(FW_PORTMAP_FAMILY, FW_PORTMAP_TABLE, mchain, want_masq);
 		if (r < 0)
 			return r;
-		if (!streq(have, want_masq))
-			return -EUCLEAN;
 		for (size_t m = 0; m < ELEMENTSOF(pm_maps); m++) {
 			_cleanup_strv_free_ char **keys = NULL;
 			struct ip_addr a;
@@ -942,7 +901,7 @@ int fw_portmap_check(const struct fw_portmap_spec *s)
 			    !ip_addr_equal(&a, &ips[m]->addr))
 				return -EUCLEAN;
 		}
-	} else if (listing_has_chain(j, mchain)) {
+	} else if (fw_table_has_chain(j, mchain)) {
 		return -EUCLEAN;
 	}
 	return 0;
@@ -954,9 +913,7 @@ int fw_portmap_gc(const char *net, const struct fw_attachment *valid, size_t n_v
 	_cleanup_json_ json_t *j = NULL;
 	_cleanup_strv_free_ char **doomed = NULL, **keep = NULL;
 	char pprefix[FW_CHAIN_NAME_MAX], mprefix[FW_CHAIN_NAME_MAX];
-	size_t n = 0, nk = 0;
-	json_t *item;
-	size_t i;
+	size_t n = 0;
 	int r;
 
 	r = fw_attachment_chain_prefix('p', net, pprefix);
@@ -965,40 +922,16 @@ int fw_portmap_gc(const char *net, const struct fw_attachment *valid, size_t n_v
 	r = fw_attachment_chain_prefix('m', net, mprefix);
 	if (r < 0)
 		return r;
-	keep = calloc(2 * n_valid + 1, sizeof(char *));
-	if (!keep)
-		return -ENOMEM;
-	for (size_t v = 0; v < n_valid; v++) {
-		char pc[FW_CHAIN_NAME_MAX], mc[FW_CHAIN_NAME_MAX];
-
-		if (fw_portmap_chain_names(net, valid[v].container_id, valid[v].ifname, pc, mc) < 0)
-			continue;
-		keep[nk] = strdup(pc);
-		if (!keep[nk++])
-			return -ENOMEM;
-		keep[nk] = strdup(mc);
-		if (!keep[nk++])
-			return -ENOMEM;
-	}
+	r = fw_attachment_keep_list("pm", net, valid, n_valid, false, &keep);
+	if (r < 0)
+		return r;
 	r = list_table(&j);
 	if (r < 0 || !j)
 		return r;
-	json_array_foreach(listing_items(j), i, item) {
-		const char *name = json_object_get_string(json_object_get(item, "chain"), "name");
-		char **nv;
-
-		if (!name || !(startswith(name, pprefix) || startswith(name, mprefix)) ||
-		    in_strv(keep, name))
-			continue;
-		nv = realloc(doomed, (n + 2) * sizeof(char *));
-		if (!nv)
-			return -ENOMEM;
-		doomed = nv;
-		doomed[n] = strdup(name);
-		if (!doomed[n])
-			return -ENOMEM;
-		doomed[++n] = NULL;
-	}
+	r = fw_collect_chains(j, (const char *const[]){ pprefix, mprefix, NULL }, keep, &doomed,
+			      &n);
+	if (r < 0)
+		return r;
 	if (n == 0)
 		return 0;
 	return delete_chains(doomed, NULL, NULL, ret_error_text);

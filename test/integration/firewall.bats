@@ -7,23 +7,10 @@
 # table of ours. Everything lives in $BATS_TEST_TMPDIR and namespaces made here.
 
 load helpers
+load chain-helpers
 
 setup() {
-	require_root
-	CNITOOL=$LINEN_BUILD/src/cnitool/cnitool
-	[ -x "$CNITOOL" ] || skip "cnitool not built in $LINEN_BUILD"
-	BIN=$(linen_cni_bin)
-	for p in bridge host-local firewall; do
-		[ -x "$BIN/$p" ] || skip "$p not built in $LINEN_BUILD"
-	done
-	command -v jq >/dev/null || skip "jq missing"
-	command -v ping >/dev/null || skip "ping missing"
-	T=$BATS_TEST_TMPDIR
-	mkdir -p "$T/conf"
-	export NETCONFPATH=$T/conf CNI_PATH=$BIN LINEN_CNI_CACHE_DIR=$T/cache
-	unset CNI_ARGS CAP_ARGS CNI_IFNAME
-	H=$(netns_new host)
-	N=$(netns_new node)
+	chain_setup bridge host-local firewall -- ping
 	ip link add fwh-n netns "$H" type veth peer name fwn-h netns "$N"
 	ip -n "$H" addr add 192.168.78.1/24 dev fwh-n
 	ip -n "$H" link set fwh-n up
@@ -46,10 +33,6 @@ net() {
 	          "dataDir":"$T/ipam"}},
 	 {"type":"firewall"$extra}]}
 	EOF
-}
-
-cni() { # cni VERB NET POD-NS
-	ip netns exec "$H" "$CNITOOL" "$1" "$2" "/run/netns/$3"
 }
 
 add() { # add NET POD-NS → the pod's IPv4 address on stdout

@@ -29,8 +29,19 @@ setup() {
 }
 
 teardown() {
+	local d bad=0
+	# stop every linend first (an ASan build reports leaks at exit), then fail the test on
+	# any sanitizer report in their logs
+	for d in "$CL_STATE"/n*/; do
+		[ -f "$d/linend.pid" ] && { cluster_linend_stop "$(basename "$d" | tr -d n)" || true; }
+	done
+	if grep -h -A12 'runtime error\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer' \
+		"$CL_STATE"/n*/linend.log 2>/dev/null; then
+		bad=1
+	fi
 	cluster_down || true
 	linen_teardown
+	return "$bad"
 }
 
 # wait_until <seconds> cmd...: poll every 50 ms

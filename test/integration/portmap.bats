@@ -9,23 +9,10 @@
 # in $BATS_TEST_TMPDIR and in namespaces made here; the root namespace is untouched.
 
 load helpers
+load chain-helpers
 
 setup() {
-	require_root
-	CNITOOL=$LINEN_BUILD/src/cnitool/cnitool
-	[ -x "$CNITOOL" ] || skip "cnitool not built in $LINEN_BUILD"
-	BIN=$(linen_cni_bin)
-	for p in bridge host-local portmap; do
-		[ -x "$BIN/$p" ] || skip "$p not built in $LINEN_BUILD"
-	done
-	command -v jq >/dev/null || skip "jq missing"
-	command -v nc >/dev/null || skip "nc missing"
-	T=$BATS_TEST_TMPDIR
-	mkdir -p "$T/conf"
-	export NETCONFPATH=$T/conf CNI_PATH=$BIN LINEN_CNI_CACHE_DIR=$T/cache
-	unset CNI_ARGS CAP_ARGS CNI_IFNAME
-	H=$(netns_new host)
-	N=$(netns_new node)
+	chain_setup bridge host-local portmap -- nc
 	ip link add pmh-n netns "$H" type veth peer name pmn-h netns "$N"
 	ip -n "$H" addr add 192.168.77.1/24 dev pmh-n
 	ip -n "$H" addr add fd77::1/64 dev pmh-n nodad
@@ -51,10 +38,6 @@ conflist() {
 	  "ipam":{"type":"host-local","ranges":$ranges,"dataDir":"$T/ipam"}},
 	 {"type":"portmap","capabilities":{"portMappings":true}$extra}]}
 	EOF
-}
-
-cni() { # cni VERB NET POD-NS
-	ip netns exec "$H" "$CNITOOL" "$1" "$2" "/run/netns/$3"
 }
 
 # A TCP server in namespace $1 on port $2 answering $3 to every connection ($4: -4 or -6).

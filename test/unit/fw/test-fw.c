@@ -3,46 +3,13 @@
  * Pure parts of src/fw: identifier rules, and every renderer against golden files in
  * test/golden/fw/ (argv[1]); UPDATE_GOLDEN=1 rewrites them. Nothing here touches nftables.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "basic/fileio.h"
-#include "basic/macro.h"
+#include "fw-test-util.h"
 #include "fw/flannel.h"
 #include "fw/fw.h"
 #include "fw/macspoof.h"
 #include "fw/masq.h"
-
-static const char *golden_dir;
-
-static void golden(const char *name, const char *text)
-{
-	_cleanup_free_ char *path = NULL, *want = NULL;
-	const char *update = getenv("UPDATE_GOLDEN");
-
-	assert_true(asprintf(&path, "%s/%s", golden_dir, name) > 0);
-	if (update && streq(update, "1")) {
-		assert_int_equal(write_file_atomic(path, text, strlen(text), 0644), 0);
-		return;
-	}
-	assert_int_equal(read_full_file(path, 1 << 20, &want, NULL), 0);
-	assert_string_equal(text, want);
-}
-
-static struct ip_prefix pfx(const char *s)
-{
-	struct ip_prefix p;
-
-	assert_int_equal(ip_prefix_parse(s, &p), 0);
-	return p;
-}
 
 static void test_identifiers(void **state)
 {

@@ -6,56 +6,11 @@
  * applying portmap-add-a.nft and portmap-add-b.nft in a fresh namespace), condition
  * validation. UPDATE_GOLDEN=1 rewrites the outputs. Nothing here touches nftables.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <cmocka.h>
 #include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
-#include "basic/fileio.h"
+#include "fw-test-util.h"
 #include "basic/json-util.h"
-#include "basic/macro.h"
 #include "fw/portmap.h"
-
-static const char *golden_dir;
-
-static void golden(const char *name, const char *text)
-{
-	_cleanup_free_ char *path = NULL, *want = NULL;
-	const char *update = getenv("UPDATE_GOLDEN");
-
-	assert_true(asprintf(&path, "%s/%s", golden_dir, name) > 0);
-	if (update && streq(update, "1")) {
-		assert_int_equal(write_file_atomic(path, text, strlen(text), 0644), 0);
-		return;
-	}
-	assert_int_equal(read_full_file(path, 1 << 20, &want, NULL), 0);
-	assert_string_equal(text, want);
-}
-
-static json_t *load_json(const char *name)
-{
-	_cleanup_free_ char *path = NULL;
-	json_error_t e;
-	json_t *j;
-
-	assert_true(asprintf(&path, "%s/%s", golden_dir, name) > 0);
-	j = json_load_file(path, 0, &e);
-	assert_non_null(j);
-	return j;
-}
-
-static struct ip_prefix pfx(const char *s)
-{
-	struct ip_prefix p;
-
-	assert_int_equal(ip_prefix_parse(s, &p), 0);
-	return p;
-}
 
 static struct ip_addr addr(const char *s)
 {

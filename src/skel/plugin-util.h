@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * plugin-util.h - small pieces many plugins need around their verbs (part of the plugin SDK).
+ *
+ * Owns: the host-wide lock file a plugin holds while it changes shared state (one nft table,
+ * one tc tree), the chained-plugin prevResult rules (required, passed through in the config's
+ * version), and CNI errors built from a negative errno the way the firewall plugins report them.
+ */
+#pragma once
+
+#include "libcni/error.h"
+#include "skel/skel.h"
+
+/*
+ * Take an exclusive flock(2) on path (created 0600, its directory 0755 if missing), waiting
+ * for other holders. The lock lasts while *ret_fd is open. On failure err gets code 5 (IO) and
+ * "<who>: lock <path>: <strerror>".
+ */
+int skel_lock_file(const char *who, const char *path, int *ret_fd, struct cni_error *err);
+
+/* A chained plugin's precondition: code 7 "must be called as chained plugin (no prevResult)". */
+int skel_require_prev_result(const struct skel_request *req, struct cni_error *err);
+
+/* Hand prevResult (converted to the config's cniVersion) on as the ADD result. */
+int skel_pass_prev_result(struct skel_request *req, struct cni_result **ret_result);
+
+/*
+ * Code 999 "<who>: <what>: <strerror(-r)>", with details when not NULL (e.g. the text of the
+ * failed command). Returns r.
+ */
+int skel_errno_error(struct cni_error *err, int r, const char *who, const char *what,
+		     const char *details);
+
+/*
+ * CHECK's verdict on the state of the attachment (req's containerID/ifname): -ENOENT is
+ * "<who>: <what> of <id>/<if> are missing", -EUCLEAN "... differ from the config", another
+ * error "<who>: cannot read <what>: <strerror>" (code 999 each). Returns 0 for r >= 0.
+ */
+int skel_check_error(const struct skel_request *req, int r, const char *who, const char *what,
+		     struct cni_error *err);
