@@ -101,14 +101,15 @@ measure() {
 
 	va=$(hostveth "$A")
 	vb=$(hostveth "$B")
-	[ -n "$va" ] && [ -n "$vb" ]
+	[ -n "$va" ]
+	[ -n "$vb" ]
 	tc -n "$H" qdisc show dev "$va" | grep -q 'qdisc tbf 1: root .*rate 20Mbit burst 50000b lat 25ms'
 	tc -n "$H" qdisc show dev "$va" | grep -q 'qdisc ingress ffff:'
 	tc -n "$H" filter show dev "$va" ingress | grep -q "Egress Redirect to device $ifb"
 	tc -n "$H" qdisc show dev "$ifb" | grep -q 'qdisc tbf 1: root .*rate 30Mbit'
 	ip -n "$H" -d link show "$ifb" | grep -q "alias linen-bandwidth:bwnet"
 	ip -n "$H" link show "$ifb" | grep -q ',UP'
-	! tc -n "$H" qdisc show dev "$vb" | grep -q tbf
+	! tc -n "$H" qdisc show dev "$vb" | grep -q tbf || false
 
 	run cni check bwnet "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -126,9 +127,9 @@ measure() {
 
 	run cni del bwnet "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	! ip -n "$H" link show "$ifb" 2>/dev/null
-	! ip -n "$H" -o link show type ifb | grep -q .
-	! tc -n "$H" qdisc show | grep -Eq 'tbf|ingress'
+	! ip -n "$H" link show "$ifb" 2>/dev/null || false
+	! ip -n "$H" -o link show type ifb | grep -q . || false
+	! tc -n "$H" qdisc show | grep -Eq 'tbf|ingress' || false
 	run cni del bwnet "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run cni del bwnet "$B"
@@ -174,8 +175,8 @@ measure() {
 	run ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID="$cid" CNI_NETNS="/run/netns/$A" \
 		CNI_IFNAME=eth0 CNI_PATH="$BIN" "$BIN/bandwidth" <<<"$conf"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	! tc -n "$H" qdisc show dev "$va" | grep -Eq 'tbf|ingress'
-	! ip -n "$H" link show "$ifb" 2>/dev/null
+	! tc -n "$H" qdisc show dev "$va" | grep -Eq 'tbf|ingress' || false
+	! ip -n "$H" link show "$ifb" 2>/dev/null || false
 	# the other attachment is untouched
 	tc -n "$H" qdisc show dev "$vc" | grep -q 'tbf 1: root'
 	ip -n "$H" link show "$(ifb_of bwtop "$C")" >/dev/null
@@ -184,8 +185,8 @@ measure() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run cni del bwtop "$C"
 	[ "$status" -eq 0 ]
-	! ip -n "$H" -o link show type ifb | grep -q .
-	! tc -n "$H" qdisc show | grep -Eq 'tbf|ingress'
+	! ip -n "$H" -o link show type ifb | grep -q . || false
+	! tc -n "$H" qdisc show | grep -Eq 'tbf|ingress' || false
 }
 
 @test "bandwidth: GC removes the IFBs of this network's stale attachments only" {
@@ -210,7 +211,7 @@ measure() {
 	run ip netns exec "$H" env CNI_COMMAND=GC CNI_PATH="$BIN" "$BIN/bandwidth" <<<"$gc"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	ip -n "$H" link show "$ifa" >/dev/null
-	! ip -n "$H" link show "$ifc" 2>/dev/null
+	! ip -n "$H" link show "$ifc" 2>/dev/null || false
 	ip -n "$H" link show bwp0123456789ab >/dev/null
 	ip -n "$H" link show bwpffffffffffff >/dev/null
 
@@ -224,7 +225,7 @@ measure() {
 	[ "$status" -eq 0 ]
 	run cni del gcnet "$C"
 	[ "$status" -eq 0 ]
-	! ip -n "$H" link show "$ifa" 2>/dev/null
+	! ip -n "$H" link show "$ifa" 2>/dev/null || false
 	ip -n "$H" link del bwp0123456789ab
 	ip -n "$H" link del bwpffffffffffff
 }
@@ -251,7 +252,7 @@ measure() {
 	[ "$(jq -r .cniVersion <<<"$output")" = 0.3.1 ]
 	[ "$(jq -r '.ips[0].version' <<<"$output")" = 4 ]
 	[ "$(jq -r '.interfaces | length' <<<"$output")" -eq 3 ]
-	! ip -n "$H" -o link show type ifb | grep -q .
+	! ip -n "$H" -o link show type ifb | grep -q . || false
 	run cni del none "$A"
 	[ "$status" -eq 0 ]
 
@@ -296,7 +297,7 @@ measure() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run cni del compat "$A"        # ours removes the reference's IFB and qdiscs
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	! ip -n "$H" link show "$ifb" 2>/dev/null
+	! ip -n "$H" link show "$ifb" 2>/dev/null || false
 	run cni del compat "$A"
 
 	run cni add compat "$A"
@@ -310,8 +311,8 @@ measure() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	CNI_PATH=$REF run cni del compat "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	! ip -n "$H" link show "$ifb" 2>/dev/null
+	! ip -n "$H" link show "$ifb" 2>/dev/null || false
 	run cni del compat "$A"
 	[ "$status" -eq 0 ]
-	! tc -n "$H" qdisc show | grep -Eq 'tbf|ingress'
+	! tc -n "$H" qdisc show | grep -Eq 'tbf|ingress' || false
 }

@@ -130,7 +130,9 @@ pod_ip() { # pod_ip NS [4|6] → the address on eth0
 		[ "$(hostns cat "/proc/sys/net/ipv6/conf/$veth/accept_ra")" = 0 ]
 		ip1=$(pod_ip "$P1")
 		ip2=$(pod_ip "$P2")
-		[ -n "$ip1" ] && [ -n "$ip2" ] && [ "$ip1" != "$ip2" ]
+		[ -n "$ip1" ]
+		[ -n "$ip2" ]
+		[ "$ip1" != "$ip2" ]
 		hostns nft list table inet linen-cni-masq | grep -q "ip saddr $ip1 masquerade"
 		hostns nft list table bridge linen-macspoof | grep -q "ether saddr $(jq -r '.interfaces[2].mac // empty' <<<"$out1")" ||
 			[[ $v == 0.[12].0 ]]
@@ -150,7 +152,7 @@ pod_ip() { # pod_ip NS [4|6] → the address on eth0
 		cni DEL c2 "$P2" "$cfg"
 		cni DEL c2 "$P2" "$cfg"
 		nothing_left || { echo "after $v"; false; }
-		! ip -n "$P1" link show eth0 2>/dev/null
+		! ip -n "$P1" link show eth0 2>/dev/null || false
 	done
 }
 
@@ -184,7 +186,7 @@ pod_ip() { # pod_ip NS [4|6] → the address on eth0
 	[ "$(jq -c '[.routes[].dst]' <<<"$out")" = '["0.0.0.0/0","::/0"]' ]
 	# enabledad off: accept_dad=0, so the address is usable at once (never tentative).
 	[ "$(ip netns exec "$P1" cat /proc/sys/net/ipv6/conf/eth0/accept_dad)" = 0 ]
-	! ip -n "$P1" -6 addr show dev eth0 | grep -q tentative
+	! ip -n "$P1" -6 addr show dev eth0 | grep -q tentative || false
 	ip -n "$P1" -6 route show default | grep -q 'via fd99::1 dev eth0'
 	ip -n "$H" -6 addr show cni0 | grep -q 'fd99::1/64'
 	[ "$(hostns cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
@@ -281,7 +283,7 @@ vlan_filtering_supported() {
 
 	cfg=$(conf 1.0.0 '"disableContainerInterface":true' '')
 	cni ADD c1 "$P1" "$cfg" >/dev/null
-	! ip -n "$P1" link show eth0 | grep -q 'state UP'
+	! ip -n "$P1" link show eth0 | grep -q 'state UP' || false
 	cni DEL c1 "$P1" "$cfg"
 	nothing_left
 
@@ -293,7 +295,7 @@ vlan_filtering_supported() {
 	run cni ADD c1 "$P1" "$(conf 0.2.0 '' '')"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"no valid IP"* ]]
-	! ip -n "$P1" link show eth0 2>/dev/null
+	! ip -n "$P1" link show eth0 2>/dev/null || false
 	nothing_left
 }
 
@@ -336,7 +338,7 @@ vlan_filtering_supported() {
 		CNI_IFNAME="../x" CNI_PATH="$BIN" "$BR" <<<"$(conf 1.0.0)"
 	[ "$(jq -r .code <<<"$output")" = 4 ]
 	nothing_left
-	! ip -n "$H" link show cni0 2>/dev/null
+	! ip -n "$H" link show cni0 2>/dev/null || false
 }
 
 @test "a non-bridge link of the bridge's name fails the ADD and leaks nothing" {
@@ -345,10 +347,10 @@ vlan_filtering_supported() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *'"cni0\" already exists but is not a bridge'* ]]
 	nothing_left
-	! ip -n "$P1" link show eth0 2>/dev/null
+	! ip -n "$P1" link show eth0 2>/dev/null || false
 	# Not made promiscuous behind our back either.
 	run cni ADD c1 "$P1" "$(conf 1.0.0 '"promiscMode":true')"
-	! ip -n "$H" link show cni0 | grep -q PROMISC
+	! ip -n "$H" link show cni0 | grep -q PROMISC || false
 }
 
 @test "an interface of the same name already in the pod fails the ADD and is left alone" {
@@ -369,7 +371,7 @@ vlan_filtering_supported() {
 		[ "$status" -ne 0 ]
 		[[ "$output" == *"injected at $step"* ]]
 		nothing_left || { echo "after failing at $step"; false; }
-		! ip -n "$P1" link show eth0 2>/dev/null
+		! ip -n "$P1" link show eth0 2>/dev/null || false
 	done
 	# A real failure: IPAM hands out a route via an unreachable gateway.
 	run cni ADD c1 "$P1" "$(conf 1.0.0 '"ipMasq":true,"macspoofchk":true' \
@@ -377,7 +379,7 @@ vlan_filtering_supported() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"failed to add route '10.7.0.0/16 via 192.168.77.1 dev eth0'"* ]]
 	nothing_left
-	! ip -n "$P1" link show eth0 2>/dev/null
+	! ip -n "$P1" link show eth0 2>/dev/null || false
 	# Another: the bridge holds another IPv4 address and forceAddress is off.
 	ip -n "$H" addr flush dev cni0
 	ip -n "$H" addr add 10.50.0.1/24 dev cni0
@@ -387,7 +389,7 @@ vlan_filtering_supported() {
 	nothing_left
 	# forceAddress replaces it.
 	cni ADD c1 "$P1" "$(conf 1.0.0 '"isGateway":true,"forceAddress":true')" >/dev/null
-	! ip -n "$H" addr show cni0 | grep -q 10.50.0.1
+	! ip -n "$H" addr show cni0 | grep -q 10.50.0.1 || false
 	ip -n "$H" addr show cni0 | grep -q 10.99.0.1/24
 	cni DEL c1 "$P1" "$cfg"
 	nothing_left
@@ -404,7 +406,7 @@ vlan_filtering_supported() {
 	hostns nft list ruleset | grep -q 'jump c-'
 	cni DEL c1 "" "$cfg"
 	[ -z "$(store_files)" ]
-	! hostns nft list ruleset | grep -q -E 'jump [cp]-'
+	! hostns nft list ruleset | grep -q -E 'jump [cp]-' || false
 	cni DEL c1 "$P1" "$cfg"
 	nothing_left
 
@@ -414,7 +416,7 @@ vlan_filtering_supported() {
 	ip netns exec "$H" env CNI_COMMAND=DEL CNI_CONTAINERID=c3 CNI_NETNS="$T/stale-netns" \
 		CNI_IFNAME=eth0 CNI_PATH="$BIN" "$BR" <<<"$cfg"
 	[ -z "$(store_files)" ]
-	! hostns nft list ruleset | grep -q -E 'jump [cp]-'
+	! hostns nft list ruleset | grep -q -E 'jump [cp]-' || false
 	cni DEL c3 "$P1" "$cfg"
 	nothing_left
 
@@ -473,7 +475,7 @@ vlan_filtering_supported() {
 	ip netns exec "$P1" ping -c1 -W2 "$ip2" >/dev/null
 	ip -n "$P1" neigh flush dev eth0
 	ip -n "$P1" link set eth0 address c2:00:00:00:00:99
-	! ip netns exec "$P1" ping -c1 -W1 "$ip2" >/dev/null
+	! ip netns exec "$P1" ping -c1 -W1 "$ip2" >/dev/null || false
 	cni DEL c1 "$P1" "$cfg"
 	cni DEL c2 "$P2" "$cfg"
 	nothing_left
@@ -489,7 +491,7 @@ vlan_filtering_supported() {
 	[ "$(store_files | wc -l)" -eq 1 ]
 	[ "$(hostns nft list ruleset | grep -c 'chain [cp]-')" -eq 2 ]
 	hostns nft list ruleset | grep -q "$(pod_ip "$P1") : jump c-"
-	! hostns nft list ruleset | grep -q "$(pod_ip "$P2") : jump c-"
+	! hostns nft list ruleset | grep -q "$(pod_ip "$P2") : jump c-" || false
 
 	ip netns exec "$H" env CNI_COMMAND=STATUS CNI_PATH="$BIN" "$BR" <<<"$cfg"
 	# A full range: STATUS reports IPAM's code 50.
@@ -531,7 +533,7 @@ add_paused() {
 		wait "$pid" 2>/dev/null || true
 		cni DEL c1 "$P1" "$cfg"
 		nothing_left || { echo "after kill at $step"; false; }
-		! ip -n "$P1" link show eth0 2>/dev/null
+		! ip -n "$P1" link show eth0 2>/dev/null || false
 		cni ADD c1 "$P1" "$cfg" >/dev/null
 		cni DEL c1 "$P1" "$cfg"
 		nothing_left

@@ -160,14 +160,16 @@ logged() {
 	[ "$status" -eq 0 ]
 	run "$CNITOOL" add other "$NSPATH"
 	[ "$status" -eq 0 ]
-	[ -f "$T/ipam/gcnet/10.78.0.2" ] && [ -f "$T/ipam/gcnet/10.78.0.3" ]
+	[ -f "$T/ipam/gcnet/10.78.0.2" ]
+	[ -f "$T/ipam/gcnet/10.78.0.3" ]
 
 	run "$CNITOOL" gc gcnet "$NSPATH"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ ! -e "$(cache_file gcnet eth0)" ]
 	[ ! -e "$(cache_file gcnet eth1)" ]
 	[ -f "$(cache_file other)" ]            # another network's attachment is left alone
-	[ ! -e "$T/ipam/gcnet/10.78.0.2" ] && [ ! -e "$T/ipam/gcnet/10.78.0.3" ]
+	[ ! -e "$T/ipam/gcnet/10.78.0.2" ]
+	[ ! -e "$T/ipam/gcnet/10.78.0.3" ]
 	[ "$(logged DEL | wc -l)" -eq 2 ]
 	gc=$(logged GC)
 	[ "$(jq -c '.stdin["cni.dev/valid-attachments"]' <<<"$gc")" = '[]' ]
@@ -232,7 +234,7 @@ logged() {
 	[ "$elapsed" -lt 5000 ]
 	[ ! -e "$(cache_file hang)" ]
 	# the plugin's child (a sleep in the plugin's process group) is gone too
-	! pgrep -f "^sleep 987654$"
+	! pgrep -f "^sleep 987654$" || false
 }
 
 @test "crashing, garbage-printing and silent plugins give precise errors" {
@@ -420,7 +422,7 @@ logged() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run ip netns exec "$HOST" env CNI_PATH=/usr/lib/cni "$CNITOOL" del gobr "$NSPATH"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	! ip -n "$NS" link show eth0 2>/dev/null
+	! ip -n "$NS" link show eth0 2>/dev/null || false
 	[ ! -e "$f" ]
 	[ ! -e "$T/ipam/gobr/10.88.5.2" ]
 	run ip netns exec "$HOST" env CNI_PATH=/usr/lib/cni "$CNITOOL" del gobr "$NSPATH"

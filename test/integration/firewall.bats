@@ -50,7 +50,7 @@ reach() { # reach FROM-NS ADDR (retried: a fresh IPv6 gateway address is tentati
 }
 
 blocked() { # blocked FROM-NS ADDR: no answer to three pings
-	! ip netns exec "$1" ping -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1
+	! ip netns exec "$1" ping -c 3 -i 0.2 -W 1 "$2" >/dev/null 2>&1 || false
 }
 
 ours_left() {
@@ -90,7 +90,7 @@ del_all() {
 	grep -q "ip daddr $IPA1 ct state established,related accept" <<<"$rules"
 	grep -q "ip saddr $IPB1 accept" <<<"$rules"
 	grep -q 'jump CNI-ADMIN' <<<"$rules"
-	! grep -q 'drop' <<<"$rules"
+	! grep -q 'drop' <<<"$rules" || false
 	run cni check neta "$A1"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	del_all
@@ -231,7 +231,7 @@ del_all() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	# Our rules are gone; the administrator's chain and rule stay.
 	[ "$(ip netns exec "$H" nft list chain inet linen-cni-firewall MY-ADMIN | grep -c drop)" = 1 ]
-	! ip netns exec "$H" nft list table inet linen-cni-firewall | grep -q 'f-'
+	! ip netns exec "$H" nft list table inet linen-cni-firewall | grep -q 'f-' || false
 }
 
 # Direct plugin calls in the host namespace: VERB, stdin JSON, extra env.

@@ -120,7 +120,7 @@ del_and_verify() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ ! -e "$SAVED" ]
 	[ ! -e "$T/ipam/cbr0/$IP" ]
-	! ip -n "$P" link show eth0 2>/dev/null
+	! ip -n "$P" link show eth0 2>/dev/null || false
 }
 
 @test "manifest conflist with our bridge and host-local: ADD, DEL, DEL again" {
@@ -136,7 +136,7 @@ del_and_verify() {
 		ip netns exec "$H" nft list ruleset | grep -q 18080
 	fi
 	del_and_verify
-	! ip netns exec "$H" nft list ruleset | grep -q 18080
+	! ip netns exec "$H" nft list ruleset | grep -q 18080 || false
 	cni del cbr0 "$PODNS"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
@@ -152,7 +152,7 @@ del_and_verify() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ ! -e "$SAVED" ]
 	[ ! -e "$T/ipam/cbr0/$IP" ]
-	! ip -n "$P" link show eth0 2>/dev/null
+	! ip -n "$P" link show eth0 2>/dev/null || false
 }
 
 @test "every spec version with our bridge: ADD, DEL" {
@@ -187,7 +187,7 @@ del_and_verify() {
 	ip netns exec "$H" nft list ruleset | grep -qi masquerade
 	ip netns exec "$H" nft list ruleset | grep -q "$IP"
 	del_and_verify
-	! ip netns exec "$H" nft list ruleset | grep -q "$IP"
+	! ip netns exec "$H" nft list ruleset | grep -q "$IP" || false
 	# the rebuilt config has ipMasq too: DEL without the saved file removes the rule
 	cni add cbr0 "$PODNS"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
@@ -196,7 +196,7 @@ del_and_verify() {
 	ip netns exec "$H" nft list ruleset | grep -q "$IP"
 	rm "$SAVED"
 	del_and_verify
-	! ip netns exec "$H" nft list ruleset | grep -q "$IP"
+	! ip netns exec "$H" nft list ruleset | grep -q "$IP" || false
 }
 
 @test "dual stack with network lists: an address per family, a route per network" {
@@ -238,7 +238,7 @@ del_and_verify() {
 	# portmap got flannel's result as prevResult: its DNAT (iptables) goes to the pod
 	ip netns exec "$H" iptables-save -t nat | grep -- '--dport 18080' | grep -q "$IP"
 	del_and_verify
-	! ip netns exec "$H" iptables-save -t nat | grep -q -- '--dport 18080'
+	! ip netns exec "$H" iptables-save -t nat | grep -q -- '--dport 18080' || false
 	unset CAP_ARGS
 
 	# 1.0.0 (the newest the reference speaks); DEL without the saved file. No CHECK: the
@@ -386,8 +386,10 @@ del_and_verify() {
 	gc=$(logged GC)
 	[ "$(jq -c '.stdin["cni.dev/valid-attachments"]' <<<"$gc")" = '[]' ]
 	[ "$(jq -r .stdin.ipam.type <<<"$gc")" = host-local ]
-	[ ! -e "$SAVED" ] && [ ! -e "$T/data/stale-1" ]
-	[ -f "$T/data/stale-2" ] && [ -f "$T/data/stale-3" ]
+	[ ! -e "$SAVED" ]
+	[ ! -e "$T/data/stale-1" ]
+	[ -f "$T/data/stale-2" ]
+	[ -f "$T/data/stale-3" ]
 }
 
 @test "GC without subnet.env goes to host-local alone" {

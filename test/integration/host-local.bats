@@ -88,7 +88,8 @@ owned_by() {
 	# A range edited into an invalid one does not block DEL of what it gave out.
 	hl ADD c-edit eth0 "$(conf 1.0.0 "$V4")" >/dev/null
 	run hl ADD c-edit2 eth0 "$(conf 1.0.0 '"ranges":[[{"subnet":"10.10.0.1/24"}]]')"
-	[ "$status" -eq 1 ] && [ "$(jq -r .code <<<"$output")" = 7 ]
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .code <<<"$output")" = 7 ]
 	hl DEL c-edit eth0 "$(conf 1.0.0 '"ranges":[[{"subnet":"10.10.0.1/24"}]]')"
 	[ -z "$(owned_by c-edit)" ]
 	# DEL on a network that never had a store succeeds and creates nothing.
@@ -130,7 +131,9 @@ owned_by() {
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .msg <<<"$output")" = "failed to allocate for range 0: 10.10.0.2 has been allocated to c1, duplicate allocation is not allowed" ]
 	hl DEL c1 eth0 "$(conf 1.0.0 "$DUAL")"
-	[ ! -e "$D/net/10.10.0.2" ] && [ ! -e "$D/net/fd10::2" ] && [ -e "$D/net/10.10.0.3" ]
+	[ ! -e "$D/net/10.10.0.2" ]
+	[ ! -e "$D/net/fd10::2" ]
+	[ -e "$D/net/10.10.0.3" ]
 	# 0.2.0 allows only one address per family.
 	run hl ADD c2 eth0 "$(conf 0.2.0 '"ranges":[[{"subnet":"10.10.0.0/24"}],[{"subnet":"10.11.0.0/24"}]]')"
 	[ "$status" -eq 1 ]
@@ -257,7 +260,8 @@ owned_by() {
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"10.40.0.3"* ]]
 	hl DEL c1 eth0 "$cfg" && hl DEL c2 eth0 "$cfg"
-	[ -e "$D/net/10.40.0.2" ] && [ -e "$D/net/10.40.0.3" ]
+	[ -e "$D/net/10.40.0.2" ]
+	[ -e "$D/net/10.40.0.3" ]
 	# Legacy files (ID only) are accepted: CHECK finds them, DEL removes them.
 	printf 'old1' >"$D/net/10.40.0.6"
 	hl CHECK old1 eth0 "$cfg"

@@ -217,8 +217,8 @@ EOF
 	cluster_linend_stop 2
 	cl_etcdctl del "$(lease_key 2)"
 	wait_until 1 bash -c "! ip -n $(cl_node 1) route show proto 76 | grep -q '^$s2/'"
-	! neighs 1 | grep -q "^$s2 "
-	! fdbs 1 | grep -q "^$m2 "
+	! neighs 1 | grep -q "^$s2 " || false
+	! fdbs 1 | grep -q "^$m2 " || false
 	[ "$(routes76 1)" = "$s3/24 via $s3 dev flannel.1 onlink" ]
 
 	# node 3 leaves while node 1's linend is down: cleaned up at start, node 3's entries
@@ -244,7 +244,7 @@ EOF
 	s=$(subnet_ip 2)
 	wait_until 1 fdb_is 1 "0a:00:00:00:00:02 dst $CL_UNDERLAY.2 self permanent"
 	[ "$(neighs 1)" = "$s lladdr 0a:00:00:00:00:02 PERMANENT" ]
-	! fdbs 1 | grep -q "$old"
+	! fdbs 1 | grep -q "$old" || false
 	cl_etcdctl put "$key" "$(vx_lease "$CL_UNDERLAY.9" 0a:00:00:00:00:02)"
 	wait_until 1 fdb_is 1 "0a:00:00:00:00:02 dst $CL_UNDERLAY.9 self permanent"
 	[ "$(routes76 1)" = "$s/24 via $s dev flannel.1 onlink" ]
@@ -270,7 +270,7 @@ EOF
 	cluster host-gw 2
 	s2=$(subnet_ip 2)
 	wait_until 2 routes_are 1 "$s2/24 via $CL_UNDERLAY.2 dev eth0"
-	! ip -n "$(cl_node 1)" link show flannel.1 2>/dev/null
+	! ip -n "$(cl_node 1)" link show flannel.1 2>/dev/null || false
 	grep -qx FLANNEL_MTU=1500 "$CL_STATE/n1/subnet.env"
 	a=$(cluster_pod_add 1 1)
 	b=$(cluster_pod_add 2 1)
@@ -280,7 +280,7 @@ EOF
 	put_lease 10.244.200.0-24 '{"PublicIP":"198.51.100.7","PublicIPv6":null,"BackendType":"host-gw"}'
 	wait_until 2 grep -q "not programming lease 10.244.200.0-24 .*not-on-link" \
 		"$CL_STATE/n1/linend.log"
-	! ip -n "$(cl_node 1)" route show proto 76 | grep -q 10.244.200.0
+	! ip -n "$(cl_node 1)" route show proto 76 | grep -q 10.244.200.0 || false
 	[ "$(metric 1 'linend_leases_rejected_total{reason="not-on-link"}')" = 1 ]
 	# repair: a deleted route comes back
 	ip -n "$(cl_node 1)" route del "$s2/24"
@@ -377,7 +377,7 @@ EOF
 	cat "$BATS_TEST_TMPDIR/ping"
 	grep -q ' 500 received, 0% packet loss' "$BATS_TEST_TMPDIR/ping"
 	cat "$BATS_TEST_TMPDIR/mon1" "$BATS_TEST_TMPDIR/mon2"
-	! grep -E '^Deleted.*(flannel|proto 76)' "$BATS_TEST_TMPDIR/mon1" "$BATS_TEST_TMPDIR/mon2"
+	! grep -E '^Deleted.*(flannel|proto 76)' "$BATS_TEST_TMPDIR/mon1" "$BATS_TEST_TMPDIR/mon2" || false
 	[ "$(vtep_mac 1)" = "$mac1" ]
 	[ "$(grep -c 'created flannel.1' "$CL_STATE/n1/linend.log")" = 1 ]
 	wait_until 2 expect_vxlan_peer 1 2

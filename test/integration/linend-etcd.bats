@@ -99,7 +99,10 @@ metric() {
 	node_start 1; node_start 2; node_start 3
 	wait_for 10 ready "$HP1"; wait_for 10 ready "$HP2"; wait_for 10 ready "$HP3"
 	s1=$(subnet_of 1); s2=$(subnet_of 2); s3=$(subnet_of 3)
-	[ -n "$s1" ] && [ "$s1" != "$s2" ] && [ "$s2" != "$s3" ] && [ "$s1" != "$s3" ]
+	[ -n "$s1" ]
+	[ "$s1" != "$s2" ]
+	[ "$s2" != "$s3" ]
+	[ "$s1" != "$s3" ]
 	# subnet.env exactly as flanneld writes it, mode 0644
 	[ "$(stat -c %a "$T/node1.env")" = 644 ]
 	printf 'FLANNEL_NETWORK=10.5.0.0/16\nFLANNEL_SUBNET=%s\nFLANNEL_MTU=65486\nFLANNEL_IPMASQ=false\n' \
@@ -110,7 +113,8 @@ metric() {
 	[ "$output" = '{"PublicIP":"10.9.0.1","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"02:4c:0a:09:00:01"}}' ]
 	# a TTL lease of 24 h
 	lease=$(ectl get "$key" -w json | jq -r '.kvs[0].lease')
-	[ "$lease" != null ] && [ "$lease" != 0 ]
+	[ "$lease" != null ]
+	[ "$lease" != 0 ]
 	# every node sees the two others
 	wait_for 5 bash -c "[ \"\$(curl -s 127.0.0.1:$HP1/metrics | awk '\$1==\"linend_remote_leases\"{print \$2}')\" = 2 ]"
 	grep -q "lease added ${s2%.1/24}.0-24 public-ip 10.9.0.2" "$T/node1.log"
@@ -177,7 +181,7 @@ metric() {
 	[ "$(subnet_of 1)" != "$(subnet_of 2)" ]
 	node_start 3
 	wait_for 10 grep -q "out of subnets" "$T/node3.log"
-	! ready "$HP3"
+	! ready "$HP3" || false
 	# a lease going away lets it in
 	kill -TERM "$PID2"; wait "$PID2" || true
 	ectl del "/coreos.com/network/subnets/$(subnet_of 2 | sed 's/\.1\/24$/.0-24/')" >/dev/null
@@ -217,7 +221,7 @@ metric() {
 	sleep 2
 	kill -0 "$PID1"
 	grep -q "retrying in" "$T/node1.log"
-	! ready "$HP1"
+	! ready "$HP1" || false
 	etcd_start
 	put_config
 	wait_for 15 ready "$HP1"
@@ -343,7 +347,7 @@ metric() {
 	ectl user grant-role flannel flannel >/dev/null
 	ectl auth enable >/dev/null
 	# auth is really on: anonymous reads fail now
-	! ectl get /coreos.com/network/config
+	! ectl get /coreos.com/network/config || false
 	dead=$(free_port)
 	node_start 1 --etcd-endpoints "http://127.0.0.1:$dead,$EP" --etcd-username flannel \
 		--etcd-password secret
@@ -353,7 +357,7 @@ metric() {
 	# a wrong password never becomes ready and says why
 	node_start 2 --etcd-username flannel --etcd-password wrong
 	sleep 2
-	! ready "$HP2"
+	! ready "$HP2" || false
 	grep -q "Permission denied\|authentication failed" "$T/node2.log"
 }
 
@@ -388,5 +392,5 @@ metric() {
 	# without the client certificate etcd refuses us
 	node_start 2 --etcd-cafile "$c/ca.crt"
 	sleep 2
-	! ready "$HP2"
+	! ready "$HP2" || false
 }

@@ -68,7 +68,7 @@ masq_chains() {
 # Nothing of an attachment is left: no veth on either side, no address file, no nft chain.
 assert_clean() {
 	[ -z "$(host_veths)" ]
-	! ip -n "$POD" link show eth0 2>/dev/null
+	! ip -n "$POD" link show eth0 2>/dev/null || false
 	[ -z "$(store_files)" ]
 	[ "$(masq_chains)" = 0 ]
 }
@@ -154,7 +154,7 @@ assert_clean() {
 	[[ "$output" == *"default via fd66::1 dev eth0"* ]]
 	[[ "$output" == *"fd66::/64 via fd66::1 dev eth0 src ${a2%/*}"* ]]
 	[[ "$output" == *"fd66::1 dev eth0 src ${a2%/*}"* ]]
-	! grep -q 'fd66::/64 dev eth0 proto kernel' <<<"$output"
+	! grep -q 'fd66::/64 dev eth0 proto kernel' <<<"$output" || false
 	ip -n "$HOST" -o addr show dev "$hv" | grep -q 'inet6 fd66::1/128'
 	ip -n "$HOST" -6 route show | grep -q "^${a2%/*} dev $hv"
 	[ "$(ip netns exec "$HOST" cat /proc/sys/net/ipv6/conf/all/forwarding)" = 1 ]
@@ -179,11 +179,11 @@ assert_clean() {
 	ptp DEL "$POD" c1 "$cfg"
 	[ "$(masq_chains)" = 1 ]
 	[ "$(host_veths | wc -l)" = 1 ]
-	! ip -n "$HOST" route show | grep -q "^${a1%/*} "
+	! ip -n "$HOST" route show | grep -q "^${a1%/*} " || false
 	ptp DEL "$POD2" c2 "$cfg"
 	ptp DEL "$POD2" c2 "$cfg"
 	[ -z "$(host_veths)" ]
-	! ip -n "$POD2" link show eth0 2>/dev/null
+	! ip -n "$POD2" link show eth0 2>/dev/null || false
 	[ -z "$(store_files)" ]
 	[ "$(masq_chains)" = 0 ]
 }
@@ -199,24 +199,28 @@ assert_clean() {
 
 	ip -n "$POD" route del default
 	run ptp CHECK "$POD" c1 "$prev"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"Failed to match route 0.0.0.0/0"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"Failed to match route 0.0.0.0/0"* ]]
 	ip -n "$POD" route add default via 10.66.0.1 dev eth0
 	ptp CHECK "$POD" c1 "$prev"
 
 	ip -n "$POD" route del 10.66.0.0/24
 	run ptp CHECK "$POD" c1 "$prev"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"Failed to match route 10.66.0.0/24"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"Failed to match route 10.66.0.0/24"* ]]
 	ip -n "$POD" route add 10.66.0.0/24 via 10.66.0.1 dev eth0 src "${ip%/*}"
 	ptp CHECK "$POD" c1 "$prev"
 
 	ip -n "$HOST" route del "${ip%/*}" dev "$hv"
 	run ptp CHECK "$POD" c1 "$prev"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"on the host"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"on the host"* ]]
 	ip -n "$HOST" route add "${ip%/*}" dev "$hv"
 
 	ip -n "$HOST" addr del 10.66.0.1/32 dev "$hv"
 	run ptp CHECK "$POD" c1 "$prev"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"Failed to match addr 10.66.0.1/32"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"Failed to match addr 10.66.0.1/32"* ]]
 	ip -n "$HOST" addr add 10.66.0.1/32 dev "$hv"
 	# The kernel flushed the link's routes with its last IPv4 address.
 	ip -n "$HOST" route add "${ip%/*}" dev "$hv"
@@ -225,18 +229,23 @@ assert_clean() {
 	ip netns exec "$HOST" nft flush chain inet linen-cni-masq \
 		"$(ip netns exec "$HOST" nft list table inet linen-cni-masq | grep -o 'chain c-[0-9a-f-]*' | cut -d' ' -f2)"
 	run ptp CHECK "$POD" c1 "$prev"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"IP masquerade rules differ"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"IP masquerade rules differ"* ]]
 
 	run ptp CHECK "$POD" c1 "$(with_prev "$cfg" "$(jq -c '.interfaces[1].mac = "02:00:00:00:00:01"' <<<"$out")")"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"doesn't match container Mac"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"doesn't match container Mac"* ]]
 	run ptp CHECK "$POD" c1 "$cfg"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"Required prevResult missing"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"Required prevResult missing"* ]]
 	run ptp CHECK "$POD2" c1 "$prev"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"Sandbox in prevResult"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"Sandbox in prevResult"* ]]
 
 	ip -n "$POD" link del eth0
 	run ptp CHECK "$POD" c1 "$prev"
-	[ "$status" -eq 1 ] && [[ "$(jq -r .msg <<<"$output")" == *"eth0 not found"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == *"eth0 not found"* ]]
 	ptp DEL "$POD" c1 "$cfg"
 	assert_clean
 }
@@ -246,9 +255,11 @@ assert_clean() {
 	cfg=$(conf 1.0.0 "$V4" "$ROUTES4" '"ipMasq":true')
 	ptp ADD "$POD" c1 "$cfg" >/dev/null
 	ptp ADD "$POD2" c2 "$cfg" >/dev/null
-	[ "$(store_files | wc -l)" = 2 ] && [ "$(masq_chains)" = 2 ]
+	[ "$(store_files | wc -l)" = 2 ]
+	[ "$(masq_chains)" = 2 ]
 	ptp DEL "" c1 "$cfg"
-	[ "$(store_files | wc -l)" = 1 ] && [ "$(masq_chains)" = 1 ]
+	[ "$(store_files | wc -l)" = 1 ]
+	[ "$(masq_chains)" = 1 ]
 	ptp DEL "$POD" c1 "$cfg"
 	ip netns del "$POD2"
 	ptp DEL "$POD2" c2 "$cfg"
@@ -270,7 +281,9 @@ assert_clean() {
 	run ptp ADD "$POD" c1 "$cfg"
 	[ "$status" -eq 1 ]
 	ip -n "$POD" link show eth0 | grep -q eth0
-	[ -z "$(host_veths)" ] && [ -z "$(store_files)" ] && [ "$(masq_chains)" = 0 ]
+	[ -z "$(host_veths)" ]
+	[ -z "$(store_files)" ]
+	[ "$(masq_chains)" = 0 ]
 	# A namespace that does not exist costs no address.
 	run ptp ADD "linen-gone-$$" c1 "$cfg"
 	[ "$status" -eq 1 ]
@@ -324,7 +337,8 @@ ptp_exec_paused() {
 	done <"$BATS_TEST_TMPDIR/par"
 	for p in "${pids[@]}"; do wait "$p"; done
 	[ "$(cat "$BATS_TEST_TMPDIR"/out* | jq -r '.ips[0].address' | sort -u | wc -l)" = 12 ]
-	[ "$(host_veths | wc -l)" = 12 ] && [ "$(masq_chains)" = 12 ]
+	[ "$(host_veths | wc -l)" = 12 ]
+	[ "$(masq_chains)" = 12 ]
 	while read -r ns; do
 		ip netns exec "$ns" ping -c1 -W2 10.66.0.1 >/dev/null
 	done <"$BATS_TEST_TMPDIR/par"
@@ -335,7 +349,9 @@ ptp_exec_paused() {
 		pids+=($!)
 	done <"$BATS_TEST_TMPDIR/par"
 	for p in "${pids[@]}"; do wait "$p"; done
-	[ -z "$(host_veths)" ] && [ -z "$(store_files)" ] && [ "$(masq_chains)" = 0 ]
+	[ -z "$(host_veths)" ]
+	[ -z "$(store_files)" ]
+	[ "$(masq_chains)" = 0 ]
 }
 
 @test "GC removes the masquerade entries and addresses of unlisted attachments" {
@@ -345,14 +361,16 @@ ptp_exec_paused() {
 	ptp ADD "$POD2" c2 "$cfg" >/dev/null
 	# Without a list nothing is touched.
 	ptp GC "" "" "$cfg"
-	[ "$(masq_chains)" = 2 ] && [ "$(store_files | wc -l)" = 2 ]
+	[ "$(masq_chains)" = 2 ]
+	[ "$(store_files | wc -l)" = 2 ]
 	ptp GC "" "" "$(jq -c '. + {"cni.dev/valid-attachments":[{"containerID":"c1","ifname":"eth0"}]}' <<<"$cfg")"
 	[ "$(masq_chains)" = 1 ]
 	[ "$(store_files | wc -l)" = 1 ]
 	grep -q c1 "$(store_files)"
 	ptp DEL "$POD" c1 "$cfg"
 	ptp DEL "$POD2" c2 "$cfg"
-	[ "$(masq_chains)" = 0 ] && [ -z "$(store_files)" ]
+	[ "$(masq_chains)" = 0 ]
+	[ -z "$(store_files)" ]
 }
 
 @test "STATUS is IPAM's: code 50 when the range is exhausted" {
@@ -365,20 +383,24 @@ ptp_exec_paused() {
 	[ "$(jq -r .code <<<"$output")" = 50 ]
 	run ptp ADD "$POD2" c2 "$cfg"
 	[ "$status" -eq 1 ]
-	! ip -n "$POD2" link show eth0 2>/dev/null
+	! ip -n "$POD2" link show eth0 2>/dev/null || false
 	ptp DEL "$POD" c1 "$cfg"
 	ptp STATUS "" "" "$cfg"
 }
 
 @test "config errors" {
 	run ptp ADD "$POD" c1 '{"cniVersion":"1.0.0","name":"ptpnet","type":"ptp"}'
-	[ "$status" -eq 1 ] && [ "$(jq -r .code <<<"$output")" = 7 ]
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .code <<<"$output")" = 7 ]
 	run ptp ADD "$POD" c1 "$(conf 1.0.0 "$V4" "$ROUTES4" '"mtu":"1400"')"
-	[ "$status" -eq 1 ] && [ "$(jq -r .code <<<"$output")" = 7 ]
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .code <<<"$output")" = 7 ]
 	run ptp ADD "$POD" c1 "$(conf 1.0.0 "$V4" "$ROUTES4" '"ipMasqBackend":"ebtables"')"
-	[ "$status" -eq 1 ] && [ "$(jq -r .code <<<"$output")" = 7 ]
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .code <<<"$output")" = 7 ]
 	run ptp ADD "$POD" c1 "$(conf 1.0.0 "$V4" "$ROUTES4" '"ipMasq":"yes"')"
-	[ "$status" -eq 1 ] && [ "$(jq -r .code <<<"$output")" = 7 ]
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .code <<<"$output")" = 7 ]
 	# DEL of a config without IPAM still succeeds (nothing could have been made).
 	ptp DEL "$POD" c1 '{"cniVersion":"1.0.0","name":"ptpnet","type":"ptp"}'
 	assert_clean

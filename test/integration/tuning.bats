@@ -136,7 +136,7 @@ tuning_alone() { # tuning_alone VERB NET [extra env...]
 	[ "$(link_field mtu)" = 1500 ]
 	[ "$(link_field txqlen)" = 1000 ]
 	ip -n "$P" -d link show eth0 | grep -q 'promiscuity 0 '
-	! ip -n "$P" link show eth0 | grep -q 'ALLMULTI'
+	! ip -n "$P" link show eth0 | grep -q 'ALLMULTI' || false
 	[ "$(in_pod sysctl -n net.core.somaxconn)" = "$somax" ]
 	[ "$(in_pod sysctl -n net.ipv4.conf.eth0.arp_filter)" = 0 ]
 	[ ! -e "$f" ]
@@ -146,7 +146,7 @@ tuning_alone() { # tuning_alone VERB NET [extra env...]
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run cni del tu
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
-	! ip -n "$P" link show eth0 2>/dev/null
+	! ip -n "$P" link show eth0 2>/dev/null || false
 	[ -z "$(ls -A "$T/tuning")" ]
 }
 
@@ -286,7 +286,8 @@ tuning_alone() { # tuning_alone VERB NET [extra env...]
 	run cni add gcn "$Q"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	cidq=cnitool-$(printf %s "/run/netns/$Q" | sha512sum | cut -c1-20)
-	[ -f "$T/tuning/${CID}_eth0.json" ] && [ -f "$T/tuning/${cidq}_eth0.json" ]
+	[ -f "$T/tuning/${CID}_eth0.json" ]
+	[ -f "$T/tuning/${cidq}_eth0.json" ]
 	# another network's file and a reference-written file (no network name) stay
 	echo '{"mtu": 1500, "network": "other"}' >"$T/tuning/x_eth0.json"
 	echo '{"mtu": 1500}' >"$T/tuning/y_eth0.json"
@@ -298,7 +299,8 @@ tuning_alone() { # tuning_alone VERB NET [extra env...]
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	[ -f "$T/tuning/${CID}_eth0.json" ]
 	[ ! -e "$T/tuning/${cidq}_eth0.json" ]
-	[ -f "$T/tuning/x_eth0.json" ] && [ -f "$T/tuning/y_eth0.json" ]
+	[ -f "$T/tuning/x_eth0.json" ]
+	[ -f "$T/tuning/y_eth0.json" ]
 	run cni del gcn
 	[ "$status" -eq 0 ]
 	run cni del gcn "$Q"
@@ -357,7 +359,7 @@ tuning_alone() { # tuning_alone VERB NET [extra env...]
 	[ "$status" -eq 0 ]
 	[ "$(link_field address)" = "$orig_mac" ]
 	[ "$(link_field mtu)" = 1500 ]
-	! ip -n "$P" link show eth0 | grep -q 'ALLMULTI'
+	! ip -n "$P" link show eth0 | grep -q 'ALLMULTI' || false
 	[ ! -e "$f" ]
 	CNI_PATH=$REF run cni del compat
 	[ "$status" -eq 0 ]
