@@ -50,6 +50,9 @@ cluster_underlay_up() {
 	ul=$(cl_ul)
 	mkdir -p "$CL_STATE"
 	: >"$CL_STATE/pids"
+	# The portmap and firewall plugins keep their host-wide lock files in /run/linen: if the
+	# cluster is the first to make it, cluster_down removes it again.
+	[ -d /run/linen ] || : >"$CL_STATE/made-run-linen"
 	ip netns add "$ul"
 	ip -n "$ul" link set lo up
 	ip -n "$ul" link add br0 type bridge
@@ -176,9 +179,25 @@ cluster_pod_del() {
 	CAP_ARGS=$caps cl_cnitool "$i" del cbr0 "/run/netns/$(cl_pod "$i" "$j")"
 }
 
+# True once pid has exited: gone, or a zombie its new parent has not reaped yet.
+cl_gone() {
+	local st
+	st=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) || return 0
+	[ -z "$st" ] || [ "$st" = Z ] || [ "$st" = X ]
+}
+
+# Wait up to 5 s for pid to exit.
+cl_wait_gone() {
+	for _ in $(seq 50); do
+		cl_gone "$1" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # Remove every namespace with our prefix, every recorded process, the state.
 cluster_down() {
-	local pid ns
+	local pid pids ns
 	if [ -f "$CL_STATE/pids" ]; then
 		while read -r pid; do
 			[ -n "$pid" ] && kill "$pid" 2>/dev/null
@@ -187,10 +206,22 @@ cluster_down() {
 		while read -r pid; do
 			[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 		done <"$CL_STATE/pids"
+		while read -r pid; do
+			[ -n "$pid" ] && cl_wait_gone "$pid"
+		done <"$CL_STATE/pids"
 	fi
+	# Processes started inside our namespaces that no PID file names (a server's children):
+	# they would keep a namespace alive after its name is gone.
 	for ns in $(ip netns list | awk '{print $1}' | grep -E "^$CL_PREFIX-(ul|n[0-9]+(-p[0-9]+)?)$"); do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		for pid in $pids; do kill -9 "$pid" 2>/dev/null; done
+		for pid in $pids; do cl_wait_gone "$pid"; done
 		ip netns del "$ns" 2>/dev/null
 	done
+	if [ -f "$CL_STATE/made-run-linen" ]; then
+		rm -f /run/linen/portmap.lock /run/linen/firewall.lock
+		rmdir /run/linen 2>/dev/null
+	fi
 	case $CL_STATE in
 	/run/*|/tmp/*) rm -rf "$CL_STATE" ;;
 	esac
