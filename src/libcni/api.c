@@ -7,6 +7,7 @@
  * plugin with the CNI_* environment over ours, and keeps the result cache in step.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -229,7 +230,21 @@ static int validate_attachment(const struct cni_conflist *l, const struct libcni
 	r = cni_validate_network_name(l->name ? l->name : "", err);
 	if (r < 0)
 		return r;
-	return cni_validate_ifname(rt->ifname ? rt->ifname : "", err);
+	r = cni_validate_ifname(rt->ifname ? rt->ifname : "", err);
+	if (r < 0)
+		return r;
+	/*
+	 * The result cache names a file <net>-<containerID>-<ifname>: refuse what could never be
+	 * cached before any plugin runs, or an ADD would change the node and then fail to record
+	 * it (the reference fails the same way, but only after the chain ran).
+	 */
+	if (strlen(l->name) + strlen(rt->container_id) + strlen(rt->ifname) + 2 > NAME_MAX) {
+		cni_error_set(err, CNI_ERR_INVALID_ENV,
+			      "containerID too long: the cache file name <network>-<containerID>-"
+			      "<ifname> would exceed %d bytes", NAME_MAX);
+		return cni_error_set_details(err, "%.1000s", rt->container_id);
+	}
+	return 0;
 }
 
 /* The reference's order: the handle's explicit dir, the attachment's, the default. */

@@ -37,8 +37,10 @@ static bool cni_name_ok(const char *s)
 
 int cni_validate_container_id(const char *id, struct cni_error *err)
 {
+	/* The reference's ValidateContainerID: empty is "unknown container"; the SDK reports an
+	 * unset CNI_CONTAINERID earlier, as a missing variable (code 4). */
 	if (!id || !*id)
-		return cni_error_set(err, CNI_ERR_INVALID_ENV, "missing containerID");
+		return cni_error_set(err, CNI_ERR_UNKNOWN_CONTAINER, "missing containerID");
 	if (!cni_name_ok(id)) {
 		cni_error_set(err, CNI_ERR_INVALID_ENV, "invalid characters in containerID");
 		return cni_error_set_details(err, "%.1000s", id);

@@ -244,7 +244,32 @@ static void test_errors(void **state)
 	assert_true(libcni_add(c, nc, rt, NULL, &err) < 0);
 	assert_int_equal(err.code, 4);
 	rt = libcni_rt_free(rt);
-	assert_int_equal(access(logpath, F_OK), -1);
+	assert_int_equal(libcni_rt_new("", "/x", "eth0", &rt), 0);
+	assert_true(libcni_add(c, nc, rt, NULL, &err) < 0);
+	assert_int_equal(err.code, 3);
+	rt = libcni_rt_free(rt);
+	{
+		/* "e-" + id + "-eth0" is 256 bytes: over NAME_MAX, refused before the chain runs */
+		char id[250];
+
+		memset(id, 'a', sizeof(id) - 1);
+		id[sizeof(id) - 1] = 0;
+		assert_int_equal(libcni_rt_new(id, "/x", "eth0", &rt), 0);
+		assert_true(libcni_add(c, nc, rt, NULL, &err) < 0);
+		assert_int_equal(err.code, 4);
+		assert_non_null(strstr(err.msg, "containerID too long"));
+		assert_true(libcni_del(c, nc, rt, &err) < 0);
+		rt = libcni_rt_free(rt);
+		assert_int_equal(access(logpath, F_OK), -1);
+		/* one byte less fits: it reaches the plugin (which fails with its own code) */
+		id[sizeof(id) - 2] = 0;
+		assert_int_equal(libcni_rt_new(id, "/x", "eth0", &rt), 0);
+		assert_int_equal(libcni_add(c, nc, rt, NULL, &err), -EPROTO);
+		assert_int_equal(err.code, 11);
+		rt = libcni_rt_free(rt);
+	}
+	assert_int_equal(access(logpath, F_OK), 0);
+	unlink(logpath);
 
 	assert_int_equal(libcni_rt_new("ok", "/x", "eth0", &rt), 0);
 	assert_int_equal(libcni_add(c, nc, rt, NULL, &err), -EPROTO);

@@ -344,7 +344,8 @@ static void test_validators(void **state)
 		assert_int_equal(err.code, 7);
 	}
 	assert_int_equal(cni_validate_container_id("", &err), -EINVAL);
-	assert_int_equal(err.code, 4);
+	assert_int_equal(err.code, 3);
+	assert_string_equal(err.msg, "missing containerID");
 	assert_int_equal(cni_validate_container_id(NULL, &err), -EINVAL);
 	assert_int_equal(cni_validate_network_name(NULL, &err), -EINVAL);
 	assert_int_equal(err.code, 7);
