@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -220,7 +221,7 @@ static int make_stdin_fd(const char *data, size_t len)
 
 /* Child side; only async-signal-safe calls between fork and exec. */
 _Noreturn static void child_exec(const char *path, char *const envp[], int in_fd, int out_fd,
-				 int err_fd, int report_fd)
+				 int err_fd, int report_fd, pid_t delegate_of)
 {
 	char *const argv[] = { (char *)path, NULL };
 	struct sigaction sa = { .sa_handler = SIG_DFL };
@@ -228,7 +229,17 @@ _Noreturn static void child_exec(const char *path, char *const envp[], int in_fd
 	sigset_t all;
 	int e;
 
-	setpgid(0, 0);
+	if (delegate_of) {
+		/*
+		 * A delegate (IPAM run by a plugin) shares its caller's process group, so a
+		 * runtime's kill of that group takes both, and dies with its caller, so a runtime
+		 * that kills only the plugin's PID cannot leave it allocating after a DEL.
+		 */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != delegate_of)
+			_exit(127);
+	} else {
+		setpgid(0, 0);
+	}
 	/* an embedder with 0/1/2 closed hands us fds in that range: move every fd out of
 	 * the way first so the dup2()s below cannot clobber one another */
 	if (report_fd < 3)
@@ -271,7 +282,7 @@ static void kill_and_reap(pid_t pid, int *status)
 
 /* One fork/exec. Returns 0 when the plugin ran (status in run), -errno when exec failed. */
 static int run_once(const char *path, char *const envp[], int in_fd, unsigned timeout_ms,
-		    struct run *run)
+		    bool delegate, struct run *run)
 {
 	_cleanup_close_ int out_r = -1, out_w = -1, err_r = -1, err_w = -1, rep_r = -1,
 			    rep_w = -1, pidfd = -1;
@@ -279,7 +290,7 @@ static int run_once(const char *path, char *const envp[], int in_fd, unsigned ti
 	int64_t deadline = timeout_ms ? now_ms() + timeout_ms : 0, exit_ms = 0;
 	bool exited = false;
 	ssize_t n;
-	pid_t pid;
+	pid_t pid, self;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -errno;
@@ -293,13 +304,15 @@ static int run_once(const char *path, char *const envp[], int in_fd, unsigned ti
 	if (lseek(in_fd, 0, SEEK_SET) < 0)
 		return -errno;
 
+	self = getpid();
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
-		child_exec(path, envp, in_fd, out_w, err_w, rep_w);
+		child_exec(path, envp, in_fd, out_w, err_w, rep_w, delegate ? self : 0);
 	/* also from the parent, so the group exists before any kill(-pid) */
-	setpgid(pid, pid);
+	if (!delegate)
+		setpgid(pid, pid);
 	/* our copies of the write ends must go, or we never see EOF */
 	closep(&out_w);
 	closep(&err_w);
@@ -434,9 +447,9 @@ static void plugin_failure(const struct run *run, const char *how, struct cni_er
 	cni_error_set(err, CNI_ERR_INTERNAL, "netplugin failed (%s) with no error message", how);
 }
 
-int cni_exec_plugin(const char *path, char *const envp[], const char *stdin_data,
-		    size_t stdin_len, unsigned timeout_ms, char **ret_stdout, size_t *ret_len,
-		    struct cni_error *err)
+static int exec_plugin(const char *path, char *const envp[], const char *stdin_data,
+		       size_t stdin_len, unsigned timeout_ms, bool delegate, char **ret_stdout,
+		       size_t *ret_len, struct cni_error *err)
 {
 	_cleanup_close_ int in_fd = -1;
 	struct run run = {};
@@ -452,7 +465,7 @@ int cni_exec_plugin(const char *path, char *const envp[], const char *stdin_data
 	}
 
 	for (int attempt = 0;; attempt++) {
-		r = run_once(path, envp, in_fd, timeout_ms, &run);
+		r = run_once(path, envp, in_fd, timeout_ms, delegate, &run);
 		if (r == -ETXTBSY && attempt < EXEC_RETRIES) {
 			/* the binary is being written right now: wait and try again */
 			sleep_ms(EXEC_RETRY_DELAY_MS);
@@ -503,4 +516,18 @@ int cni_exec_plugin(const char *path, char *const envp[], const char *stdin_data
 	free(run.out.data);
 	free(run.err.data);
 	return r;
+}
+
+int cni_exec_plugin(const char *path, char *const envp[], const char *stdin_data,
+		    size_t stdin_len, unsigned timeout_ms, char **ret_stdout, size_t *ret_len,
+		    struct cni_error *err)
+{
+	return exec_plugin(path, envp, stdin_data, stdin_len, timeout_ms, false, ret_stdout,
+			   ret_len, err);
+}
+
+int cni_exec_delegate(const char *path, char *const envp[], const char *stdin_data,
+		      size_t stdin_len, char **ret_stdout, size_t *ret_len, struct cni_error *err)
+{
+	return exec_plugin(path, envp, stdin_data, stdin_len, 0, true, ret_stdout, ret_len, err);
 }

@@ -44,6 +44,14 @@ int cni_exec_plugin(const char *path, char *const envp[], const char *stdin_data
 		    size_t stdin_len, unsigned timeout_ms, char **ret_stdout, size_t *ret_len,
 		    struct cni_error *err);
 
+/*
+ * The same for a delegate a plugin runs (its IPAM): no time limit of its own, in the caller's
+ * process group (not a new one), and killed when the caller dies, so whatever ends the plugin
+ * ends its delegate too.
+ */
+int cni_exec_delegate(const char *path, char *const envp[], const char *stdin_data,
+		      size_t stdin_len, char **ret_stdout, size_t *ret_len, struct cni_error *err);
+
 /* A new NULL-terminated "K=V" vector: base without the keys named in overrides, then the
  * overrides (NULL entries in overrides are skipped). NULL on ENOMEM. Free with strv_free(). */
 char **cni_env_build(char *const base[], const char *const overrides[]);

@@ -34,7 +34,7 @@ static int delegate_exec(const struct skel_request *req, const char *type, const
 	envp = cni_env_build(skel_envp ? skel_envp : environ, overrides);
 	if (!envp)
 		return -ENOMEM;
-	return cni_exec_plugin(path, envp, stdin_data, len, 0, ret_out, ret_len, err);
+	return cni_exec_delegate(path, envp, stdin_data, len, ret_out, ret_len, err);
 }
 
 int skel_delegate_add(const struct skel_request *req, const char *type, const char *stdin_data,

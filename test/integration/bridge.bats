@@ -670,3 +670,71 @@ add_paused() {
 	[ "$n" -eq 21 ]
 	nothing_left
 }
+
+# A CNI_PATH whose IPAM "hang-ipam" never answers: it becomes `sleep <tag>`.
+hang_ipam_bin() {
+	local dir=$T/hang-bin f
+	mkdir -p "$dir"
+	for f in "$BIN"/*; do ln -sf "$(readlink -f "$f")" "$dir/$(basename "$f")"; done
+	printf '#!/bin/sh\nexec sleep %s\n' "$1" >"$dir/hang-ipam"
+	chmod +x "$dir/hang-ipam"
+	echo "$dir"
+}
+
+# The PIDs of `sleep <tag>` that still run (an exited one not yet reaped does not count).
+sleepers() {
+	local p
+	for p in $(pgrep -x sleep); do
+		[ "$(cat "/proc/$p/cmdline" 2>/dev/null | tr '\0' ' ')" = "sleep $1 " ] || continue
+		[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
+		echo "$p"
+	done
+}
+
+# wait_no_sleepers TAG: up to 3 s; on failure end them (ours) and fail
+wait_no_sleepers() {
+	local left
+	for _ in $(seq 30); do
+		left=$(sleepers "$1")
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "delegate still running: $left"
+	kill -9 $left 2>/dev/null
+	return 1
+}
+
+@test "a runtime's time limit ends the delegated IPAM with the plugin; DEL then cleans up" {
+	local hb cfg
+	hb=$(hang_ipam_bin 987653)
+	mkdir -p "$T/conf"
+	cat >"$T/conf/hang.conflist" <<-EOF2
+	{"cniVersion":"1.0.0","name":"hang","plugins":[{"type":"bridge","bridge":"cni0",
+	 "ipam":{"type":"hang-ipam"}}]}
+	EOF2
+	run ip netns exec "$H" env NETCONFPATH="$T/conf" CNI_PATH="$hb" LINEN_CNI_CACHE_DIR="$T/cache" \
+		LINEN_CNI_TIMEOUT_MS=1000 "$LINEN_BUILD/src/cnitool/cnitool" add hang "/run/netns/$P1"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"timed out after 1000 ms"* ]]
+	wait_no_sleepers 987653
+	run ip netns exec "$H" env NETCONFPATH="$T/conf" CNI_PATH="$hb" LINEN_CNI_CACHE_DIR="$T/cache" \
+		"$LINEN_BUILD/src/cnitool/cnitool" del hang "/run/netns/$P1"
+	wait_no_sleepers 987653
+	! ip -n "$P1" link show eth0 2>/dev/null || false
+	nothing_left
+}
+
+@test "the delegated IPAM dies with the plugin when a runtime kills only the plugin's PID" {
+	local hb pid
+	hb=$(hang_ipam_bin 987652)
+	ip netns exec "$H" env CNI_COMMAND=ADD CNI_CONTAINERID=k CNI_NETNS=/var/run/netns/$P1 \
+		CNI_IFNAME=eth0 CNI_PATH="$hb" "$BR" \
+		<<<'{"cniVersion":"1.0.0","name":"bnet","type":"bridge","bridge":"cni0","ipam":{"type":"hang-ipam"}}' \
+		>/dev/null 2>&1 &
+	pid=$!
+	echo "$pid" >>"$BATS_TEST_TMPDIR/.pids"
+	for _ in $(seq 50); do [ -n "$(sleepers 987652)" ] && break; sleep 0.1; done
+	[ -n "$(sleepers 987652)" ]
+	kill -9 "$pid"
+	wait_no_sleepers 987652
+}
