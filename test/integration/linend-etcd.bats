@@ -115,6 +115,7 @@ metric() {
 	lease=$(ectl get "$key" -w json | jq -r '.kvs[0].lease')
 	[ "$lease" != null ]
 	[ "$lease" != 0 ]
+	ectl lease timetolive "$(lease_id "$key")" | grep -q 'granted with TTL(86400s)'
 	# every node sees the two others
 	wait_for 5 bash -c "[ \"\$(curl -s 127.0.0.1:$HP1/metrics | awk '\$1==\"linend_remote_leases\"{print \$2}')\" = 2 ]"
 	grep -q "lease added ${s2%.1/24}.0-24 public-ip 10.9.0.2" "$T/node1.log"
@@ -238,6 +239,43 @@ metric() {
 	ectl put /coreos.com/network/subnets/10.5.77.0-24 '{"PublicIP":"10.9.0.77","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"aa:bb:cc:dd:ee:ff"}}' >/dev/null
 	wait_for 15 grep -q "lease added 10.5.77.0-24 public-ip 10.9.0.77" "$T/node1.log"
 	[ "$(metric "$HP1" linend_watch_reconnects_total)" -ge 1 ]
+}
+
+# lease_id <key>: the etcd lease of key, in hex as etcdctl takes it (empty when none)
+lease_id() {
+	local l
+	# -w fields: the JSON output's 64-bit lease number would lose digits in jq
+	l=$(ectl get "$1" -w fields | sed -n 's/^"Lease" : //p')
+	[ -n "$l" ] && [ "$l" != 0 ] && printf '%x' "$l"
+}
+
+@test "a revoked lease, or our key deleted, is re-acquired with the same subnet; linend keeps running" {
+	etcd_start
+	put_config
+	node_start 1
+	wait_for 10 ready "$HP1"
+	s1=$(subnet_of 1)
+	key=/coreos.com/network/subnets/${s1%.1/24}.0-24
+	old=$(lease_id "$key")
+	[ -n "$old" ]
+	ectl lease revoke "$old" >/dev/null
+	# the key goes with its lease; linend claims the same subnet again on a new lease
+	wait_for 10 bash -c "[ -n \"\$(etcdctl --endpoints=$EP get $key --print-value-only)\" ]"
+	new=$(lease_id "$key")
+	[ -n "$new" ]
+	[ "$new" != "$old" ]
+	ectl get "$key" --print-value-only | grep -q '"PublicIP":"10.9.0.1"'
+	kill -0 "$PID1"
+	ready "$HP1"
+	[ "$(subnet_of 1)" = "$s1" ]
+	ectl lease timetolive "$new" | grep -q 'granted with TTL(86400s)'
+	# the same when somebody deletes our key
+	ectl del "$key" >/dev/null
+	wait_for 10 bash -c "[ -n \"\$(etcdctl --endpoints=$EP get $key --print-value-only)\" ]"
+	kill -0 "$PID1"
+	ready "$HP1"
+	[ "$(subnet_of 1)" = "$s1" ]
+	[ "$(ectl get --prefix /coreos.com/network/subnets --keys-only | grep -c subnets)" = 1 ]
 }
 
 @test "etcd lost all its data: the same subnet is registered again" {
