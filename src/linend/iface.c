@@ -162,9 +162,11 @@ static int fill(struct ifaddrs *ifs, const char *name, const struct ip_addr *add
 		e.iface_addr = *addr;
 	else
 		(void)best_addr(ifs, name, AF_INET, &e.iface_addr);
+	/* Always looked up, as flanneld does: whether IPv6 is needed is only known once the
+	 * network config is read, and nothing uses the address unless the config enables it. */
 	if (addr && addr->family == AF_INET6)
 		e.iface_addr6 = *addr;
-	else if (o->want_ipv6)
+	else
 		(void)best_addr(ifs, name, AF_INET6, &e.iface_addr6);
 	r = link_mtu(name, &e.mtu);
 	if (r < 0)

@@ -389,11 +389,17 @@ EOF
 	put_config '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56",
 		"Backend":{"Type":"vxlan"}}'
 	for i in 1 2; do
-		# the first linend exits: no IPv6 address yet; the second gets one
+		# the first linend has at most eth0's link-local address: restart it with a global one
 		cluster_node_up "$i"
-		ip -n "$(cl_node "$i")" addr add "fd00:213::$i/64" dev eth0 nodad
 		cluster_linend_stop "$i" || true
-		FLANNELD_PUBLIC_IPV6=fd00:213::$i cluster_linend_start "$i"
+		rm -f "$CL_STATE/n$i/subnet.env"
+		ip -n "$(cl_node "$i")" addr add "fd00:213::$i/64" dev eth0 nodad
+		# node 1 finds it on eth0 by itself, node 2 is told (--public-ipv6)
+		if [ "$i" -eq 1 ]; then
+			cluster_linend_start "$i"
+		else
+			FLANNELD_PUBLIC_IPV6=fd00:213::$i cluster_linend_start "$i"
+		fi
 	done
 	cluster_node_wait 1
 	cluster_node_wait 2
@@ -413,6 +419,8 @@ EOF
 		"$m6 dst fd00:213::2 self permanent" ]
 	run cl_etcdctl get --prefix "$CL_PREFIX_KEY/subnets/" --print-value-only
 	grep -q "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"$m6\"}" <<<"$output"
+	# node 1 found its public IPv6 address on eth0 (global before link-local) by itself
+	grep -q '"PublicIP":"192.168.213.1","PublicIPv6":"fd00:213::1"' <<<"$output"
 	nsx 1 nft list table ip6 linend |
 		grep -q 'ip6 saddr fd00:244::/56 ip6 daddr != ff00::/8 masquerade fully-random'
 	cluster_pod_add 1 1 >/dev/null
