@@ -7,7 +7,7 @@
 #   DEST/usr/local/lib/linen/cni/.linen-lib/*.so*  the shared libraries they need
 #   DEST/usr/local/lib/linen/*.sh                  the pod scripts of this directory
 # The plugins are copied onto each node's /opt/cni/bin, whose host may lack
-# libjansson, libmnl or libnftables: so they carry their libraries with them
+# libjansson, libmnl or libnftables (loaded at run time): so they carry their libraries with them
 # and find them through an rpath of $ORIGIN/.linen-lib (DT_RPATH, which also
 # covers the libraries' own dependencies). glibc is not bundled: the host
 # needs glibc >= the build's (2.36 for Debian 12).
@@ -28,6 +28,14 @@ needed_libs() {
 	ldd "$1" 2>/dev/null | awk '$2 == "=>" && $3 ~ /^\// { print $3 }' |
 		grep -vE '/(libc|libm|libdl|libpthread|librt|libresolv|ld-linux[^/]*)\.so' || true
 }
+
+# libnftables is not linked but dlopen()ed by the plugins that need it (src/fw/nft-lib.c),
+# so ldd does not list it: bundle it and its own libraries by name.
+nft_lib=$(ldconfig -p | awk '$1 == "libnftables.so.1" { print $NF; exit }')
+[ -n "$nft_lib" ] || { echo "stage: libnftables.so.1 not found (libnftables1)" >&2; exit 1; }
+for l in "$nft_lib" $(needed_libs "$nft_lib"); do
+	[ -e "$lib/$(basename "$l")" ] || install -m 0644 "$l" "$lib/$(basename "$l")"
+done
 
 n=0
 for dir in "$build"/plugins/*/; do

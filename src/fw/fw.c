@@ -4,7 +4,6 @@
  */
 #include <ctype.h>
 #include <errno.h>
-#include <nftables/libnftables.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,12 +15,8 @@
 #include "basic/macro.h"
 #include "basic/sha512.h"
 #include "fw/fw.h"
+#include "fw/nft-lib.h"
 
-static void nft_ctx_freep(struct nft_ctx **ctx)
-{
-	if (*ctx)
-		nft_ctx_free(*ctx);
-}
 
 /*
  * libnftables reports failure as -1 and the cause only as text (the kernel's strerror). Map the
@@ -49,23 +44,9 @@ static int error_from_text(const char *err)
 	return -EIO;
 }
 
-/* Run cmd; on success *ret_out (if asked) gets the output, on failure *ret_err gets the errors. */
-static int run(const char *cmd, unsigned output_flags, char **ret_out, char **ret_err)
+/* The outcome of one nft run, out and err being its buffers (freed by the caller after). */
+static int finish(int r, const char *out, const char *err, char **ret_out, char **ret_err)
 {
-	_cleanup_(nft_ctx_freep) struct nft_ctx *ctx = NULL;
-	const char *out, *err;
-	int r;
-
-	ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-	if (!ctx)
-		return -ENOMEM;
-	nft_ctx_output_set_flags(ctx, output_flags);
-	if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0)
-		return -ENOMEM;
-
-	r = nft_run_cmd_from_buffer(ctx, cmd);
-	out = nft_ctx_get_output_buffer(ctx);
-	err = nft_ctx_get_error_buffer(ctx);
 	if (r != 0) {
 		r = error_from_text(err);
 		log_debug("fw: nft failed (%d): %s", r, err ? err : "");
@@ -82,6 +63,37 @@ static int run(const char *cmd, unsigned output_flags, char **ret_out, char **re
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* Run cmd; on success *ret_out (if asked) gets the output, on failure *ret_err gets the errors. */
+static int run(const char *cmd, unsigned output_flags, char **ret_out, char **ret_err)
+{
+	const struct fw_nft_lib *nft;
+	const char *out, *err, *why;
+	struct nft_ctx *ctx;
+	int r;
+
+	r = fw_nft_lib(&nft, &why);
+	if (r < 0) {
+		if (ret_err && asprintf(ret_err, "cannot load libnftables: %s", why) < 0)
+			*ret_err = NULL;
+		return r;
+	}
+	ctx = nft->ctx_new(NFT_CTX_DEFAULT);
+	if (!ctx)
+		return -ENOMEM;
+	nft->ctx_output_set_flags(ctx, output_flags);
+	if (nft->ctx_buffer_output(ctx) < 0 || nft->ctx_buffer_error(ctx) < 0) {
+		nft->ctx_free(ctx);
+		return -ENOMEM;
+	}
+
+	r = nft->run_cmd_from_buffer(ctx, cmd);
+	out = nft->ctx_get_output_buffer(ctx);
+	err = nft->ctx_get_error_buffer(ctx);
+	r = finish(r, out, err, ret_out, ret_err);
+	nft->ctx_free(ctx);
+	return r;
 }
 
 int fw_apply(const char *nft_text, char **ret_error_text)

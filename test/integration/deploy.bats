@@ -60,6 +60,15 @@ stage() {
 		n=$((n + 1))
 	done
 	[ "$n" -ge 5 ]
+	# libnftables is loaded at run time, from the bundle too: a GC makes portmap list its
+	# table (in a namespace of this test), and the loader says where each library came from
+	[ -f "$root/usr/local/lib/linen/cni/.linen-lib/libnftables.so.1" ]
+	ns=$(netns_new stage)
+	out=$(ip netns exec "$ns" env LD_DEBUG=libs CNI_COMMAND=GC CNI_PATH=/nonexistent \
+		"$root/usr/local/lib/linen/cni/portmap" 2>&1 \
+		<<<'{"cniVersion":"1.1.0","name":"n","type":"portmap","cni.dev/valid-attachments":[]}')
+	grep -q 'calling init: .*/\.linen-lib/libnftables\.so\.1' <<<"$out" || { echo "$out" | tail -20; false; }
+	! grep -E 'calling init: (/usr)?/lib/.*lib(nftables|nftnl|xtables|gmp)' <<<"$out" || false
 }
 
 @test "deploy: install-cni.sh installs plugins and conflist by rename, idempotently" {
