@@ -246,7 +246,6 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		   struct cni_error *err)
 {
 	_cleanup_(nl_sock_freep) struct nl_sock *host = NULL;
-	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
 	struct add_undo u = {};
 	struct nl_link hl, ifb;
 	struct bw_limits l;
