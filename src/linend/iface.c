@@ -75,12 +75,18 @@ static unsigned inet6_flags(const struct in6_addr *a)
 
 static int addr_rank(const struct ip_addr *a)
 {
-	/* lower is better: global, then link-local; v6: permanent before temporary */
+	/*
+	 * lower is better: global, then link-local; v6: permanent before temporary. A 127/8
+	 * address comes last (flanneld never takes one; we still do when it is all there is,
+	 * as on lo in our tests).
+	 */
 	int rank = 0;
 
 	if (a->family == AF_INET) {
 		if (a->bytes[0] == 169 && a->bytes[1] == 254)
 			rank += 10;
+		else if (a->bytes[0] == 127)
+			rank += 20;
 		return rank;
 	}
 	if (a->bytes[0] == 0xfe && (a->bytes[1] & 0xc0) == 0x80)
@@ -230,9 +236,13 @@ int iface_select(const struct iface_options *o, struct backend_ext_iface *ret, c
 			if (r >= 0)
 				goto out;
 		}
-		if (r == -ENODEV)
-			fail(err, errlen, r, "none of the --iface interfaces or addresses exist");
-		goto out;
+		/* flanneld goes on to the regexes when no --iface is usable */
+		if (!o->iface_regexes || !o->iface_regexes[0]) {
+			if (r == -ENODEV)
+				fail(err, errlen, r,
+				     "none of the --iface interfaces or addresses exist");
+			goto out;
+		}
 	}
 	if (o->iface_regexes && o->iface_regexes[0]) {
 		for (char **s = o->iface_regexes; *s; s++) {
@@ -266,7 +276,9 @@ int iface_select(const struct iface_options *o, struct backend_ext_iface *ret, c
 				}
 			regfree(&re);
 		}
-		r = fail(err, errlen, -ENODEV, "no interface matches --iface-regex");
+		r = fail(err, errlen, -ENODEV, o->ifaces && o->ifaces[0] ?
+			 "none of the --iface interfaces or addresses exist, and no interface "
+			 "matches --iface-regex" : "no interface matches --iface-regex");
 		goto out;
 	}
 	{
