@@ -83,6 +83,8 @@ struct daemon {
 	struct cache_entry *cache;
 	size_t n_cache, cap_cache;
 	struct etcd_watch *watch;
+	/* the revision after the last one the cache has seen (0: unknown, list again) */
+	int64_t watch_next_rev;
 	bool listing;
 	uint64_t watch_backoff;
 	uint64_t etcd_backoff;
@@ -90,7 +92,7 @@ struct daemon {
 	struct loop_timer *t_config, *t_acquire, *t_renew, *t_watch, *t_reconcile, *t_claim;
 
 	/* metrics */
-	uint64_t m_watch_reconnects, m_compactions, m_garbage_total, m_races_lost,
+	uint64_t m_watch_reconnects, m_watch_resumes, m_compactions, m_garbage_total, m_races_lost,
 		m_config_refused, m_acquisitions, m_renewals, m_renew_errors, m_lease_lost,
 		m_events_added, m_events_removed, m_backend_errors;
 	uint64_t m_lat_count, m_lat_buckets[ELEMENTSOF(latency_buckets)];
@@ -813,14 +815,31 @@ static void watch_cb(struct etcd_watch *w, const struct etcd_watch_update *u, vo
 	case ETCD_WATCH_CREATED:
 		log_debug("watching %s from revision %" PRId64, d->prefix, u->header.revision);
 		d->watch_backoff = 0;
+		/*
+		 * A store whose revision is behind what we have seen is not the one we watched:
+		 * etcd lost its data or was replaced. A watch from our revision would wait for
+		 * revisions that mean something else; list it anew.
+		 */
+		if (d->watch_next_rev > 0 && u->header.revision + 1 < d->watch_next_rev) {
+			log_warning("etcd's revision %" PRId64 " is behind the %" PRId64
+				    " we have seen (data lost or replaced); re-listing",
+				    u->header.revision, d->watch_next_rev - 1);
+			d->watch_next_rev = 0;
+			watch_sync(d);
+		}
 		return;
 	case ETCD_WATCH_EVENTS:
-		for (size_t i = 0; i < u->n_events; i++)
-			handle_kv(d, &u->events[i].kv, u->events[i].type == ETCD_EVENT_DELETE,
-				  u->received_usec);
+		for (size_t i = 0; i < u->n_events; i++) {
+			const struct etcd_kv *kv = &u->events[i].kv;
+
+			handle_kv(d, kv, u->events[i].type == ETCD_EVENT_DELETE, u->received_usec);
+			if (kv->mod_revision >= d->watch_next_rev)
+				d->watch_next_rev = kv->mod_revision + 1;
+		}
 		return;
 	case ETCD_WATCH_COMPACTED:
 		d->watch = NULL;
+		d->watch_next_rev = 0;
 		d->m_compactions++;
 		log_warning("watch revision compacted (compact revision %" PRId64 "); re-listing",
 			    u->compact_revision);
@@ -895,11 +914,11 @@ static void snapshot_done(struct etcd_client *c, const struct etcd_result *r, vo
 
 	/* the reply of a big list is parsed into many small blocks; give them back */
 	malloc_trim(0);
-	ret = etcd_watch_start(d->etcd, d->prefix_slash, NULL,
-			       d->o.first_watch_revision ? d->o.first_watch_revision
-							 : r->header.revision + 1,
-			       watch_cb, d, &d->watch);
+	d->watch_next_rev = d->o.first_watch_revision ? d->o.first_watch_revision
+						      : r->header.revision + 1;
 	d->o.first_watch_revision = 0;
+	ret = etcd_watch_start(d->etcd, d->prefix_slash, NULL, d->watch_next_rev, watch_cb, d,
+			       &d->watch);
 	if (ret < 0) {
 		d->watch = NULL;
 		loop_timer_arm(d->t_watch, backoff_next(&d->watch_backoff));
@@ -910,6 +929,7 @@ static void watch_sync(struct daemon *d)
 {
 	if (d->listing)
 		return;
+	d->watch_next_rev = 0; /* a failed list is retried as a list */
 	if (d->watch) {
 		etcd_watch_free(d->watch);
 		d->watch = NULL;
@@ -921,9 +941,32 @@ static void watch_sync(struct daemon *d)
 	}
 }
 
+/*
+ * After a broken watch: go on from the revision after the last event we have, so a
+ * reconnect costs no list of every lease (etcd replays what happened meanwhile; a compacted
+ * revision answers COMPACTED and we list then).
+ */
+static void watch_resume(struct daemon *d)
+{
+	if (d->watch || d->listing)
+		return;
+	log_info("resuming the lease watch at revision %" PRId64, d->watch_next_rev);
+	d->m_watch_resumes++;
+	if (etcd_watch_start(d->etcd, d->prefix_slash, NULL, d->watch_next_rev, watch_cb, d,
+			     &d->watch) < 0) {
+		d->watch = NULL;
+		loop_timer_arm(d->t_watch, backoff_next(&d->watch_backoff));
+	}
+}
+
 static void watch_fired(struct loop_timer *t, void *userdata)
 {
-	watch_sync(userdata);
+	struct daemon *d = userdata;
+
+	if (d->watch_next_rev > 0)
+		watch_resume(d);
+	else
+		watch_sync(d);
 }
 
 static void reconcile_fired(struct loop_timer *t, void *userdata)
@@ -1095,6 +1138,8 @@ int daemon_metrics(const struct daemon *d, char **ret)
 		     "linend_etcd_failovers_total %" PRIu64 "\n"
 		     "# TYPE linend_watch_reconnects_total counter\n"
 		     "linend_watch_reconnects_total %" PRIu64 "\n"
+		     "# TYPE linend_watch_resumes_total counter\n"
+		     "linend_watch_resumes_total %" PRIu64 "\n"
 		     "# TYPE linend_watch_compactions_total counter\n"
 		     "linend_watch_compactions_total %" PRIu64 "\n"
 		     "# TYPE linend_config_refused_total counter\n"
@@ -1110,7 +1155,8 @@ int daemon_metrics(const struct daemon *d, char **ret)
 		     d->m_renew_errors, d->m_lease_lost, d->m_races_lost, cache_live(d),
 		     cache_garbage(d), d->m_garbage_total, d->m_events_added, d->m_events_removed,
 		     d->m_backend_errors, es->requests, es->errors, es->failovers,
-		     d->m_watch_reconnects, d->m_compactions, d->m_config_refused,
+		     d->m_watch_reconnects, d->m_watch_resumes, d->m_compactions,
+		     d->m_config_refused,
 		     loop_wakeups(d->loop), hist ? hist : "") < 0)
 		return -ENOMEM;
 	return 0;

@@ -228,17 +228,28 @@ metric() {
 	wait_for 15 ready "$HP1"
 }
 
-@test "etcd restarted: the watch reconnects and sees new leases" {
+@test "etcd restarted: the watch resumes from its revision (no re-list) and replays what it missed" {
+	local v='{"PublicIP":"10.9.0.%s","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"aa:bb:cc:dd:ee:%s"}}'
 	etcd_start
 	put_config
+	# shellcheck disable=SC2059
+	ectl put /coreos.com/network/subnets/10.5.76.0-24 "$(printf "$v" 76 76)" >/dev/null
 	node_start 1
 	wait_for 10 ready "$HP1"
+	wait_for 5 grep -q "lease added 10.5.76.0-24" "$T/node1.log"
 	etcd_stop
 	sleep 1
 	etcd_start
-	ectl put /coreos.com/network/subnets/10.5.77.0-24 '{"PublicIP":"10.9.0.77","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"aa:bb:cc:dd:ee:ff"}}' >/dev/null
+	# shellcheck disable=SC2059
+	ectl put /coreos.com/network/subnets/10.5.77.0-24 "$(printf "$v" 77 77)" >/dev/null
+	ectl del /coreos.com/network/subnets/10.5.76.0-24 >/dev/null
 	wait_for 15 grep -q "lease added 10.5.77.0-24 public-ip 10.9.0.77" "$T/node1.log"
+	wait_for 5 grep -q "lease removed 10.5.76.0-24" "$T/node1.log"
 	[ "$(metric "$HP1" linend_watch_reconnects_total)" -ge 1 ]
+	[ "$(metric "$HP1" linend_watch_resumes_total)" -ge 1 ]
+	grep -q "resuming the lease watch at revision" "$T/node1.log"
+	! grep -q "re-listing" "$T/node1.log" || false
+	[ "$(metric "$HP1" linend_remote_leases)" = 1 ]
 }
 
 # lease_id <key>: the etcd lease of key, in hex as etcdctl takes it (empty when none)
@@ -292,6 +303,34 @@ lease_id() {
 	grep -q "re-acquiring the same subnet" "$T/node1.log"
 }
 
+@test "the watch resumes at a revision compacted meanwhile: linend lists again" {
+	local v='{"PublicIP":"10.9.0.%s","PublicIPv6":null,"BackendType":"vxlan","BackendData":{"VNI":1,"VtepMAC":"aa:bb:cc:dd:ee:%s"}}'
+	etcd_start
+	put_config
+	node_start 1
+	wait_for 10 ready "$HP1"
+	# linend frozen while etcd restarts and compacts: on waking its watch is gone, and the
+	# revision it resumes at no longer exists
+	kill -STOP "$PID1"
+	etcd_stop
+	etcd_start
+	for i in 70 71 72; do
+		# shellcheck disable=SC2059
+		ectl put "/coreos.com/network/subnets/10.5.$i.0-24" "$(printf "$v" "$i" "$i")" >/dev/null
+	done
+	ectl del /coreos.com/network/subnets/10.5.71.0-24 >/dev/null
+	rev=$(ectl get /coreos.com/network/config -w json | jq -r .header.revision)
+	ectl compact "$rev" >/dev/null
+	kill -CONT "$PID1"
+	wait_for 15 grep -q "lease added 10.5.72.0-24" "$T/node1.log"
+	grep -q "resuming the lease watch at revision" "$T/node1.log"
+	grep -q "watch revision compacted.*re-listing" "$T/node1.log"
+	[ "$(metric "$HP1" linend_watch_compactions_total)" -ge 1 ]
+	[ "$(metric "$HP1" linend_remote_leases)" = 2 ]
+	grep -q "lease added 10.5.70.0-24" "$T/node1.log"
+	! grep -q "lease added 10.5.71.0-24" "$T/node1.log" || false
+}
+
 @test "a compacted watch re-lists" {
 	etcd_start
 	put_config
@@ -315,7 +354,7 @@ lease_id() {
 	ectl put /coreos.com/network/subnets/10.5.91.0-24 '{"PublicIP":"banana"}' >/dev/null
 	ectl put /coreos.com/network/subnets/10.5.92.0-24 '{"PublicIP":"10.9.0.92","BackendType":"vxlan","BackendData":{"VNI":1}}' >/dev/null
 	ectl put /coreos.com/network/subnets/not-a-key '{"PublicIP":"10.9.0.93"}' >/dev/null
-	wait_for 5 bash -c "[ \"\$(curl -s 127.0.0.1:$HP1/metrics | awk '\$1==\"linend_garbage_leases\"{print \$2}')\" = 4 ]"
+	wait_for 10 bash -c "[ \"\$(curl -s 127.0.0.1:$HP1/metrics | awk '\$1==\"linend_garbage_leases\"{print \$2}')\" = 4 ]"
 	[ "$(metric "$HP1" linend_garbage_leases_total)" -ge 4 ]
 	[ "$(metric "$HP1" linend_remote_leases)" = 0 ]
 	kill -0 "$PID1"
