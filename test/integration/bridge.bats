@@ -738,3 +738,112 @@ wait_no_sleepers() {
 	kill -9 "$pid"
 	wait_no_sleepers 987652
 }
+
+# par_wait PID...: wait for each of these background jobs; FAILS counts those that failed.
+# Waited-for PIDs leave teardown's list (the kernel may hand them out again).
+par_wait() {
+	local p
+	FAILS=0
+	for p; do
+		wait "$p" || FAILS=$((FAILS + 1))
+	done
+	grep -vxF -f <(printf '%s\n' "$@") "$BATS_TEST_TMPDIR/.pids" >"$BATS_TEST_TMPDIR/.pids.new" || true
+	mv "$BATS_TEST_TMPDIR/.pids.new" "$BATS_TEST_TMPDIR/.pids"
+}
+
+# owner_of ADDRESS: the container ID in its address file ("ID\r\nIFNAME").
+owner_of() {
+	head -n1 "$D/bnet/$1" | tr -d '\r'
+}
+
+@test "100 parallel ADDs on one bridge, then 50 DELs interleaved with 50 ADDs, then 100 DELs" {
+	local i id f cfg ip pids=() old=() new=()
+	local -A addr
+	cfg=$(conf 1.0.0 '"isGateway":true,"ipMasq":true,"macspoofchk":true')
+	for i in $(seq 100); do old+=("$(netns_new m$i)"); done
+	for i in $(seq 50); do new+=("$(netns_new n$i)"); done
+
+	# 1. 100 ADDs at once on an empty host: they race to create the bridge, too.
+	for i in $(seq 100); do
+		cni ADD "m$i" "${old[i - 1]}" "$cfg" >"$T/m$i.out" 2>"$T/m$i.err" &
+		pids+=($!)
+		echo $! >>"$BATS_TEST_TMPDIR/.pids"
+	done
+	par_wait "${pids[@]}"
+	[ "$FAILS" -eq 0 ] || { echo "$FAILS of 100 ADDs failed"; cat "$T"/m*.err; false; }
+	for i in $(seq 100); do
+		ip=$(jq -r '.ips[0].address' "$T/m$i.out") || { cat "$T/m$i.out" "$T/m$i.err"; false; }
+		[[ $ip == 10.99.0.*/24 && $ip != 10.99.0.1/24 ]] || { echo "m$i: $ip"; false; }
+		addr[m$i]=${ip%/24}
+	done
+	[ "$(printf '%s\n' "${addr[@]}" | sort -u | wc -l)" -eq 100 ] ||
+		{ printf '%s\n' "${addr[@]}" | sort | uniq -d; false; }
+	[ "$(store_files | wc -l)" -eq 100 ] || { store_files; false; }
+	for i in $(seq 100); do
+		[ "$(owner_of "${addr[m$i]}")" = "m$i" ] || { echo "m$i: ${addr[m$i]} owned by $(owner_of "${addr[m$i]}")"; false; }
+		[ "$(pod_ip "${old[i - 1]}")" = "${addr[m$i]}" ] || { echo "m$i: eth0 has '$(pod_ip "${old[i - 1]}")'"; false; }
+	done
+	[ "$(ip -n "$H" -o link show master cni0 type veth | wc -l)" -eq 100 ]
+	[ "$(hostns nft list ruleset | grep -c 'chain c-')" -eq 100 ]
+
+	# 2. DEL the first 50 while 50 new pods are ADDed, interleaved.
+	pids=()
+	for i in $(seq 50); do
+		cni DEL "m$i" "${old[i - 1]}" "$cfg" >"$T/del$i.out" 2>&1 &
+		pids+=($!)
+		echo $! >>"$BATS_TEST_TMPDIR/.pids"
+		cni ADD "n$i" "${new[i - 1]}" "$cfg" >"$T/n$i.out" 2>"$T/n$i.err" &
+		pids+=($!)
+		echo $! >>"$BATS_TEST_TMPDIR/.pids"
+	done
+	par_wait "${pids[@]}"
+	[ "$FAILS" -eq 0 ] || { echo "$FAILS of 100 DELs/ADDs failed"; cat "$T"/del*.out "$T"/n*.err; false; }
+	for i in $(seq 50); do
+		ip=$(jq -r '.ips[0].address' "$T/n$i.out") || { cat "$T/n$i.out" "$T/n$i.err"; false; }
+		[[ $ip == 10.99.0.*/24 && $ip != 10.99.0.1/24 ]] || { echo "n$i: $ip"; false; }
+		addr[n$i]=${ip%/24}
+	done
+	# The store holds exactly the 50 kept and the 50 new containers, each its own address.
+	[ "$(store_files | wc -l)" -eq 100 ] || { store_files; false; }
+	[ "$(for f in $(store_files); do owner_of "$f"; done | sort | tr '\n' ' ')" = \
+		"$( (for i in $(seq 51 100); do echo "m$i"; done; for i in $(seq 50); do echo "n$i"; done) | sort | tr '\n' ' ')" ]
+	[ "$( (for i in $(seq 51 100); do echo "${addr[m$i]}"; done
+		for i in $(seq 50); do echo "${addr[n$i]}"; done) | sort -u | wc -l)" -eq 100 ]
+	for i in $(seq 50); do
+		# A DELed pod's address is freed (or, if reused, by a new pod) and its eth0 is gone.
+		f=$D/bnet/${addr[m$i]}
+		[ ! -e "$f" ] || [[ $(owner_of "${addr[m$i]}") == n* ]] ||
+			{ echo "m$i: ${addr[m$i]} still held by $(owner_of "${addr[m$i]}")"; false; }
+		! ip -n "${old[i - 1]}" link show eth0 >/dev/null 2>&1 || { echo "m$i: eth0 left"; false; }
+		[ "$(owner_of "${addr[n$i]}")" = "n$i" ]
+		[ "$(pod_ip "${new[i - 1]}")" = "${addr[n$i]}" ] || { echo "n$i: eth0 has '$(pod_ip "${new[i - 1]}")'"; false; }
+	done
+	for i in $(seq 51 100); do
+		[ "$(owner_of "${addr[m$i]}")" = "m$i" ]
+		[ "$(pod_ip "${old[i - 1]}")" = "${addr[m$i]}" ] || { echo "m$i: eth0 has '$(pod_ip "${old[i - 1]}")'"; false; }
+	done
+	[ "$(ip -n "$H" -o link show master cni0 type veth | wc -l)" -eq 100 ]
+	[ "$(hostns nft list ruleset | grep -c 'chain c-')" -eq 100 ]
+
+	# 3. A kept pod and a new pod reach each other.
+	ip netns exec "${old[99]}" ping -c1 -W2 "${addr[n50]}" >/dev/null
+	ip netns exec "${new[49]}" ping -c1 -W2 "${addr[m51]}" >/dev/null
+
+	# 4. DEL all 100 at once.
+	pids=()
+	for i in $(seq 51 100); do
+		cni DEL "m$i" "${old[i - 1]}" "$cfg" >"$T/del$i.out" 2>&1 &
+		pids+=($!)
+		echo $! >>"$BATS_TEST_TMPDIR/.pids"
+	done
+	for i in $(seq 50); do
+		cni DEL "n$i" "${new[i - 1]}" "$cfg" >"$T/deln$i.out" 2>&1 &
+		pids+=($!)
+		echo $! >>"$BATS_TEST_TMPDIR/.pids"
+	done
+	par_wait "${pids[@]}"
+	[ "$FAILS" -eq 0 ] || { echo "$FAILS of 100 DELs failed"; cat "$T"/del*.out; false; }
+	for i in $(seq 100); do ! ip -n "${old[i - 1]}" link show eth0 >/dev/null 2>&1 || false; done
+	for i in $(seq 50); do ! ip -n "${new[i - 1]}" link show eth0 >/dev/null 2>&1 || false; done
+	nothing_left
+}
