@@ -9,6 +9,7 @@
 
 #include "basic/json-util.h"
 #include "basic/macro.h"
+#include "basic/sha512.h"
 #include "fw/masq.h"
 
 #define T FW_MASQ_FAMILY " " FW_MASQ_TABLE
@@ -172,7 +173,11 @@ int fw_masq_del(const char *net, const char *container_id, const char *ifname,
 	r = fw_masq_chain_name(net, container_id, ifname, chain);
 	if (r < 0)
 		return r;
-	return fw_delete_chains(&masq_table, chains, ret_error_text);
+	r = fw_delete_chains(&masq_table, chains, ret_error_text);
+	if (r < 0)
+		return r;
+	/* an attachment the reference plugin made before the node switched to us */
+	return fw_masq_reference_del(net, container_id, ret_error_text);
 }
 
 int fw_masq_check(const char *net, const char *container_id, const char *ifname,
@@ -221,4 +226,89 @@ int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_vali
 	       char **ret_error_text)
 {
 	return fw_gc_attachment_chains(&masq_table, 'c', net, valid, n_valid, ret_error_text);
+}
+
+int fw_masq_reference_chain_name(const char *net, const char *container_id,
+				 char buf[static FW_MASQ_REF_CHAIN_MAX])
+{
+	_cleanup_free_ char *s = NULL;
+	char hex[2 * 12 + 1];
+
+	if (!net || !container_id)
+		return -EINVAL;
+	if (asprintf(&s, "%s%s", net, container_id) < 0)
+		return -ENOMEM;
+	sha512_hex(s, strlen(s), 12, hex);
+	snprintf(buf, FW_MASQ_REF_CHAIN_MAX, "CNI-%s", hex);
+	return 0;
+}
+
+/* Whether rule (a listed {"rule": …} body) is in chain `in` and jumps to `target`. */
+static bool rule_jumps(json_t *rule, const char *in, const char *target)
+{
+	const char *chain = json_string_value(json_object_get(rule, "chain"));
+	json_t *e;
+	size_t i;
+
+	if (!chain || !streq(chain, in))
+		return false;
+	json_array_foreach(json_object_get(rule, "expr"), i, e) {
+		const char *t = json_string_value(json_object_get(json_object_get(e, "jump"),
+								  "target"));
+
+		if (t && streq(t, target))
+			return true;
+	}
+	return false;
+}
+
+int fw_masq_render_reference_del(json_t *nat_listing, const char *family, const char *chain,
+				 FILE *f)
+{
+	json_t *item, *rule;
+	size_t i;
+
+	if (!nat_listing || !fw_table_has_chain(nat_listing, chain))
+		return 0;
+	json_array_foreach(json_object_get(nat_listing, "nftables"), i, item) {
+		rule = json_object_get(item, "rule");
+		if (rule && rule_jumps(rule, "POSTROUTING", chain))
+			fprintf(f, "delete rule %s nat POSTROUTING handle %" JSON_INTEGER_FORMAT "\n",
+				family, json_integer_value(json_object_get(rule, "handle")));
+	}
+	fprintf(f, "flush chain %s nat %s\ndelete chain %s nat %s\n", family, chain, family,
+		chain);
+	return 1;
+}
+
+int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text)
+{
+	static const char *const families[] = { "ip", "ip6" };
+	char chain[FW_MASQ_REF_CHAIN_MAX];
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	bool any = false;
+	FILE *f;
+	int r;
+
+	r = fw_masq_reference_chain_name(net, container_id, chain);
+	if (r < 0)
+		return r;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(families); i++) {
+		_cleanup_json_ json_t *j = NULL;
+
+		r = fw_list_table_json_or_null(families[i], "nat", &j);
+		if (r < 0)
+			break;
+		if (fw_masq_render_reference_del(j, families[i], chain, f) > 0)
+			any = true;
+	}
+	if (fclose(f) != 0 && r >= 0)
+		r = -ENOMEM;
+	if (r < 0 || !any)
+		return r < 0 ? r : 0;
+	return fw_apply(text, ret_error_text);
 }

@@ -7,6 +7,10 @@
  * name + container ID + ifname). That chain masquerades traffic from each container address to
  * destinations outside the address's subnet that are not multicast (224.0.0.0/4, ff00::/8).
  * ADD, DEL and GC of one attachment touch only its chain and map elements, in one transaction.
+ *
+ * Also, for a node that switched from the reference plugins: DEL removes what their ipMasq
+ * made for the attachment through iptables-nft (chain CNI-<hash> in table ip/ip6 nat and the
+ * POSTROUTING rule jumping to it). Rules made with iptables-legacy are out of nft's sight.
  */
 #pragma once
 
@@ -45,3 +49,17 @@ int fw_masq_check(const char *net, const char *container_id, const char *ifname,
 /* Remove every attachment of network net that is not in valid[0..n_valid). */
 int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_valid,
 	       char **ret_error_text);
+
+/* The reference's chain: "CNI-" + the first 24 hex digits of SHA-512(net + containerID). */
+#define FW_MASQ_REF_CHAIN_MAX 29
+int fw_masq_reference_chain_name(const char *net, const char *container_id,
+				 char buf[static FW_MASQ_REF_CHAIN_MAX]);
+/*
+ * Pure: into f, the nft commands that delete chain (of table `family nat`, as listed by
+ * fw_list_table_json; NULL: no such table) and every POSTROUTING rule jumping to it.
+ * Returns 1 when it wrote something, 0 when the chain is not there.
+ */
+int fw_masq_render_reference_del(json_t *nat_listing, const char *family, const char *chain,
+				 FILE *f);
+/* Apply that for both families, in one transaction; nothing there counts as done. */
+int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text);

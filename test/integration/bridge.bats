@@ -847,3 +847,33 @@ owner_of() {
 	for i in $(seq 50); do ! ip -n "${new[i - 1]}" link show eth0 >/dev/null 2>&1 || false; done
 	nothing_left
 }
+
+@test "switching from the reference: our DEL removes the reference's ipMasq rules of that pod only" {
+	[ -x "$REF_BRIDGE" ] || skip "reference plugins not installed"
+	command -v iptables >/dev/null || skip "iptables missing (the reference's ipMasq needs it)"
+	local cfg c1 c2
+	cfg=$(conf 1.0.0 '"isGateway":true,"ipMasq":true')
+	# two pods ADDed by the reference bridge (iptables through iptables-nft: table ip nat)
+	for p in 1 2; do
+		ip netns exec "$H" env CNI_COMMAND=ADD CNI_CONTAINERID=r$p \
+			CNI_NETNS=/var/run/netns/$(eval echo "\$P$p") CNI_IFNAME=eth0 CNI_PATH="$BIN" \
+			"$REF_BRIDGE" <<<"$cfg" >/dev/null
+	done
+	c1=CNI-$(printf '%s' "bnetr1" | sha512sum | cut -c1-24)
+	c2=CNI-$(printf '%s' "bnetr2" | sha512sum | cut -c1-24)
+	hostns nft list chain ip nat "$c1" >/dev/null
+	hostns nft list chain ip nat POSTROUTING | grep -q "jump $c1"
+	# the node now runs our bridge: DEL of the first pod removes its chain and jump only
+	cni DEL r1 "$P1" "$cfg"
+	! hostns nft list chain ip nat "$c1" >/dev/null 2>&1 || false
+	! hostns nft list chain ip nat POSTROUTING | grep -q "jump $c1" || false
+	hostns nft list chain ip nat "$c2" >/dev/null
+	hostns nft list chain ip nat POSTROUTING | grep -q "jump $c2"
+	# and iptables still reads its table
+	hostns iptables -t nat -S POSTROUTING | grep -q -- "-j $c2"
+	cni DEL r2 "$P2" "$cfg"
+	! hostns nft list table ip nat | grep -q 'CNI-' || false
+	# a second DEL finds nothing and succeeds
+	cni DEL r2 "$P2" "$cfg"
+	nothing_left
+}
