@@ -15,7 +15,8 @@
  * nftables table (src/fw/masq.h); IPAM is delegated through the SDK.
  *
  * Test hooks (for rollback and crash tests): LINEN_TEST_FAIL_AT=<step> fails there,
- * LINEN_TEST_PAUSE_AT=<step> stops with SIGSTOP. Steps: ipam, veth, container, host, masq, done.
+ * LINEN_TEST_PAUSE_AT=<step> stops with SIGSTOP. ADD steps: ipam, veth, container, host, masq,
+ * done; DEL steps (pause only): del-ipam, del-link, del-fw.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -300,8 +301,14 @@ static int configure_host(struct add_state *st, struct cni_error *err)
 	for (size_t i = 0; i < st->plan.n_host_routes; i++) {
 		const struct nl_route *rt = &st->plan.host_routes[i];
 
-		r = nl_route_add(st->host, rt);
-		if (r < 0 && r != -EEXIST)
+		/*
+		 * Replace, not add: a host route to this address left by an attachment that is
+		 * gone (an ADD killed, then GC'ed; its veth lives on while its netns does) would
+		 * otherwise win over ours and send the pod's traffic into the old veth. The
+		 * reference keeps the stale route; nothing but the kernel's route changes here.
+		 */
+		r = nl_route_replace(st->host, rt);
+		if (r < 0)
 			return nl_fail(err, st->host, r, "failed to add route on host");
 	}
 	return 0;
@@ -512,15 +519,19 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	if (r < 0)
 		return r;
 	/* The reference's order: the address goes back first, then the link. */
+	(void)test_hook("del-ipam", &e);
 	if (c->ipam_type) {
+		cni_error_clear(&e);
 		r = skel_delegate(req, c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
 		keep_first(&first, &first_r, r, &e);
 	}
+	(void)test_hook("del-link", &e);
 	if (req->netns) {
 		cni_error_clear(&e);
 		r = del_container_link(req, &e);
 		keep_first(&first, &first_r, r, &e);
 	}
+	(void)test_hook("del-fw", &e);
 	/* Unlike the reference, also without CNI_NETNS: our entries are keyed by attachment. */
 	if (c->ip_masq) {
 		_cleanup_free_ char *text = NULL;

@@ -66,11 +66,21 @@ masq_chains() {
 }
 
 # Nothing of an attachment is left: no veth on either side, no address file, no nft chain.
+# Every check returns on its own: called in an `||` or `if` context (`assert_clean || {...}`)
+# bash ignores set -e inside the function, so a failed bare `[ ]` would not stop it and only
+# the last check would decide the status.
 assert_clean() {
-	[ -z "$(host_veths)" ]
-	! ip -n "$POD" link show eth0 2>/dev/null || false
-	[ -z "$(store_files)" ]
-	[ "$(masq_chains)" = 0 ]
+	local l
+	l=$(host_veths)
+	[ -z "$l" ] || { echo "host veth left: $l"; return 1; }
+	if ip -n "$POD" link show eth0 >/dev/null 2>&1; then
+		echo "pod eth0 left in $POD"
+		return 1
+	fi
+	l=$(store_files)
+	[ -z "$l" ] || { echo "address file left: $l"; return 1; }
+	l=$(masq_chains)
+	[ "$l" = 0 ] || { echo "masquerade chains left: $l"; return 1; }
 }
 
 @test "ADD, kernel state, ping, CHECK, DEL, DEL again in every spec version family" {
@@ -290,36 +300,120 @@ assert_clean() {
 	[ -z "$(store_files)" ]
 }
 
-# The plugin, stopping itself at step $1; exec all the way (ip netns exec and env exec in
-# place), so bg_start's PID is the plugin's.
+# The plugin running <command> for c1 in $POD, stopping itself at <step>; exec all the way
+# (ip netns exec and env exec in place), so bg_start's PID is the plugin's.
 ptp_exec_paused() {
-	exec ip netns exec "$HOST" env CNI_COMMAND=ADD CNI_CONTAINERID=c1 \
+	exec ip netns exec "$HOST" env CNI_COMMAND="$1" CNI_CONTAINERID=c1 \
 		CNI_NETNS="/run/netns/$POD" CNI_IFNAME=eth0 CNI_PATH="$BIN" \
-		LINEN_TEST_PAUSE_AT="$1" "$PTP" <<<"$2" >/dev/null 2>&1
+		LINEN_TEST_PAUSE_AT="$2" "$PTP" <<<"$3" >/dev/null 2>&1
+}
+
+proc_state() {
+	awk '{print $3}' "/proc/$1/stat" 2>/dev/null
+}
+
+# paused <command> <step> <config>: start the plugin, print its PID once it has stopped itself
+# at <step>; fails when it never does.
+paused() {
+	local pid k
+	pid=$(bg_start ptp_exec_paused "$@")
+	for ((k = 0; k < 100; k++)); do
+		[ "$(proc_state "$pid")" = T ] && { echo "$pid"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+# SIGKILL a paused plugin and wait until it is gone (not our child: no `wait`).
+kill_paused() {
+	local k
+	kill -9 "$1"
+	for ((k = 0; k < 100; k++)); do
+		case $(proc_state "$1") in
+		'' | Z) return 0 ;;
+		esac
+		sleep 0.02
+	done
+	echo "$1 still alive after SIGKILL"
+	return 1
 }
 
 @test "ADD killed (SIGKILL) at every step: DEL leaves nothing, a retry works" {
-	local cfg step pid k
+	local cfg step pid
 	cfg=$(conf 1.0.0 "$DUAL" "$ROUTES_DUAL" '"ipMasq":true')
 	for step in ipam veth container host masq done; do
-		pid=$(bg_start ptp_exec_paused "$step" "$cfg")
-		for ((k = 0; k < 100; k++)); do
-			[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" = T ] && break
-			sleep 0.05
-		done
-		[ "$(awk '{print $3}' "/proc/$pid/stat")" = T ] || { echo "$step: not paused"; false; }
-		# Something to clean up really is there by then.
+		pid=$(paused ADD "$step" "$cfg") || { echo "$step: not paused"; false; }
+		# Something to clean up really is there by then (one check a line: a failed `[ ]`
+		# before `&&` would not stop the test).
 		case $step in
-		container | host | masq) [ -n "$(host_veths)" ] && [ -n "$(store_files)" ] ;;
-		done) [ "$(masq_chains)" = 1 ] ;;
+		veth) [ -n "$(store_files)" ] || { echo "$step: no address yet"; false; } ;;
+		container | host | masq | done)
+			[ -n "$(host_veths)" ] || { echo "$step: no host veth yet"; false; }
+			[ -n "$(store_files)" ] || { echo "$step: no address yet"; false; } ;;
 		esac
-		kill -9 "$pid"
+		if [ "$step" = done ]; then
+			[ "$(masq_chains)" = 1 ] || { echo "$step: no masquerade chain yet"; false; }
+		fi
+		kill_paused "$pid"
 		ptp DEL "$POD" c1 "$cfg"
 		assert_clean || { echo "$step: left behind"; false; }
 	done
 	ptp ADD "$POD" c1 "$cfg" >/dev/null
 	ptp DEL "$POD" c1 "$cfg"
 	assert_clean
+}
+
+@test "SIGKILL at every step of DEL: a second DEL finishes the job" {
+	local cfg step pid
+	cfg=$(conf 1.0.0 "$DUAL" "$ROUTES_DUAL" '"ipMasq":true')
+	for step in del-ipam del-link del-fw; do
+		ptp ADD "$POD" c1 "$cfg" >/dev/null
+		pid=$(paused DEL "$step" "$cfg") || { echo "$step: not paused"; false; }
+		# DEL's order: the address, then the link, then the masquerade chain; the killed DEL
+		# did the steps before its pause point and none after.
+		case $step in
+		del-ipam) [ -n "$(store_files)" ] || { echo "$step: address already gone"; false; } ;;
+		*) [ -z "$(store_files)" ] || { echo "$step: address still there"; false; } ;;
+		esac
+		case $step in
+		del-fw) [ -z "$(host_veths)" ] || { echo "$step: veth still there"; false; } ;;
+		*) [ -n "$(host_veths)" ] || { echo "$step: veth already gone"; false; } ;;
+		esac
+		[ "$(masq_chains)" = 1 ] || { echo "$step: masquerade chain already gone"; false; }
+		kill_paused "$pid"
+		ptp DEL "$POD" c1 "$cfg"
+		assert_clean || { echo "$step: left behind"; false; }
+	done
+}
+
+@test "ADD killed (SIGKILL) at every step: GC without the attachment frees what is not in the netns" {
+	local cfg gc step pid k
+	cfg=$(conf 1.1.0 "$DUAL" "$ROUTES_DUAL" '"ipMasq":true')
+	gc=$(jq -c '. + {"cni.dev/valid-attachments":[]}' <<<"$cfg")
+	for step in ipam veth container host masq done; do
+		POD=$(netns_new "gc-$step")
+		pid=$(paused ADD "$step" "$cfg") || { echo "$step: not paused"; false; }
+		kill_paused "$pid"
+		ptp GC "" "" "$gc"
+		[ -z "$(store_files)" ] || { echo "$step: address left: $(store_files)"; false; }
+		[ "$(masq_chains)" = 0 ] || { echo "$step: masquerade chain left"; false; }
+		# ptp's GC does not touch links: from "container" on, the veth pair (with the host
+		# end's gateway addresses and host routes) stays as long as the pod's netns does,
+		# and goes with the netns, which is the runtime's to remove.
+		case $step in
+		ipam | veth) assert_clean || { echo "$step: left behind"; false; } ;;
+		*)
+			[ -n "$(host_veths)" ] || { echo "$step: veth gone: GC removes links now?"; false; }
+			ip -n "$POD" link show eth0 >/dev/null ;;
+		esac
+		ip netns del "$POD"
+		# The kernel dismantles a netns asynchronously; the host end goes with it.
+		for ((k = 0; k < 100; k++)); do
+			[ -z "$(host_veths)" ] && break
+			sleep 0.05
+		done
+		assert_clean || { echo "$step: left behind"; false; }
+	done
 }
 
 @test "parallel ADDs get distinct addresses and working links; parallel DELs clean up" {
@@ -449,12 +543,34 @@ ptp_exec_paused() {
 	out=$(ptp_bin "$REF" ADD "$POD" c1 "$cfg")
 	ptp CHECK "$POD" c1 "$(with_prev "$cfg" "$out")"
 	ptp DEL "$POD" c1 "$cfg"
-	[ -z "$(host_veths)" ] && ! ip -n "$POD" link show eth0 2>/dev/null
-	[ -z "$(store_files)" ]
+	assert_clean
 
 	out=$(ptp ADD "$POD" c1 "$cfg")
 	ip netns exec "$POD" ping -c1 -W2 10.66.0.1 >/dev/null
 	ptp_bin "$REF" CHECK "$POD" c1 "$(with_prev "$cfg" "$out")"
 	ptp_bin "$REF" DEL "$POD" c1 "$cfg"
 	assert_clean
+}
+
+@test "an address reused while a GC'ed attachment's veth lives on: the host route is the new pod's" {
+	local cfg gc pid stale new out ip
+	# a /30: the killed attachment's address is the only one there is
+	cfg=$(conf 1.1.0 '[[{"subnet":"10.66.0.0/30"}]]' "$ROUTES4" '"ipMasq":true')
+	gc=$(jq -c '. + {"cni.dev/valid-attachments":[]}' <<<"$cfg")
+	POD=$(netns_new stale)
+	pid=$(paused ADD masq "$cfg") || { echo "not paused"; false; }
+	kill_paused "$pid"
+	stale=$(host_veths)
+	[ -n "$stale" ]
+	ptp GC "" "" "$gc"
+	# a new pod gets the same address; its veth, not the stale one, carries the host route
+	POD=$(netns_new fresh)
+	out=$(ptp ADD "$POD" c2 "$cfg")
+	ip=$(jq -r '.ips[0].address' <<<"$out" | cut -d/ -f1)
+	[ "$ip" = 10.66.0.2 ]
+	new=$(host_veths | grep -vx "$stale")
+	[ -n "$new" ]
+	ip -n "$HOST" route show "$ip/32" | grep -q "dev $new "
+	ip netns exec "$POD" ping -c1 -W2 10.66.0.1 >/dev/null
+	ptp DEL "$POD" c2 "$cfg"
 }
