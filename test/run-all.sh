@@ -44,6 +44,13 @@ run_unit() {
 	[ -f "$bdir/build.ninja" ] || { echo "no $bdir; run make check"; fail=$((fail + 1)); return; }
 	tests=$(meson introspect "$bdir" --tests)
 	n=$(jq length <<<"$tests")
+	# a tree configured without cmocka has no unit test at all: that is a failure, not a pass
+	if ! jq -e 'map(.suite | map(endswith(":unit")) | any) | any' <<<"$tests" >/dev/null; then
+		echo "FAIL: $tag: no unit tests in $bdir (was cmocka missing when it was configured?)"
+		fail=$((fail + 1))
+		failed_names+=("$tag")
+		return
+	fi
 	for ((i = 0; i < n; i++)); do
 		local t name log rc envs=() cmd=()
 		t=$(jq -c ".[$i]" <<<"$tests")

@@ -66,6 +66,7 @@ struct daemon {
 	char own_key[LEASE_KEY_MAX];
 	char *own_value;
 	uint64_t own_expiry_usec; /* monotonic; 0 for a reservation */
+	uint64_t own_renew_usec;  /* monotonic: when the renewal is due */
 	struct ip_prefix preferred, preferred6;
 	char *written_env;
 	bool ready;
@@ -345,6 +346,7 @@ static void schedule_renew(struct daemon *d, int64_t ttl)
 	if (in <= 0)
 		in = MAX(ttl / 2, 1);
 	d->own_expiry_usec = now_usec() + (uint64_t)ttl * 1000000ULL;
+	d->own_renew_usec = now_usec() + (uint64_t)in * 1000000ULL;
 	loop_timer_arm(d->t_renew, (uint64_t)in * 1000000ULL);
 }
 
@@ -1083,7 +1085,7 @@ int daemon_metrics(const struct daemon *d, char **ret)
 	_cleanup_free_ char *hist = NULL;
 	size_t hlen = 0;
 	FILE *f;
-	int64_t left = 0;
+	int64_t left = 0, renew_in = 0;
 
 	f = open_memstream(&hist, &hlen);
 	if (!f)
@@ -1100,6 +1102,8 @@ int daemon_metrics(const struct daemon *d, char **ret)
 	fclose(f);
 	if (d->own_state == OWN_HELD && d->own.etcd_lease && d->own_expiry_usec > now_usec())
 		left = (int64_t)(d->own_expiry_usec - now_usec()) / 1000000;
+	if (d->own_state == OWN_HELD && d->own.etcd_lease && d->own_renew_usec > now_usec())
+		renew_in = (int64_t)(d->own_renew_usec - now_usec()) / 1000000;
 	if (asprintf(ret,
 		     "# HELP linend_lease_held 1 while this node holds its subnet lease.\n"
 		     "# TYPE linend_lease_held gauge\n"
@@ -1107,6 +1111,10 @@ int daemon_metrics(const struct daemon *d, char **ret)
 		     "# HELP linend_lease_expiry_seconds Seconds until our lease expires (0: none).\n"
 		     "# TYPE linend_lease_expiry_seconds gauge\n"
 		     "linend_lease_expiry_seconds %" PRId64 "\n"
+		     "# HELP linend_lease_renew_in_seconds Seconds until we renew it (TTL minus "
+		     "--subnet-lease-renew-margin).\n"
+		     "# TYPE linend_lease_renew_in_seconds gauge\n"
+		     "linend_lease_renew_in_seconds %" PRId64 "\n"
 		     "# TYPE linend_lease_acquisitions_total counter\n"
 		     "linend_lease_acquisitions_total %" PRIu64 "\n"
 		     "# TYPE linend_lease_renewals_total counter\n"
@@ -1151,7 +1159,7 @@ int daemon_metrics(const struct daemon *d, char **ret)
 		     "%s",
 		     d->own_state == OWN_HELD ? d->own_key : "",
 		     d->own_state == OWN_HELD && !d->own.etcd_lease ? "true" : "false",
-		     d->own_state == OWN_HELD, left, d->m_acquisitions, d->m_renewals,
+		     d->own_state == OWN_HELD, left, renew_in, d->m_acquisitions, d->m_renewals,
 		     d->m_renew_errors, d->m_lease_lost, d->m_races_lost, cache_live(d),
 		     cache_garbage(d), d->m_garbage_total, d->m_events_added, d->m_events_removed,
 		     d->m_backend_errors, es->requests, es->errors, es->failovers,

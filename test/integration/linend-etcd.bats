@@ -128,6 +128,42 @@ metric() {
 	wait_for 5 grep -q "lease removed ${s3%.1/24}.0-24 public-ip 10.9.0.3 type vxlan mac 02:4c:0a:09:00:03" "$T/node1.log"
 }
 
+@test "the lease lasts 24 h and is renewed --subnet-lease-renew-margin before; idle, no wake-ups but timers" {
+	etcd_start
+	put_config
+	node_start 1
+	node_start 2 --subnet-lease-renew-margin 120
+	wait_for 10 ready "$HP1"
+	wait_for 10 ready "$HP2"
+	# default margin 60 min: renewal due 23 h from now; a margin of 120 min: 22 h
+	exp=$(metric "$HP1" linend_lease_expiry_seconds)
+	[ "$exp" -ge 86390 ] && [ "$exp" -le 86400 ] || { echo "expiry in $exp s"; false; }
+	ren=$(metric "$HP1" linend_lease_renew_in_seconds)
+	[ "$ren" -ge 82790 ] && [ "$ren" -le 82800 ] || { echo "node 1 renews in $ren s"; false; }
+	ren=$(metric "$HP2" linend_lease_renew_in_seconds)
+	[ "$ren" -ge 79190 ] && [ "$ren" -le 79200 ] || { echo "node 2 renews in $ren s"; false; }
+	curl -s "127.0.0.1:$HP1/metrics" | grep -q "^linend_lease_held{subnet=\"$(subnet_of 1 | sed 's/\.1\//.0-/')\",reservation=\"false\"} 1$"
+	[ "$(metric "$HP1" linend_etcd_errors_total)" = 0 ]
+	# no thread, no busy wait: over 3 s at rest the loop wakes only for its timers and for
+	# the two scrapes that read the counter (a few wake-ups each: accept, read, write)
+	w0=$(metric "$HP1" linend_loop_wakeups_total)
+	sleep 3
+	w1=$(metric "$HP1" linend_loop_wakeups_total)
+	[ $((w1 - w0)) -le 12 ] || { echo "$((w1 - w0)) wake-ups in 3 s"; false; }
+	[ "$(ls /proc/"$PID1"/task | wc -l)" -eq 1 ]
+}
+
+@test "a non-default --etcd-prefix keeps the config and leases under it" {
+	etcd_start
+	ectl put /linen/net/config '{"Network":"10.6.0.0/16","Backend":{"Type":"vxlan"}}' >/dev/null
+	node_start 1 --etcd-prefix /linen/net
+	wait_for 10 ready "$HP1"
+	s1=$(subnet_of 1)
+	[[ $s1 == 10.6.* ]]
+	ectl get "/linen/net/subnets/${s1%.1/24}.0-24" --print-value-only | grep -q '"PublicIP":"10.9.0.1"'
+	[ -z "$(ectl get --prefix /coreos.com --keys-only)" ]
+}
+
 @test "readyz is 503 until subnet.env is written; SIGTERM exits 0" {
 	etcd_start
 	node_start 1
@@ -411,6 +447,28 @@ lease_id() {
 	[ "$lost" -ge 3 ]
 	grep -q "lost the race for subnet 10.6.7.0-24" "$T"/node*.log
 	[ "$(ectl get --prefix /coreos.com/network/subnets --keys-only | grep -c subnets)" = 4 ]
+}
+
+@test "two nodes race for the very last subnet: one wins, the loser waits alive and takes it when freed" {
+	etcd_start
+	put_config '{"Network":"10.6.0.0/16","SubnetMin":"10.6.7.0","SubnetMax":"10.6.7.0","Backend":{"Type":"alloc"}}'
+	# both list before either claims (1 s between list and claim): one create fails
+	node_start 1 --test-claim-delay-ms 1000
+	node_start 2 --test-claim-delay-ms 1000
+	wait_for 20 bash -c "curl -sf 127.0.0.1:$HP1/readyz || curl -sf 127.0.0.1:$HP2/readyz"
+	if ready "$HP1"; then win=1 lose=2; else win=2 lose=1; fi
+	wait_for 10 grep -q "lost the race for subnet 10.6.7.0-24" "$T/node$lose.log"
+	wait_for 10 grep -q "out of subnets" "$T/node$lose.log"
+	[ "$(metric "$(eval echo \$HP$lose)" linend_lease_races_lost_total)" -ge 1 ]
+	kill -0 "$(eval echo \$PID$lose)"
+	! ready "$(eval echo \$HP$lose)" || false
+	[ "$(subnet_of "$win")" = 10.6.7.1/24 ]
+	# the winner leaves: the waiting node gets the subnet
+	kill -TERM "$(eval echo \$PID$win)"
+	ectl del /coreos.com/network/subnets/10.6.7.0-24 >/dev/null
+	wait_for 15 ready "$(eval echo \$HP$lose)"
+	[ "$(subnet_of "$lose")" = 10.6.7.1/24 ]
+	ectl get /coreos.com/network/subnets/10.6.7.0-24 --print-value-only | grep -q "\"PublicIP\":\"10.9.0.$lose\""
 }
 
 @test "etcd endpoint fail-over and user/password authentication" {
