@@ -17,7 +17,6 @@
 #include "fw/fw.h"
 #include "fw/nft-lib.h"
 
-
 /*
  * libnftables reports failure as -1 and the cause only as text (the kernel's strerror). Map the
  * causes a caller may act on back to an errno.
@@ -188,6 +187,18 @@ int fw_list_table_json(const char *family, const char *name, json_t **ret)
 	if (!fw_identifier_valid(family) || !fw_identifier_valid(name))
 		return -EINVAL;
 	if (asprintf(&cmd, "list table %s %s", family, name) < 0)
+		return -ENOMEM;
+	return list_json(cmd, ret);
+}
+
+int fw_list_chain_json(const char *family, const char *table, const char *chain, json_t **ret)
+{
+	_cleanup_free_ char *cmd = NULL;
+
+	if (!fw_identifier_valid(family) || !fw_identifier_valid(table) ||
+	    !fw_identifier_valid(chain))
+		return -EINVAL;
+	if (asprintf(&cmd, "list chain %s %s %s", family, table, chain) < 0)
 		return -ENOMEM;
 	return list_json(cmd, ret);
 }

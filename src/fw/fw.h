@@ -68,6 +68,8 @@ int fw_check_chain_listing(const char *family, const char *table, const char *ch
 			   const char *want);
 /* `list table` as libnftables JSON ({"nftables": [...]}); -ENOENT when absent. */
 int fw_list_table_json(const char *family, const char *name, json_t **ret);
+/* `list chain` as libnftables JSON; -ENOENT when the table or chain is absent. */
+int fw_list_chain_json(const char *family, const char *table, const char *chain, json_t **ret);
 /* The same, but an absent table is success with *ret = NULL. */
 int fw_list_table_json_or_null(const char *family, const char *name, json_t **ret);
 

@@ -262,15 +262,13 @@ static bool rule_jumps(json_t *rule, const char *in, const char *target)
 	return false;
 }
 
-int fw_masq_render_reference_del(json_t *nat_listing, const char *family, const char *chain,
-				 FILE *f)
+void fw_masq_render_reference_del(json_t *postrouting_listing, const char *family,
+				  const char *chain, FILE *f)
 {
 	json_t *item, *rule;
 	size_t i;
 
-	if (!nat_listing || !fw_table_has_chain(nat_listing, chain))
-		return 0;
-	json_array_foreach(json_object_get(nat_listing, "nftables"), i, item) {
+	json_array_foreach(json_object_get(postrouting_listing, "nftables"), i, item) {
 		rule = json_object_get(item, "rule");
 		if (rule && rule_jumps(rule, "POSTROUTING", chain))
 			fprintf(f, "delete rule %s nat POSTROUTING handle %" JSON_INTEGER_FORMAT "\n",
@@ -278,7 +276,6 @@ int fw_masq_render_reference_del(json_t *nat_listing, const char *family, const 
 	}
 	fprintf(f, "flush chain %s nat %s\ndelete chain %s nat %s\n", family, chain, family,
 		chain);
-	return 1;
 }
 
 int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text)
@@ -297,18 +294,31 @@ int fw_masq_reference_del(const char *net, const char *container_id, char **ret_
 	f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
-	for (size_t i = 0; i < ELEMENTSOF(families); i++) {
-		_cleanup_json_ json_t *j = NULL;
+	for (size_t i = 0; i < ELEMENTSOF(families) && r >= 0; i++) {
+		_cleanup_json_ json_t *c = NULL, *post = NULL;
 
-		r = fw_list_table_json_or_null(families[i], "nat", &j);
+		/*
+		 * Only the chain and POSTROUTING are listed, never the whole table: on a node
+		 * with kube-proxy in iptables mode `nat` holds thousands of rules, and this runs
+		 * on every DEL. The common case (no such chain) costs one failed lookup.
+		 */
+		r = fw_list_chain_json(families[i], "nat", chain, &c);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r >= 0)
+			r = fw_list_chain_json(families[i], "nat", "POSTROUTING", &post);
+		if (r == -ENOENT)
+			r = 0; /* a chain nothing jumps to */
 		if (r < 0)
 			break;
-		if (fw_masq_render_reference_del(j, families[i], chain, f) > 0)
-			any = true;
+		fw_masq_render_reference_del(post, families[i], chain, f);
+		any = true;
 	}
 	if (fclose(f) != 0 && r >= 0)
 		r = -ENOMEM;
 	if (r < 0 || !any)
-		return r < 0 ? r : 0;
+		return r;
 	return fw_apply(text, ret_error_text);
 }

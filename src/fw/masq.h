@@ -55,11 +55,10 @@ int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_vali
 int fw_masq_reference_chain_name(const char *net, const char *container_id,
 				 char buf[static FW_MASQ_REF_CHAIN_MAX]);
 /*
- * Pure: into f, the nft commands that delete chain (of table `family nat`, as listed by
- * fw_list_table_json; NULL: no such table) and every POSTROUTING rule jumping to it.
- * Returns 1 when it wrote something, 0 when the chain is not there.
+ * Pure: into f, the nft commands that delete chain of table `family nat` and every rule of
+ * POSTROUTING (as listed by fw_list_chain_json; NULL: none) that jumps to it.
  */
-int fw_masq_render_reference_del(json_t *nat_listing, const char *family, const char *chain,
-				 FILE *f);
+void fw_masq_render_reference_del(json_t *postrouting_listing, const char *family,
+				  const char *chain, FILE *f);
 /* Apply that for both families, in one transaction; nothing there counts as done. */
 int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text);
