@@ -877,3 +877,89 @@ owner_of() {
 	cni DEL r2 "$P2" "$cfg"
 	nothing_left
 }
+
+# check_fails CFG OUT MSG: CHECK of pod c1 in $P1 with OUT as prevResult fails with the
+# reference's internal error code and a message holding MSG.
+check_fails() {
+	run cni CHECK c1 "$P1" "$(with_prev "$1" "$2")"
+	[ "$status" -eq 1 ] || { echo "status $status: $output"; return 1; }
+	[ "$(jq -r .code <<<"$output")" = 999 ] || { echo "code: $output"; return 1; }
+	[[ "$(jq -r .msg <<<"$output")" == *"$3"* ]] || { echo "msg: $output"; return 1; }
+}
+
+@test "CHECK notices a changed bridge MAC, a veth off the bridge, a changed veth or container MAC" {
+	local cfg out veth brmac vmac cmac
+	cfg=$(conf 1.0.0 '"isGateway":true')
+	out=$(cni ADD c1 "$P1" "$cfg")
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	veth=$(jq -r '.interfaces[1].name' <<<"$out")
+	brmac=$(jq -r '.interfaces[0].mac' <<<"$out")
+	vmac=$(jq -r '.interfaces[1].mac' <<<"$out")
+	cmac=$(jq -r '.interfaces[2].mac' <<<"$out")
+	[ "$brmac" = "$(ip -n "$H" -j link show cni0 | jq -r '.[0].address')" ]
+	[ "$vmac" = "$(ip -n "$H" -j link show "$veth" | jq -r '.[0].address')" ]
+	[ "$cmac" = "$(ip -n "$P1" -j link show eth0 | jq -r '.[0].address')" ]
+
+	# The bridge's MAC differs from the result's.
+	ip -n "$H" link set cni0 address 02:00:5e:10:00:01
+	check_fails "$cfg" "$out" "Bridge interface cni0 Mac doesn't match: $brmac"
+	ip -n "$H" link set cni0 address "$brmac"
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+
+	# The host veth is no longer a port of the bridge.
+	ip -n "$H" link set "$veth" nomaster
+	[ "$(ip -n "$H" -j link show "$veth" | jq -r '.[0].master // empty')" = "" ]
+	check_fails "$cfg" "$out" "Interface $veth not part of bridge cni0"
+	ip -n "$H" link set "$veth" master cni0
+	[ "$(ip -n "$H" -j link show "$veth" | jq -r '.[0].master')" = cni0 ]
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+
+	# The host veth's MAC differs from the result's (the bridge keeps its set MAC).
+	ip -n "$H" link set "$veth" address 02:00:5e:10:00:02
+	[ "$(ip -n "$H" -j link show cni0 | jq -r '.[0].address')" = "$brmac" ]
+	check_fails "$cfg" "$out" "Interface $veth Mac doesn't match: $vmac"
+	ip -n "$H" link set "$veth" address "$vmac"
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+
+	# The container interface's MAC differs from the result's.
+	ip -n "$P1" link set eth0 address 02:00:5e:10:00:03
+	check_fails "$cfg" "$out" "Interface eth0 Mac $cmac doesn't match container Mac"
+	ip -n "$P1" link set eth0 address "$cmac"
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+}
+
+@test "CHECK notices a bridge whose promiscuous mode differs from promiscMode, both ways" {
+	local cfg out
+	# promiscMode false (the default), and the bridge turned promiscuous.
+	cfg=$(conf 1.0.0 '"isGateway":true')
+	out=$(cni ADD c1 "$P1" "$cfg")
+	! ip -n "$H" link show cni0 | grep -q PROMISC || false
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	ip -n "$H" link set cni0 promisc on
+	ip -n "$H" link show cni0 | grep -q PROMISC
+	check_fails "$cfg" "$out" \
+		"Bridge interface cni0 configured Promisc Mode false doesn't match current state: true"
+	ip -n "$H" link set cni0 promisc off
+	! ip -n "$H" link show cni0 | grep -q PROMISC || false
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+
+	# promiscMode true, and the bridge no longer promiscuous.
+	cfg=$(conf 1.0.0 '"isGateway":true,"promiscMode":true')
+	out=$(cni ADD c1 "$P1" "$cfg")
+	ip -n "$H" link show cni0 | grep -q PROMISC
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	ip -n "$H" link set cni0 promisc off
+	! ip -n "$H" link show cni0 | grep -q PROMISC || false
+	check_fails "$cfg" "$out" \
+		"Bridge interface cni0 configured Promisc Mode true doesn't match current state: false"
+	ip -n "$H" link set cni0 promisc on
+	ip -n "$H" link show cni0 | grep -q PROMISC
+	cni CHECK c1 "$P1" "$(with_prev "$cfg" "$out")"
+	cni DEL c1 "$P1" "$cfg"
+	nothing_left
+}
