@@ -766,3 +766,79 @@ int fw_table_remove(const char *family, const char *name, char **ret_error_text)
 		return r;
 	return fw_apply(text, ret_error_text);
 }
+
+/* Whether rule (a listed {"rule": …} body) is in chain `in` and jumps to `target`. */
+static bool rule_jumps(json_t *rule, const char *in, const char *target)
+{
+	const char *chain = json_string_value(json_object_get(rule, "chain"));
+	json_t *e;
+	size_t i;
+
+	if (!chain || !streq(chain, in))
+		return false;
+	json_array_foreach(json_object_get(rule, "expr"), i, e) {
+		const char *t = json_string_value(json_object_get(json_object_get(e, "jump"),
+								  "target"));
+
+		if (t && streq(t, target))
+			return true;
+	}
+	return false;
+}
+
+void fw_render_delete_jumps(json_t *chain_listing, const char *family, const char *table,
+			    const char *from, const char *target, FILE *f)
+{
+	json_t *item, *rule;
+	size_t i;
+
+	json_array_foreach(json_object_get(chain_listing, "nftables"), i, item) {
+		rule = json_object_get(item, "rule");
+		if (rule && rule_jumps(rule, from, target))
+			fprintf(f, "delete rule %s %s %s handle %" JSON_INTEGER_FORMAT "\n", family,
+				table, from, json_integer_value(json_object_get(rule, "handle")));
+	}
+}
+
+int fw_reference_nat_chain_del(const char *chain, const char *from, char **ret_error_text)
+{
+	static const char *const families[] = { "ip", "ip6" };
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	bool any = false;
+	FILE *f;
+	int r = 0;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(families) && r >= 0; i++) {
+		_cleanup_json_ json_t *c = NULL, *j = NULL;
+
+		/*
+		 * Only the chain and `from` are listed, never the whole table: on a node with
+		 * kube-proxy in iptables mode `nat` holds thousands of rules, and this runs on
+		 * every DEL. The common case (no such chain) costs one failed lookup.
+		 */
+		r = fw_list_chain_json(families[i], "nat", chain, &c);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r >= 0)
+			r = fw_list_chain_json(families[i], "nat", from, &j);
+		if (r == -ENOENT)
+			r = 0; /* a chain nothing jumps to */
+		if (r < 0)
+			break;
+		fw_render_delete_jumps(j, families[i], "nat", from, chain, f);
+		fprintf(f, "flush chain %s nat %s\ndelete chain %s nat %s\n", families[i], chain,
+			families[i], chain);
+		any = true;
+	}
+	if (fclose(f) != 0 && r >= 0)
+		r = -ENOMEM;
+	if (r < 0 || !any)
+		return r;
+	return fw_apply(text, ret_error_text);
+}

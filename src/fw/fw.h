@@ -97,6 +97,19 @@ int fw_collect_chains(json_t *table_json, const char *const *prefixes, char *con
 int fw_map_count_keys_for_chain(json_t *table_json, const char *map, const char *chain,
 				const struct ip_prefix *ips, size_t n_ips);
 
+/*
+ * What the reference plugins made through iptables-nft, for a node that switched to us. Into f:
+ * `delete rule` for each rule of chain `from` (as fw_list_chain_json lists it; NULL: none)
+ * that jumps to target.
+ */
+void fw_render_delete_jumps(json_t *chain_listing, const char *family, const char *table,
+			    const char *from, const char *target, FILE *f);
+/*
+ * Delete chain of table `ip nat` and `ip6 nat` with the rules of chain `from` that jump to it,
+ * in one transaction. Nothing there counts as done; chain and from must be nft identifiers.
+ */
+int fw_reference_nat_chain_del(const char *chain, const char *from, char **ret_error_text);
+
 /* A Linux interface name that is also safe inside an nft "string": [A-Za-z0-9_.@+-], 1..15. */
 bool fw_ifname_valid(const char *ifname);
 /* An nft identifier we accept for tables/chains/maps: [A-Za-z][A-Za-z0-9_-]*, ≤ 64 chars. */

@@ -243,82 +243,13 @@ int fw_masq_reference_chain_name(const char *net, const char *container_id,
 	return 0;
 }
 
-/* Whether rule (a listed {"rule": …} body) is in chain `in` and jumps to `target`. */
-static bool rule_jumps(json_t *rule, const char *in, const char *target)
-{
-	const char *chain = json_string_value(json_object_get(rule, "chain"));
-	json_t *e;
-	size_t i;
-
-	if (!chain || !streq(chain, in))
-		return false;
-	json_array_foreach(json_object_get(rule, "expr"), i, e) {
-		const char *t = json_string_value(json_object_get(json_object_get(e, "jump"),
-								  "target"));
-
-		if (t && streq(t, target))
-			return true;
-	}
-	return false;
-}
-
-void fw_masq_render_reference_del(json_t *postrouting_listing, const char *family,
-				  const char *chain, FILE *f)
-{
-	json_t *item, *rule;
-	size_t i;
-
-	json_array_foreach(json_object_get(postrouting_listing, "nftables"), i, item) {
-		rule = json_object_get(item, "rule");
-		if (rule && rule_jumps(rule, "POSTROUTING", chain))
-			fprintf(f, "delete rule %s nat POSTROUTING handle %" JSON_INTEGER_FORMAT "\n",
-				family, json_integer_value(json_object_get(rule, "handle")));
-	}
-	fprintf(f, "flush chain %s nat %s\ndelete chain %s nat %s\n", family, chain, family,
-		chain);
-}
-
 int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text)
 {
-	static const char *const families[] = { "ip", "ip6" };
 	char chain[FW_MASQ_REF_CHAIN_MAX];
-	_cleanup_free_ char *text = NULL;
-	size_t len = 0;
-	bool any = false;
-	FILE *f;
 	int r;
 
 	r = fw_masq_reference_chain_name(net, container_id, chain);
 	if (r < 0)
 		return r;
-	f = open_memstream(&text, &len);
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < ELEMENTSOF(families) && r >= 0; i++) {
-		_cleanup_json_ json_t *c = NULL, *post = NULL;
-
-		/*
-		 * Only the chain and POSTROUTING are listed, never the whole table: on a node
-		 * with kube-proxy in iptables mode `nat` holds thousands of rules, and this runs
-		 * on every DEL. The common case (no such chain) costs one failed lookup.
-		 */
-		r = fw_list_chain_json(families[i], "nat", chain, &c);
-		if (r == -ENOENT) {
-			r = 0;
-			continue;
-		}
-		if (r >= 0)
-			r = fw_list_chain_json(families[i], "nat", "POSTROUTING", &post);
-		if (r == -ENOENT)
-			r = 0; /* a chain nothing jumps to */
-		if (r < 0)
-			break;
-		fw_masq_render_reference_del(post, families[i], chain, f);
-		any = true;
-	}
-	if (fclose(f) != 0 && r >= 0)
-		r = -ENOMEM;
-	if (r < 0 || !any)
-		return r;
-	return fw_apply(text, ret_error_text);
+	return fw_reference_nat_chain_del(chain, "POSTROUTING", ret_error_text);
 }

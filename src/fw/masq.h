@@ -54,11 +54,5 @@ int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_vali
 #define FW_MASQ_REF_CHAIN_MAX 29
 int fw_masq_reference_chain_name(const char *net, const char *container_id,
 				 char buf[static FW_MASQ_REF_CHAIN_MAX]);
-/*
- * Pure: into f, the nft commands that delete chain of table `family nat` and every rule of
- * POSTROUTING (as listed by fw_list_chain_json; NULL: none) that jumps to it.
- */
-void fw_masq_render_reference_del(json_t *postrouting_listing, const char *family,
-				  const char *chain, FILE *f);
-/* Apply that for both families, in one transaction; nothing there counts as done. */
+/* Delete that chain and the POSTROUTING rules jumping to it (fw_reference_nat_chain_del). */
 int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text);

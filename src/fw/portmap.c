@@ -10,6 +10,7 @@
 
 #include "basic/json-util.h"
 #include "basic/macro.h"
+#include "basic/sha512.h"
 #include "fw/portmap.h"
 
 #define T FW_PORTMAP_FAMILY " " FW_PORTMAP_TABLE
@@ -747,7 +748,38 @@ int fw_portmap_del(const char *net, const char *container_id, const char *ifname
 	r = fw_portmap_chain_names(net, container_id, ifname, pchain, mchain);
 	if (r < 0)
 		return r;
-	return delete_chains(chains, ret_udp_ports, ret_n, ret_error_text);
+	r = delete_chains(chains, ret_udp_ports, ret_n, ret_error_text);
+	if (r < 0)
+		return r;
+	/* a container the reference portmap mapped before the node switched to us */
+	return fw_portmap_reference_del(net, container_id, ret_error_text);
+}
+
+int fw_portmap_reference_chain_name(const char *net, const char *container_id,
+				    char buf[static FW_PORTMAP_REF_CHAIN_MAX])
+{
+	_cleanup_free_ char *s = NULL;
+	char hex[2 * 11 + 1];
+
+	if (!net || !container_id)
+		return -EINVAL;
+	if (asprintf(&s, "%s%s", net, container_id) < 0)
+		return -ENOMEM;
+	sha512_hex(s, strlen(s), 11, hex);
+	/* 21 digits: 28 bytes in all, the reference's iptables chain name length */
+	snprintf(buf, FW_PORTMAP_REF_CHAIN_MAX, "CNI-DN-%.21s", hex);
+	return 0;
+}
+
+int fw_portmap_reference_del(const char *net, const char *container_id, char **ret_error_text)
+{
+	char chain[FW_PORTMAP_REF_CHAIN_MAX];
+	int r;
+
+	r = fw_portmap_reference_chain_name(net, container_id, chain);
+	if (r < 0)
+		return r;
+	return fw_reference_nat_chain_del(chain, "CNI-HOSTPORT-DNAT", ret_error_text);
 }
 
 /* Strip the nfproto dependency nft may or may not print. */

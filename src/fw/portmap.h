@@ -135,3 +135,14 @@ int fw_portmap_check(const struct fw_portmap_spec *s);
 /* Remove every attachment of network net that is not in valid[0..n_valid). */
 int fw_portmap_gc(const char *net, const struct fw_attachment *valid, size_t n_valid,
 		  char **ret_error_text);
+
+/*
+ * The reference portmap's chain for a container (iptables through iptables-nft, table ip/ip6
+ * nat): "CNI-DN-" + the first 21 hex digits of SHA-512(net + containerID). DEL removes it and
+ * the CNI-HOSTPORT-DNAT rules jumping to it (the shared chains stay, as the reference leaves
+ * them); made with iptables-legacy, they are out of nft's sight.
+ */
+#define FW_PORTMAP_REF_CHAIN_MAX 29
+int fw_portmap_reference_chain_name(const char *net, const char *container_id,
+				    char buf[static FW_PORTMAP_REF_CHAIN_MAX]);
+int fw_portmap_reference_del(const char *net, const char *container_id, char **ret_error_text);

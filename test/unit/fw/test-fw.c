@@ -10,6 +10,7 @@
 #include "fw/fw.h"
 #include "fw/macspoof.h"
 #include "fw/masq.h"
+#include "fw/portmap.h"
 
 static void test_identifiers(void **state)
 {
@@ -271,31 +272,31 @@ static void test_masq_reference_del(void **state)
 		" {\"jump\": {\"target\": \"CNI-c419a202bcb585513d46be36\"}}]}},"
 		"{\"rule\": {\"family\": \"ip\", \"table\": \"nat\", \"chain\": \"POSTROUTING\","
 		" \"handle\": 8, \"expr\": [{\"jump\": {\"target\": \"CNI-other\"}}]}}]}";
-	char chain[FW_MASQ_REF_CHAIN_MAX];
-	_cleanup_free_ char *text = NULL, *bare = NULL;
+	char chain[FW_MASQ_REF_CHAIN_MAX], dn[FW_PORTMAP_REF_CHAIN_MAX];
+	_cleanup_free_ char *text = NULL, *none = NULL;
 	json_error_t jerr;
 	json_t *j = json_loads(listing, 0, &jerr);
 	size_t len = 0;
 	FILE *f;
 
-	/* the reference's chain name, checked against its iptables listing */
+	/* the reference's chain names, checked against what it made (nft list ruleset) */
 	assert_int_equal(fw_masq_reference_chain_name("rfnet", "refc1", chain), 0);
 	assert_string_equal(chain, "CNI-c419a202bcb585513d46be36");
+	assert_int_equal(fw_portmap_reference_chain_name("rpnet", "refpm1", dn), 0);
+	assert_string_equal(dn, "CNI-DN-32e5ce3062aca8c58691c");
 
 	assert_non_null(j);
 	f = open_memstream(&text, &len);
-	fw_masq_render_reference_del(j, "ip", chain, f);
+	fw_render_delete_jumps(j, "ip", "nat", "POSTROUTING", chain, f);
 	fclose(f);
-	/* only this attachment's jump and chain; the other pod's stay */
-	assert_string_equal(text, "delete rule ip nat POSTROUTING handle 5\n"
-				  "flush chain ip nat CNI-c419a202bcb585513d46be36\n"
-				  "delete chain ip nat CNI-c419a202bcb585513d46be36\n");
-	/* no POSTROUTING at all: the chain alone */
-	f = open_memstream(&bare, &len);
-	fw_masq_render_reference_del(NULL, "ip6", chain, f);
+	/* only this attachment's jump; the other pod's stays */
+	assert_string_equal(text, "delete rule ip nat POSTROUTING handle 5\n");
+	/* another chain's rules, or no listing at all: nothing */
+	f = open_memstream(&none, &len);
+	fw_render_delete_jumps(j, "ip", "nat", "OUTPUT", chain, f);
+	fw_render_delete_jumps(NULL, "ip6", "nat", "POSTROUTING", chain, f);
 	fclose(f);
-	assert_string_equal(bare, "flush chain ip6 nat CNI-c419a202bcb585513d46be36\n"
-				  "delete chain ip6 nat CNI-c419a202bcb585513d46be36\n");
+	assert_string_equal(none, "");
 	json_decref(j);
 }
 
