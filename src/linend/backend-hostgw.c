@@ -45,10 +45,18 @@ static int hostgw_register(const struct net_config *cfg, const struct backend_ex
 	struct dp *dp;
 	int r;
 
-	if (!ip_addr_equal(&ext->ext_addr, &ext->iface_addr) ||
-	    (cfg->enable_ipv6 && !ip_addr_equal(&ext->ext_addr6, &ext->iface_addr6))) {
+	for (int v6 = 0; v6 <= (cfg->enable_ipv6 ? 1 : 0); v6++) {
+		const struct ip_addr *pub = v6 ? &ext->ext_addr6 : &ext->ext_addr;
+		const struct ip_addr *own = v6 ? &ext->iface_addr6 : &ext->iface_addr;
+		char a[IP_ADDR_STRLEN], b[IP_ADDR_STRLEN] = "none";
+
+		if (ip_addr_equal(pub, own))
+			continue;
+		if (own->family)
+			ip_addr_to_string(own, b);
 		log_error("host-gw: the public address must be the interface's own (no NAT): "
-			  "peers route to it directly");
+			  "peers route to it directly; public IPv%c %s, %s has %s",
+			  v6 ? '6' : '4', ip_addr_to_string(pub, a), ext->name, b);
 		return -EINVAL;
 	}
 	r = dp_new(DP_MODE_HOSTGW, cfg, ext, env, &dp);

@@ -433,3 +433,150 @@ EOF
 	bridge -n "$(cl_node 1)" fdb del "$m6" dev flannel-v6.1 dst fd00:213::2 self
 	wait_until 1 bash -c "bridge -n $n1 fdb show dev flannel-v6.1 | grep -q '$m6 dst fd00:213::2'"
 }
+
+# this node's IPv6 subnet network address, e.g. fd00:244:0:7a00::
+subnet6_ip() { sed -n 's/^FLANNEL_IPV6_SUBNET=\(.*\)1\/64$/\1/p' "$CL_STATE/n$1/subnet.env"; }
+# a dual-stack lease's key, as flannel makes it: <v4>-24&<v6>-64
+lease_key6() { echo "$CL_PREFIX_KEY/subnets/$(subnet_ip "$1")-24&$(subnet6_ip "$1")-64"; }
+
+# pod_ip <node> <4|6>: the address of pod 1 on that node
+pod_ip() {
+	jq -r --arg v "$2" '.ips[] | select(.version == $v) | .address' "$CL_STATE/n$1/pod1.json" |
+		cut -d/ -f1
+}
+
+# hostgw6_expect <i> <j>: node i routes node j's subnets, v4 and v6, straight via j's eth0
+hostgw6_expect() {
+	local i=$1 j=$2 s4 s6
+	s4=$(subnet_ip "$j")
+	s6=$(subnet6_ip "$j")
+	[ -n "$s4" ] && [ -n "$s6" ] &&
+		routes_are "$i" "$s4/24 via $CL_UNDERLAY.$j dev eth0" &&
+		routes6_are "$i" "$s6/64 via fd00:213::$j dev eth0 metric 1024 pref medium"
+}
+
+@test "host-gw dual-stack: v4 and v6 routes via the peer's eth0 addresses, pod ping over both" {
+	cluster_underlay_up
+	cluster_etcd_up
+	put_config '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56",
+		"Backend":{"Type":"host-gw"}}'
+	for i in 1 2; do
+		# the first linend has at most eth0's link-local address: restart it with a global one
+		cluster_node_up "$i"
+		cluster_linend_stop "$i" || true
+		rm -f "$CL_STATE/n$i/subnet.env"
+		ip -n "$(cl_node "$i")" addr add "fd00:213::$i/64" dev eth0 nodad
+		# node 1 finds it on eth0 by itself, node 2 is told (the same address: no NAT)
+		if [ "$i" -eq 1 ]; then
+			cluster_linend_start "$i"
+		else
+			FLANNELD_PUBLIC_IPV6=fd00:213::$i cluster_linend_start "$i"
+		fi
+	done
+	cluster_node_wait 1
+	cluster_node_wait 2
+	wait_until 3 hostgw6_expect 1 2
+	wait_until 3 hostgw6_expect 2 1
+	# no tunnel device of either family, the interface's MTU
+	! ip -n "$(cl_node 1)" link show flannel.1 2>/dev/null || false
+	! ip -n "$(cl_node 1)" link show flannel-v6.1 2>/dev/null || false
+	grep -qx FLANNEL_MTU=1500 "$CL_STATE/n1/subnet.env"
+	grep -qx FLANNEL_IPV6_NETWORK=fd00:244::/56 "$CL_STATE/n1/subnet.env"
+	# the leases as flanneld's host-gw writes them: both public addresses, no backend data
+	run cl_etcdctl get "$(lease_key6 1)" --print-value-only
+	[ "$output" = '{"PublicIP":"192.168.213.1","PublicIPv6":"fd00:213::1","BackendType":"host-gw"}' ]
+	run cl_etcdctl get "$(lease_key6 2)" --print-value-only
+	[ "$output" = '{"PublicIP":"192.168.213.2","PublicIPv6":"fd00:213::2","BackendType":"host-gw"}' ]
+	nsx 1 nft list table ip6 linend |
+		grep -q 'ip6 saddr fd00:244::/56 ip6 daddr != ff00::/8 masquerade fully-random'
+	cluster_pod_add 1 1 >/dev/null
+	cluster_pod_add 2 1 >/dev/null
+	a4=$(pod_ip 1 4) a6=$(pod_ip 1 6) b4=$(pod_ip 2 4) b6=$(pod_ip 2 6)
+	[ -n "$a6" ] && [ -n "$b6" ]
+	# pod 2 (a namespace this test made) counts IPv6 echo requests by source
+	ip netns exec "$(cl_pod 2 1)" nft -f - <<NFT
+table ip6 ldp_seen {
+	counter from_pod1 { }
+	chain input {
+		type filter hook input priority filter;
+		ip6 saddr $a6 icmpv6 type echo-request counter name from_pod1
+	}
+}
+NFT
+	ip netns exec "$(cl_pod 1 1)" ping -c 2 -i 0.2 -W 1 "$b4"
+	ip netns exec "$(cl_pod 2 1)" ping -c 2 -i 0.2 -W 1 "$a4"
+	ip netns exec "$(cl_pod 1 1)" ping -6 -c 3 -i 0.2 -W 2 "$b6"
+	ip netns exec "$(cl_pod 2 1)" ping -6 -c 3 -i 0.2 -W 2 "$a6"
+	# pod to pod is neither encapsulated nor masqueraded: the plain route via eth0, and
+	# pod 2 saw pod 1's own address
+	[ "$(ip -n "$(cl_node 1)" -6 route get "$b6" | grep -o 'via [^ ]* dev [^ ]*')" = \
+		"via fd00:213::2 dev eth0" ]
+	ip netns exec "$(cl_pod 2 1)" nft list counter ip6 ldp_seen from_pod1 | grep -q 'packets 3 '
+	# and the IPv6 route is repaired too
+	s6=$(subnet6_ip 2)
+	ip -n "$(cl_node 1)" -6 route del "$s6/64"
+	wait_until 1 hostgw6_expect 1 2
+	[ "$(metric 1 linend_dataplane_errors_total)" = 0 ]
+}
+
+# natgw_refused <i> <log lines before> <detail>: node i's linend exited 1 refusing NAT (the
+# message ending in detail: which family, the public address, the interface's), nothing made
+natgw_refused() {
+	local i=$1 from=$2 detail=$3 pid rc=0
+	pid=$(cat "$CL_STATE/n$i/linend.pid")
+	wait_until 10 cl_gone "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 1 ]
+	tail -n +"$((from + 1))" "$CL_STATE/n$i/linend.log" >"$BATS_TEST_TMPDIR/log"
+	cat "$BATS_TEST_TMPDIR/log"
+	grep -qF "error: host-gw: the public address must be the interface's own (no NAT): $(
+		)peers route to it directly; $detail" "$BATS_TEST_TMPDIR/log"
+	grep -qF 'error: backend host-gw failed to register the network: Invalid argument' \
+		"$BATS_TEST_TMPDIR/log"
+	[ -z "$(routes76 "$i")" ]
+	[ -z "$(ip -n "$(cl_node "$i")" -6 route show proto 76)" ]
+	[ ! -e "$CL_STATE/n$i/subnet.env" ]
+}
+
+@test "host-gw behind NAT: a --public-ip not on the interface is refused at start, no route" {
+	cluster_underlay_up
+	cluster_etcd_up
+	cluster_config_put host-gw
+	cluster_node_up 2
+	cluster_node_wait 2
+	# node 1 is told to advertise an address eth0 does not have (a NAT's outside address)
+	FLANNELD_PUBLIC_IP=203.0.113.1 cluster_node_up 1
+	natgw_refused 1 0 "public IPv4 203.0.113.1, eth0 has 192.168.213.1"
+	# the same from the command line
+	n=$(wc -l <"$CL_STATE/n1/linend.log")
+	CL_LINEND_ARGS="--public-ip=203.0.113.1" cluster_linend_start 1
+	natgw_refused 1 "$n" "public IPv4 203.0.113.1, eth0 has 192.168.213.1"
+	# node 1 never claimed a subnet, so node 2 has nothing to route to
+	run cl_etcdctl get --prefix "$CL_PREFIX_KEY/subnets/" --print-value-only
+	[ "$output" = '{"PublicIP":"192.168.213.2","PublicIPv6":null,"BackendType":"host-gw"}' ]
+	sleep 0.3
+	[ -z "$(routes76 2)" ]
+	# with its own address node 1 starts, and both nodes route to each other
+	cluster_linend_start 1
+	cluster_node_wait 1
+	wait_until 3 routes_are 1 "$(subnet_ip 2)/24 via $CL_UNDERLAY.2 dev eth0"
+	wait_until 3 routes_are 2 "$(subnet_ip 1)/24 via $CL_UNDERLAY.1 dev eth0"
+}
+
+@test "host-gw behind NAT, IPv6: a --public-ipv6 not on the interface is refused at start" {
+	cluster_underlay_up
+	cluster_etcd_up
+	# the node's first linend finds no config and does nothing: replace it once eth0 has a
+	# global IPv6 address and the config is there
+	cluster_node_up 1
+	cluster_linend_stop 1 || true
+	ip -n "$(cl_node 1)" addr add fd00:213::1/64 dev eth0 nodad
+	put_config '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56",
+		"Backend":{"Type":"host-gw"}}'
+	n=$(wc -l <"$CL_STATE/n1/linend.log")
+	# the IPv4 address is eth0's own; the IPv6 one is not
+	CL_LINEND_ARGS="--public-ipv6 fd00:213::99" cluster_linend_start 1
+	natgw_refused 1 "$n" "public IPv6 fd00:213::99, eth0 has fd00:213::1"
+	run cl_etcdctl get --prefix "$CL_PREFIX_KEY/subnets/" --print-value-only
+	[ -z "$output" ]
+}
