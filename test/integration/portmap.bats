@@ -369,3 +369,249 @@ pm_conf() { # pm_conf PORT-MAPPINGS [extra]
 	tcp_dead "$N" 192.168.77.1 30080
 	[ -z "$(ours_left)" ]
 }
+
+# --- Options at runtime: snat, masqAll, markMasqBit, conditionsV4/V6, sctp ---------------
+
+# serve_peer NS PORT LOG [-4|-6]: a TCP server answering "peer" and logging every peer's
+# address (nc -v prints "Connection received on ADDR PORT" when it accepts).
+serve_peer() {
+	bg_start ip netns exec "$1" sh -c "while :; do echo peer | nc ${4:--4} -n -v -l -q0 $2; done" \
+		>/dev/null 2>>"$3"
+}
+
+# peer_via CLIENT-NS ADDR PORT LOG: connect, then print the source address the server saw.
+peer_via() {
+	[ "$(tcp_get "$1" "$2" "$3")" = peer ] || { echo "no answer from $2 port $3" >&2; return 1; }
+	sed -n 's/^Connection received on \([^ ]*\) .*/\1/p' "$4" | tail -1
+}
+
+# dad_settled IFACE: wait until no address of IFACE in the host is tentative.
+dad_settled() {
+	local i
+	for i in $(seq 30); do
+		[ -z "$(ip -n "$H" -6 addr show dev "$1" tentative)" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+pm_table() { ip netns exec "$H" nft list table inet linen-cni-portmap; }
+
+# add_ok NET POD: cnitool ADD that must succeed; prints the result.
+add_ok() {
+	local out
+	out=$(cni add "$1" "$2") || { echo "ADD $2 failed: $out" >&2; return 1; }
+	echo "$out"
+}
+
+del_ok() {
+	run cni del "$1" "$2"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+}
+
+@test "snat: hairpin and localhost are masqueraded by default; with snat:false the pod sees the real source" {
+	local map='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	P1=$(netns_new pod1)
+	P2=$(netns_new pod2)
+	log=$T/peers
+	serve_peer "$P1" 80 "$log" # the pod namespace outlives both attachments
+	for snat in default false; do
+		if [ $snat = default ]; then conflist pm 1.0.0; else conflist pm 1.0.0 '"snat":false'; fi
+		export CAP_ARGS=$map
+		out1=$(add_ok pm "$P1")
+		ip1=$(jq -r '.ips[0].address | split("/")[0]' <<<"$out1")
+		export CAP_ARGS='{"portMappings":[]}'
+		out2=$(add_ok pm "$P2")
+		ip2=$(jq -r '.ips[0].address | split("/")[0]' <<<"$out2")
+		export CAP_ARGS=$map
+
+		[ "$(peer_via "$N" 192.168.77.1 8080 "$log")" = 192.168.77.2 ] # never masqueraded
+		[ "$(peer_via "$H" 192.168.77.1 8080 "$log")" = 192.168.77.1 ] # not a pod, not lo
+		if [ $snat = default ]; then
+			# Another pod, the pod itself and localhost come from the gateway.
+			[ "$(peer_via "$P2" 192.168.77.1 8080 "$log")" = 10.99.0.1 ]
+			[ "$(peer_via "$P1" 192.168.77.1 8080 "$log")" = 10.99.0.1 ]
+			[ "$(peer_via "$H" 127.0.0.1 8080 "$log")" = 10.99.0.1 ]
+			pm_table | grep -q "$ip1 : jump m-"
+			pm_table | grep -q 'masquerade'
+		else
+			# The other pod's own address arrives; nothing of ours masquerades.
+			[ "$(peer_via "$P2" 192.168.77.1 8080 "$log")" = "$ip2" ]
+			[ "$ip2" != 10.99.0.1 ]
+			run pm_table
+			[[ "$output" != *masquerade* && "$output" != *"chain m-"* && "$output" != *"$ip1 :"* ]] ||
+				{ echo "$output"; false; }
+			[[ "$output" != *"meta mark set"* ]] || { echo "$output"; false; }
+		fi
+		run cni check pm "$P1"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+
+		del_ok pm "$P1"
+		export CAP_ARGS='{"portMappings":[]}'
+		del_ok pm "$P2"
+		[ -z "$(ours_left)" ]
+	done
+}
+
+@test "masqAll: a node's connection reaches the pod from the host's address (v4, v6); default keeps the node's" {
+	local map='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	P=$(netns_new pod)
+	export CAP_ARGS=$map
+	log=$T/peers
+	serve_peer "$P" 80 "$log" -4
+	serve_peer "$P" 80 "$log" -6
+	for masq in true default; do
+		if [ $masq = true ]; then
+			conflist pm 1.0.0 '"masqAll":true' dual
+		else
+			conflist pm 1.0.0 '' dual
+		fi
+		out=$(add_ok pm "$P")
+		ip6=$(jq -r '.ips[1].address | split("/")[0]' <<<"$out")
+		# Until fd99::1 has passed DAD the kernel masquerades to fd77::1 instead.
+		dad_settled pmbr0
+		if [ $masq = true ]; then
+			[ "$(peer_via "$N" 192.168.77.1 8080 "$log")" = 10.99.0.1 ]
+			[ "$(peer_via "$N" fd77::1 8080 "$log")" = fd99::1 ]
+			[ "$(peer_via "$H" 192.168.77.1 8080 "$log")" = 10.99.0.1 ]
+			# The mark is set whatever the source: no saddr match in our DNAT chain.
+			run pm_table
+			[[ "$output" == *"meta mark set"* && "$output" != *saddr* ]] || { echo "$output"; false; }
+			pm_table | grep -q "$ip6 : jump m-"
+		else
+			[ "$(peer_via "$N" 192.168.77.1 8080 "$log")" = 192.168.77.2 ]
+			[ "$(peer_via "$N" fd77::1 8080 "$log")" = fd77::2 ]
+			[ "$(peer_via "$H" 192.168.77.1 8080 "$log")" = 192.168.77.1 ]
+		fi
+		run cni check pm "$P"
+		[ "$status" -eq 0 ] || { echo "$output"; false; }
+		del_ok pm "$P"
+		[ -z "$(ours_left)" ]
+	done
+}
+
+@test "markMasqBit 5: the rules use mark 0x20, hairpin is masqueraded by that bit and not by 0x2000" {
+	conflist pm 1.0.0 '"markMasqBit":5'
+	P=$(netns_new pod)
+	export CAP_ARGS='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	add_ok pm "$P" >/dev/null
+	run pm_table
+	[[ "$output" == *"meta mark set meta mark | 0x00000020"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"meta mark & 0x00000020 == 0x00000020 masquerade"* ]] || { echo "$output"; false; }
+	[[ "$output" != *0x00002000* ]] || { echo "$output"; false; }
+	log=$T/peers
+	serve_peer "$P" 80 "$log"
+	[ "$(peer_via "$N" 192.168.77.1 8080 "$log")" = 192.168.77.2 ]
+	[ "$(peer_via "$P" 192.168.77.1 8080 "$log")" = 10.99.0.1 ]
+	[ "$(peer_via "$H" 127.0.0.1 8080 "$log")" = 10.99.0.1 ]
+
+	# A mark set before ours on the node's packets: bit 13 (the default) is not ours now,
+	# bit 5 is, so only the latter gets the node's connection masqueraded.
+	ip netns exec "$H" nft -f - <<-'EOF2'
+	table inet pmtest {
+		chain pre { type filter hook prerouting priority mangle; policy accept;
+			ip saddr 192.168.77.2 meta mark set 0x2000; }
+	}
+	EOF2
+	[ "$(peer_via "$N" 192.168.77.1 8080 "$log")" = 192.168.77.2 ]
+	ip netns exec "$H" nft flush chain inet pmtest pre
+	ip netns exec "$H" nft add rule inet pmtest pre ip saddr 192.168.77.2 meta mark set 0x20
+	[ "$(peer_via "$N" 192.168.77.1 8080 "$log")" = 10.99.0.1 ]
+	ip netns exec "$H" nft delete table inet pmtest
+
+	run cni check pm "$P"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	del_ok pm "$P"
+	[ -z "$(ours_left)" ]
+	tcp_dead "$N" 192.168.77.1 8080
+}
+
+@test "conditionsV4 and conditionsV6 select per family which sources get the host port" {
+	# v4: only the node is mapped; v6: everyone but the node. Unmapped connections reach
+	# the host's own server on the same port instead.
+	conflist pm 1.0.0 '"conditionsV4":["ip","saddr","192.168.77.2"],"conditionsV6":["ip6","saddr","!=","fd77::2"]' dual
+	P=$(netns_new pod)
+	export CAP_ARGS='{"portMappings":[{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	add_ok pm "$P" >/dev/null
+	serve_tcp "$P" 80 pod4 -4
+	serve_tcp "$P" 80 pod6 -6
+	serve_tcp "$H" 8080 host4 -4
+	serve_tcp "$H" 8080 host6 -6
+	run pm_table
+	[[ "$output" == *"ip saddr 192.168.77.2"* && "$output" == *"ip6 saddr != fd77::2"* ]] ||
+		{ echo "$output"; false; }
+
+	[ "$(tcp_get "$N" 192.168.77.1 8080)" = pod4 ]  # selected by conditionsV4
+	[ "$(tcp_get "$H" 192.168.77.1 8080)" = host4 ] # not selected: the host's own port
+	[ "$(tcp_get "$H" 127.0.0.1 8080)" = host4 ]
+	[ "$(tcp_get "$N" fd77::1 8080)" = host6 ]      # excluded by conditionsV6
+	[ "$(tcp_get "$H" fd77::1 8080)" = pod6 ]
+	[ "$(tcp_get "$P" fd77::1 8080)" = pod6 ]       # hairpin is not the node either
+
+	run cni check pm "$P"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	del_ok pm "$P"
+	[ -z "$(ours_left)" ]
+	[ "$(tcp_get "$N" 192.168.77.1 8080)" = host4 ]
+}
+
+@test "sctp: a mapping is rendered with sctp dport for both families and removed on DEL" {
+	# Rules only: this kernel has no SCTP sockets (CONFIG_IP_SCTP unset) and neither socat
+	# nor ncat is among the installed packages (scripts/install-deps.sh), so there is no
+	# SCTP client or server to send traffic with.
+	conflist pm 1.0.0 '' dual
+	P=$(netns_new pod)
+	export CAP_ARGS='{"portMappings":[{"hostPort":9132,"containerPort":132,"protocol":"sctp"},{"hostPort":8080,"containerPort":80,"protocol":"tcp"}]}'
+	out=$(add_ok pm "$P")
+	ip4=$(jq -r '.ips[0].address | split("/")[0]' <<<"$out")
+	ip6=$(jq -r '.ips[1].address | split("/")[0]' <<<"$out")
+	run ip netns exec "$H" nft list chain inet linen-cni-portmap hostports
+	[[ "$output" == *"sctp dport 9132 jump p-"* && "$output" == *"tcp dport 8080 jump p-"* ]] ||
+		{ echo "$output"; false; }
+	run pm_table
+	[[ "$output" == *"sctp dport 9132 dnat ip to $ip4:132"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"sctp dport 9132 dnat ip6 to [$ip6]:132"* ]] || { echo "$output"; false; }
+	[[ "$output" == *"sctp dport 9132 ip saddr 10.99.0.0/24 meta mark set"* ]] || { echo "$output"; false; }
+	# The tcp mapping next to it works.
+	serve_tcp "$P" 80 pod-tcp
+	[ "$(tcp_get "$N" 192.168.77.1 8080)" = pod-tcp ]
+	run cni check pm "$P"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	del_ok pm "$P"
+	[ -z "$(ours_left)" ]
+}
+
+@test "switching from the reference: our DEL removes the reference portmap's DNAT chain of that container only" {
+	require_root
+	[ -x /usr/lib/cni/portmap ] || skip "reference plugins not installed"
+	command -v iptables >/dev/null || skip "iptables missing (the reference portmap needs it)"
+	local P1 P2 d1 d2
+	# the "host" namespace of chain_setup (H), two pods of our own
+	P1=$(netns_new pmref1)
+	P2=$(netns_new pmref2)
+	# pmcfg <pod> <ip> <port>: a portmap config as a runtime sends it after the main plugin
+	pmcfg() {
+		printf '{"cniVersion":"1.0.0","name":"pmref","type":"portmap","runtimeConfig":{"portMappings":[{"hostPort":%s,"containerPort":80,"protocol":"tcp"}]},"prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"eth0","sandbox":"/run/netns/%s"}],"ips":[{"address":"%s/24","interface":0}]}}' "$3" "$1" "$2"
+	}
+	# pm <bin> <cmd> <id> <pod> <cfg>
+	pm() {
+		ip netns exec "$H" env CNI_COMMAND="$2" CNI_CONTAINERID="$3" CNI_NETNS="/run/netns/$4" \
+			CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni "$1" <<<"$5"
+	}
+	pm /usr/lib/cni/portmap ADD r1 "$P1" "$(pmcfg "$P1" 10.96.0.5 18081)" >/dev/null
+	pm /usr/lib/cni/portmap ADD r2 "$P2" "$(pmcfg "$P2" 10.96.0.6 18082)" >/dev/null
+	d1=CNI-DN-$(printf '%s' "pmrefr1" | sha512sum | cut -c1-21)
+	d2=CNI-DN-$(printf '%s' "pmrefr2" | sha512sum | cut -c1-21)
+	ip netns exec "$H" nft list chain ip nat "$d1" | grep -q 'dnat to 10.96.0.5:80'
+	ip netns exec "$H" nft list chain ip nat CNI-HOSTPORT-DNAT | grep -q "jump $d1"
+	# the node now runs our portmap: DEL of the first container removes its DNAT only
+	pm "$LINEN_BUILD/plugins/portmap/portmap" DEL r1 "$P1" "$(pmcfg "$P1" 10.96.0.5 18081)"
+	! ip netns exec "$H" nft list chain ip nat "$d1" >/dev/null 2>&1 || false
+	! ip netns exec "$H" nft list chain ip nat CNI-HOSTPORT-DNAT | grep -q "jump $d1" || false
+	ip netns exec "$H" nft list chain ip nat "$d2" | grep -q 'dnat to 10.96.0.6:80'
+	ip netns exec "$H" iptables -t nat -S CNI-HOSTPORT-DNAT | grep -q -- "-j $d2"
+	pm "$LINEN_BUILD/plugins/portmap/portmap" DEL r2 "$P2" "$(pmcfg "$P2" 10.96.0.6 18082)"
+	! ip netns exec "$H" nft list table ip nat | grep -q 'CNI-DN-' || false
+	# again: nothing there, still success
+	pm "$LINEN_BUILD/plugins/portmap/portmap" DEL r2 "$P2" "$(pmcfg "$P2" 10.96.0.6 18082)"
+}
