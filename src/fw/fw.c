@@ -156,16 +156,23 @@ int fw_list_table_text(const char *family, const char *name, char **ret)
 	return run(cmd, 0, ret, NULL);
 }
 
-int fw_list_chain_text(const char *family, const char *table, const char *chain, char **ret)
+/* `list chain <family> <table> <chain>`, each part checked to be an nft identifier. */
+static int list_chain_cmd(const char *family, const char *table, const char *chain, char **ret)
 {
-	_cleanup_free_ char *cmd = NULL;
-
 	if (!fw_identifier_valid(family) || !fw_identifier_valid(table) ||
 	    !fw_identifier_valid(chain))
 		return -EINVAL;
-	if (asprintf(&cmd, "list chain %s %s %s", family, table, chain) < 0)
+	if (asprintf(ret, "list chain %s %s %s", family, table, chain) < 0)
 		return -ENOMEM;
-	return run(cmd, 0, ret, NULL);
+	return 0;
+}
+
+int fw_list_chain_text(const char *family, const char *table, const char *chain, char **ret)
+{
+	_cleanup_free_ char *cmd = NULL;
+	int r = list_chain_cmd(family, table, chain, &cmd);
+
+	return r < 0 ? r : run(cmd, 0, ret, NULL);
 }
 
 int fw_check_chain_listing(const char *family, const char *table, const char *chain,
@@ -194,13 +201,9 @@ int fw_list_table_json(const char *family, const char *name, json_t **ret)
 int fw_list_chain_json(const char *family, const char *table, const char *chain, json_t **ret)
 {
 	_cleanup_free_ char *cmd = NULL;
+	int r = list_chain_cmd(family, table, chain, &cmd);
 
-	if (!fw_identifier_valid(family) || !fw_identifier_valid(table) ||
-	    !fw_identifier_valid(chain))
-		return -EINVAL;
-	if (asprintf(&cmd, "list chain %s %s %s", family, table, chain) < 0)
-		return -ENOMEM;
-	return list_json(cmd, ret);
+	return r < 0 ? r : list_json(cmd, ret);
 }
 
 int fw_list_table_json_or_null(const char *family, const char *name, json_t **ret)
@@ -798,6 +801,22 @@ void fw_render_delete_jumps(json_t *chain_listing, const char *family, const cha
 			fprintf(f, "delete rule %s %s %s handle %" JSON_INTEGER_FORMAT "\n", family,
 				table, from, json_integer_value(json_object_get(rule, "handle")));
 	}
+}
+
+int fw_reference_chain_name(const char *prefix, size_t digits, const char *net,
+			    const char *container_id, char *buf, size_t size)
+{
+	_cleanup_free_ char *s = NULL;
+	char hex[2 * 64 + 1];
+
+	if (!net || !container_id || digits > 2 * 64)
+		return -EINVAL;
+	if (asprintf(&s, "%s%s", net, container_id) < 0)
+		return -ENOMEM;
+	sha512_hex(s, strlen(s), (digits + 1) / 2, hex);
+	if ((size_t)snprintf(buf, size, "%s%.*s", prefix, (int)digits, hex) >= size)
+		return -ENAMETOOLONG;
+	return 0;
 }
 
 int fw_reference_nat_chain_del(const char *chain, const char *from, char **ret_error_text)

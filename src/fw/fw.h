@@ -105,6 +105,12 @@ int fw_map_count_keys_for_chain(json_t *table_json, const char *map, const char 
 void fw_render_delete_jumps(json_t *chain_listing, const char *family, const char *table,
 			    const char *from, const char *target, FILE *f);
 /*
+ * The reference's name for a chain of an attachment: prefix + the first `digits` hex digits
+ * of SHA-512(net + containerID) (utils.FormatChainName and its prefixed forms).
+ */
+int fw_reference_chain_name(const char *prefix, size_t digits, const char *net,
+			    const char *container_id, char *buf, size_t size);
+/*
  * Delete chain of table `ip nat` and `ip6 nat` with the rules of chain `from` that jump to it,
  * in one transaction. Nothing there counts as done; chain and from must be nft identifiers.
  */

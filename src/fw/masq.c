@@ -9,7 +9,6 @@
 
 #include "basic/json-util.h"
 #include "basic/macro.h"
-#include "basic/sha512.h"
 #include "fw/masq.h"
 
 #define T FW_MASQ_FAMILY " " FW_MASQ_TABLE
@@ -231,16 +230,7 @@ int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_vali
 int fw_masq_reference_chain_name(const char *net, const char *container_id,
 				 char buf[static FW_MASQ_REF_CHAIN_MAX])
 {
-	_cleanup_free_ char *s = NULL;
-	char hex[2 * 12 + 1];
-
-	if (!net || !container_id)
-		return -EINVAL;
-	if (asprintf(&s, "%s%s", net, container_id) < 0)
-		return -ENOMEM;
-	sha512_hex(s, strlen(s), 12, hex);
-	snprintf(buf, FW_MASQ_REF_CHAIN_MAX, "CNI-%s", hex);
-	return 0;
+	return fw_reference_chain_name("CNI-", 24, net, container_id, buf, FW_MASQ_REF_CHAIN_MAX);
 }
 
 int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text)

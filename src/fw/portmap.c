@@ -10,7 +10,6 @@
 
 #include "basic/json-util.h"
 #include "basic/macro.h"
-#include "basic/sha512.h"
 #include "fw/portmap.h"
 
 #define T FW_PORTMAP_FAMILY " " FW_PORTMAP_TABLE
@@ -758,17 +757,9 @@ int fw_portmap_del(const char *net, const char *container_id, const char *ifname
 int fw_portmap_reference_chain_name(const char *net, const char *container_id,
 				    char buf[static FW_PORTMAP_REF_CHAIN_MAX])
 {
-	_cleanup_free_ char *s = NULL;
-	char hex[2 * 11 + 1];
-
-	if (!net || !container_id)
-		return -EINVAL;
-	if (asprintf(&s, "%s%s", net, container_id) < 0)
-		return -ENOMEM;
-	sha512_hex(s, strlen(s), 11, hex);
 	/* 21 digits: 28 bytes in all, the reference's iptables chain name length */
-	snprintf(buf, FW_PORTMAP_REF_CHAIN_MAX, "CNI-DN-%.21s", hex);
-	return 0;
+	return fw_reference_chain_name("CNI-DN-", 21, net, container_id, buf,
+				       FW_PORTMAP_REF_CHAIN_MAX);
 }
 
 int fw_portmap_reference_del(const char *net, const char *container_id, char **ret_error_text)

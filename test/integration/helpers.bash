@@ -41,6 +41,24 @@ bg_start() {
 	echo "$pid"
 }
 
+# Record a PID for teardown, for a process started in the background by the test itself
+# (so it stays a child of the test shell and `wait` works). Start `ip netns exec` or the
+# program itself in the background, never a shell function: its $! would be a subshell.
+track() {
+	echo "$1" >>"$BATS_TEST_TMPDIR/.pids"
+}
+
+# wait_for <seconds> cmd...: poll every 100 ms until cmd succeeds; 1 when time runs out
+wait_for() {
+	local n=$(($1 * 10))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 linen_teardown() {
 	local p n
 	if [ -f "$BATS_TEST_TMPDIR/.pids" ]; then

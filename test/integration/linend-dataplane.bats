@@ -383,18 +383,19 @@ EOF
 	wait_until 2 expect_vxlan_peer 1 2
 }
 
-@test "vxlan dual-stack: flannel-v6.1 over an IPv6 underlay, pod ping over both families" {
-	cluster_underlay_up
-	cluster_etcd_up
+# dualstack_nodes_up <backend>: a dual-stack network config and two nodes with IPv6 underlay
+# addresses fd00:213::<i>; node 1 finds its IPv6 address on eth0 by itself, node 2 is told it
+# (--public-ipv6, the same address: no NAT). Both have written subnet.env on return.
+dualstack_nodes_up() {
+	local i
 	put_config '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56",
-		"Backend":{"Type":"vxlan"}}'
+		"Backend":{"Type":"'"$1"'"}}'
 	for i in 1 2; do
 		# the first linend has at most eth0's link-local address: restart it with a global one
 		cluster_node_up "$i"
 		cluster_linend_stop "$i" || true
 		rm -f "$CL_STATE/n$i/subnet.env"
 		ip -n "$(cl_node "$i")" addr add "fd00:213::$i/64" dev eth0 nodad
-		# node 1 finds it on eth0 by itself, node 2 is told (--public-ipv6)
 		if [ "$i" -eq 1 ]; then
 			cluster_linend_start "$i"
 		else
@@ -403,6 +404,12 @@ EOF
 	done
 	cluster_node_wait 1
 	cluster_node_wait 2
+}
+
+@test "vxlan dual-stack: flannel-v6.1 over an IPv6 underlay, pod ping over both families" {
+	cluster_underlay_up
+	cluster_etcd_up
+	dualstack_nodes_up vxlan
 	wait_until 2 expect_vxlan_peer 1 2
 	# IPv6 underlay: 70 bytes of headers, and the pods' MTU fits both devices
 	run ip -n "$(cl_node 1)" -d -j link show flannel-v6.1
@@ -458,23 +465,7 @@ hostgw6_expect() {
 @test "host-gw dual-stack: v4 and v6 routes via the peer's eth0 addresses, pod ping over both" {
 	cluster_underlay_up
 	cluster_etcd_up
-	put_config '{"Network":"10.244.0.0/16","EnableIPv6":true,"IPv6Network":"fd00:244::/56",
-		"Backend":{"Type":"host-gw"}}'
-	for i in 1 2; do
-		# the first linend has at most eth0's link-local address: restart it with a global one
-		cluster_node_up "$i"
-		cluster_linend_stop "$i" || true
-		rm -f "$CL_STATE/n$i/subnet.env"
-		ip -n "$(cl_node "$i")" addr add "fd00:213::$i/64" dev eth0 nodad
-		# node 1 finds it on eth0 by itself, node 2 is told (the same address: no NAT)
-		if [ "$i" -eq 1 ]; then
-			cluster_linend_start "$i"
-		else
-			FLANNELD_PUBLIC_IPV6=fd00:213::$i cluster_linend_start "$i"
-		fi
-	done
-	cluster_node_wait 1
-	cluster_node_wait 2
+	dualstack_nodes_up host-gw
 	wait_until 3 hostgw6_expect 1 2
 	wait_until 3 hostgw6_expect 2 1
 	# no tunnel device of either family, the interface's MTU

@@ -44,23 +44,8 @@ etcd_stop() {
 	wait_for 10 bash -c "! kill -0 $ETCD_PID 2>/dev/null"
 }
 
-# like bg_start, but the process stays a child of the test shell so `wait` works
-track() {
-	echo "$1" >>"$BATS_TEST_TMPDIR/.pids"
-}
-
 ectl() {
 	etcdctl --endpoints="$EP" "$@"
-}
-
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-	done
 }
 
 put_config() {

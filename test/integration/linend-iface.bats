@@ -35,25 +35,8 @@ teardown() {
 	linen_teardown
 }
 
-# like bg_start, but the process stays a child of the test shell so `wait` works; what is
-# started in the background is `ip netns exec` itself (it execs the program, so $! is the
-# program), never a shell function, whose $! would be a subshell
-track() {
-	echo "$1" >>"$BATS_TEST_TMPDIR/.pids"
-}
-
 nsx() {
 	ip netns exec "$NS" "$@"
-}
-
-wait_for() {
-	local n=$(($1 * 10))
-	shift
-	while ! "$@" >/dev/null 2>&1; do
-		n=$((n - 1))
-		[ "$n" -gt 0 ] || return 1
-		sleep 0.1
-	done
 }
 
 # link <name> <mtu> [addr/len...]: a veth <name> in $NS, its peer p<name> in $PEER; both up
