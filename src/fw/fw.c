@@ -278,23 +278,14 @@ int fw_map_keys_for_chain(json_t *table_json, const char *map, const char *chain
 
 int fw_chains_with_prefix(json_t *table_json, const char *prefix, char ***ret_names)
 {
+	const char *const prefixes[] = { prefix, NULL };
 	_cleanup_strv_free_ char **names = NULL;
-	size_t n = 0, i;
-	json_t *item;
+	size_t n = 0;
 	int r;
 
-	names = calloc(1, sizeof(char *));
-	if (!names)
-		return -ENOMEM;
-	json_array_foreach(json_object_get(table_json, "nftables"), i, item) {
-		const char *name = json_object_get_string(json_object_get(item, "chain"), "name");
-
-		if (!name || !startswith(name, prefix))
-			continue;
-		r = fw_strv_push(&names, &n, name);
-		if (r < 0)
-			return r;
-	}
+	r = fw_collect_chains(table_json, prefixes, NULL, &names, &n);
+	if (r < 0)
+		return r;
 	*ret_names = TAKE_PTR(names);
 	return 0;
 }

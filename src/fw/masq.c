@@ -162,6 +162,17 @@ int fw_masq_add(const char *net, const char *container_id, const char *ifname,
 	return fw_apply(text, ret_error_text);
 }
 
+static int reference_del(const char *net, const char *container_id, char **ret_error_text)
+{
+	char chain[FW_MASQ_REF_CHAIN_MAX];
+	int r;
+
+	r = fw_masq_reference_chain_name(net, container_id, chain);
+	if (r < 0)
+		return r;
+	return fw_reference_nat_chain_del(chain, "POSTROUTING", ret_error_text);
+}
+
 int fw_masq_del(const char *net, const char *container_id, const char *ifname,
 		char **ret_error_text)
 {
@@ -176,7 +187,7 @@ int fw_masq_del(const char *net, const char *container_id, const char *ifname,
 	if (r < 0)
 		return r;
 	/* an attachment the reference plugin made before the node switched to us */
-	return fw_masq_reference_del(net, container_id, ret_error_text);
+	return reference_del(net, container_id, ret_error_text);
 }
 
 int fw_masq_check(const char *net, const char *container_id, const char *ifname,
@@ -231,15 +242,4 @@ int fw_masq_reference_chain_name(const char *net, const char *container_id,
 				 char buf[static FW_MASQ_REF_CHAIN_MAX])
 {
 	return fw_reference_chain_name("CNI-", 24, net, container_id, buf, FW_MASQ_REF_CHAIN_MAX);
-}
-
-int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text)
-{
-	char chain[FW_MASQ_REF_CHAIN_MAX];
-	int r;
-
-	r = fw_masq_reference_chain_name(net, container_id, chain);
-	if (r < 0)
-		return r;
-	return fw_reference_nat_chain_del(chain, "POSTROUTING", ret_error_text);
 }

@@ -54,5 +54,3 @@ int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_vali
 #define FW_MASQ_REF_CHAIN_MAX 29
 int fw_masq_reference_chain_name(const char *net, const char *container_id,
 				 char buf[static FW_MASQ_REF_CHAIN_MAX]);
-/* Delete that chain and the POSTROUTING rules jumping to it (fw_reference_nat_chain_del). */
-int fw_masq_reference_del(const char *net, const char *container_id, char **ret_error_text);

@@ -737,6 +737,17 @@ static int delete_chains(char *const *chains, uint16_t **ret_udp_ports, size_t *
 	return 0;
 }
 
+static int reference_del(const char *net, const char *container_id, char **ret_error_text)
+{
+	char chain[FW_PORTMAP_REF_CHAIN_MAX];
+	int r;
+
+	r = fw_portmap_reference_chain_name(net, container_id, chain);
+	if (r < 0)
+		return r;
+	return fw_reference_nat_chain_del(chain, "CNI-HOSTPORT-DNAT", ret_error_text);
+}
+
 int fw_portmap_del(const char *net, const char *container_id, const char *ifname,
 		   uint16_t **ret_udp_ports, size_t *ret_n, char **ret_error_text)
 {
@@ -751,7 +762,7 @@ int fw_portmap_del(const char *net, const char *container_id, const char *ifname
 	if (r < 0)
 		return r;
 	/* a container the reference portmap mapped before the node switched to us */
-	return fw_portmap_reference_del(net, container_id, ret_error_text);
+	return reference_del(net, container_id, ret_error_text);
 }
 
 int fw_portmap_reference_chain_name(const char *net, const char *container_id,
@@ -762,16 +773,6 @@ int fw_portmap_reference_chain_name(const char *net, const char *container_id,
 				       FW_PORTMAP_REF_CHAIN_MAX);
 }
 
-int fw_portmap_reference_del(const char *net, const char *container_id, char **ret_error_text)
-{
-	char chain[FW_PORTMAP_REF_CHAIN_MAX];
-	int r;
-
-	r = fw_portmap_reference_chain_name(net, container_id, chain);
-	if (r < 0)
-		return r;
-	return fw_reference_nat_chain_del(chain, "CNI-HOSTPORT-DNAT", ret_error_text);
-}
 
 /* Strip the nfproto dependency nft may or may not print. */
 static const char *skip_nfproto(const char *line)

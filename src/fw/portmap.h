@@ -145,4 +145,3 @@ int fw_portmap_gc(const char *net, const struct fw_attachment *valid, size_t n_v
 #define FW_PORTMAP_REF_CHAIN_MAX 29
 int fw_portmap_reference_chain_name(const char *net, const char *container_id,
 				    char buf[static FW_PORTMAP_REF_CHAIN_MAX]);
-int fw_portmap_reference_del(const char *net, const char *container_id, char **ret_error_text);

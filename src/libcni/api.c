@@ -234,11 +234,10 @@ static int validate_attachment(const struct cni_conflist *l, const struct libcni
 	if (r < 0)
 		return r;
 	/*
-	 * The result cache names a file <net>-<containerID>-<ifname>: refuse what could never be
-	 * cached before any plugin runs, or an ADD would change the node and then fail to record
-	 * it (the reference fails the same way, but only after the chain ran).
+	 * Refuse what the result cache could never record before any plugin runs, or an ADD
+	 * would change the node and then fail (the reference fails too, after the chain ran).
 	 */
-	if (strlen(l->name) + strlen(rt->container_id) + strlen(rt->ifname) + 2 > NAME_MAX) {
+	if (!cni_cache_name_fits(l->name, rt->container_id, rt->ifname)) {
 		cni_error_set(err, CNI_ERR_INVALID_ENV,
 			      "containerID too long: the cache file name <network>-<containerID>-"
 			      "<ifname> would exceed %d bytes", NAME_MAX);

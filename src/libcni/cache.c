@@ -4,6 +4,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -150,6 +151,11 @@ static bool names_valid(const char *net, const char *cid, const char *ifname)
 	       cni_validate_container_id(cid, &err) == 0 && cni_validate_ifname(ifname, &err) == 0;
 }
 
+bool cni_cache_name_fits(const char *net, const char *container_id, const char *ifname)
+{
+	return strlen(net) + 1 + strlen(container_id) + 1 + strlen(ifname) <= NAME_MAX;
+}
+
 int cni_cache_path(const char *cache_dir, const char *net, const char *container_id,
 		   const char *ifname, char **ret_path)
 {
@@ -157,6 +163,8 @@ int cni_cache_path(const char *cache_dir, const char *net, const char *container
 
 	if (!cache_dir || !*cache_dir || !names_valid(net, container_id, ifname))
 		return -EINVAL;
+	if (!cni_cache_name_fits(net, container_id, ifname))
+		return -ENAMETOOLONG;
 	if (asprintf(&p, "%s/results/%s-%s-%s", cache_dir, net, container_id, ifname) < 0)
 		return -ENOMEM;
 	*ret_path = p;

@@ -45,7 +45,10 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct cni_cache_entry *, cni_cache_entry_free);
 /* Append a cniArgs pair (copied). -ENOMEM. */
 int cni_cache_entry_add_arg(struct cni_cache_entry *e, const char *key, const char *value);
 
-/* <cache_dir>/results/<net>-<cid>-<ifname>; -EINVAL when a name is not valid. */
+/* Whether <net>-<cid>-<ifname>, the cache file's name, fits in one file name (NAME_MAX). */
+bool cni_cache_name_fits(const char *net, const char *container_id, const char *ifname);
+/* <cache_dir>/results/<net>-<cid>-<ifname>; -EINVAL when a name is not valid, -ENAMETOOLONG
+ * when they do not fit together. */
 int cni_cache_path(const char *cache_dir, const char *net, const char *container_id,
 		   const char *ifname, char **ret_path);
 

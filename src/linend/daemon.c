@@ -826,7 +826,6 @@ static void watch_cb(struct etcd_watch *w, const struct etcd_watch_update *u, vo
 			log_warning("etcd's revision %" PRId64 " is behind the %" PRId64
 				    " we have seen (data lost or replaced); re-listing",
 				    u->header.revision, d->watch_next_rev - 1);
-			d->watch_next_rev = 0;
 			watch_sync(d);
 		}
 		return;
@@ -841,7 +840,6 @@ static void watch_cb(struct etcd_watch *w, const struct etcd_watch_update *u, vo
 		return;
 	case ETCD_WATCH_COMPACTED:
 		d->watch = NULL;
-		d->watch_next_rev = 0;
 		d->m_compactions++;
 		log_warning("watch revision compacted (compact revision %" PRId64 "); re-listing",
 			    u->compact_revision);

@@ -190,10 +190,6 @@ static int fill(struct ifaddrs *ifs, const char *name, const struct ip_addr *add
 	if (e.ext_addr.family != AF_INET)
 		return fail(err, errlen, -EADDRNOTAVAIL,
 			    "interface %s has no IPv4 address and no --public-ip was given", name);
-	if (o->want_ipv6 && e.ext_addr6.family != AF_INET6)
-		return fail(err, errlen, -EADDRNOTAVAIL,
-			    "IPv6 is enabled but interface %s has no usable IPv6 address and no "
-			    "--public-ipv6 was given", name);
 	*ret = e;
 	return 0;
 }

@@ -18,7 +18,6 @@ struct iface_options {
 	char **iface_regexes; /* --iface-regex */
 	const char *public_ip;
 	const char *public_ipv6;
-	bool want_ipv6;
 };
 
 int iface_select(const struct iface_options *o, struct backend_ext_iface *ret, char *err,

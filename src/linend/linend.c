@@ -297,7 +297,6 @@ int main(int argc, char **argv)
 	io.iface_regexes = opt.iface_regex;
 	io.public_ip = opt.public_ip;
 	io.public_ipv6 = opt.public_ipv6;
-	io.want_ipv6 = opt.public_ipv6 && *opt.public_ipv6;
 	r = iface_select(&io, &dopt.ext, err, sizeof(err));
 	if (r < 0) {
 		log_error("failed to find the interface to use: %s", err);

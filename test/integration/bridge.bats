@@ -686,7 +686,7 @@ sleepers() {
 	local p
 	for p in $(pgrep -x sleep); do
 		[ "$(cat "/proc/$p/cmdline" 2>/dev/null | tr '\0' ' ')" = "sleep $1 " ] || continue
-		[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
+		proc_gone "$p" && continue
 		echo "$p"
 	done
 }

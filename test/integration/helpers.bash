@@ -48,6 +48,20 @@ track() {
 	echo "$1" >>"$BATS_TEST_TMPDIR/.pids"
 }
 
+# The state letter of a process (R, S, T, Z…), empty when there is no such process.
+proc_state() {
+	awk '{print $3}' "/proc/$1/stat" 2>/dev/null
+}
+
+# True once pid has exited: gone, or a zombie nobody has reaped yet (this machine's init may
+# take its time with orphans).
+proc_gone() {
+	case $(proc_state "$1") in
+	'' | Z | X) return 0 ;;
+	esac
+	return 1
+}
+
 # wait_for <seconds> cmd...: poll every 100 ms until cmd succeeds; 1 when time runs out
 wait_for() {
 	local n=$(($1 * 10))

@@ -308,10 +308,6 @@ ptp_exec_paused() {
 		LINEN_TEST_PAUSE_AT="$2" "$PTP" <<<"$3" >/dev/null 2>&1
 }
 
-proc_state() {
-	awk '{print $3}' "/proc/$1/stat" 2>/dev/null
-}
-
 # paused <command> <step> <config>: start the plugin, print its PID once it has stopped itself
 # at <step>; fails when it never does.
 paused() {
@@ -329,9 +325,7 @@ kill_paused() {
 	local k
 	kill -9 "$1"
 	for ((k = 0; k < 100; k++)); do
-		case $(proc_state "$1") in
-		'' | Z) return 0 ;;
-		esac
+		proc_gone "$1" && return 0
 		sleep 0.02
 	done
 	echo "$1 still alive after SIGKILL"
