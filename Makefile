@@ -10,12 +10,12 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	@[ -f build/build.ninja ] || meson setup build >/dev/null
+	@[ -f build/build.ninja ] || meson setup build -Dtest_hooks=true >/dev/null
 	@ninja -C build
 
 build-asan: deps
 	@[ -f build-asan/build.ninja ] || meson setup build-asan \
-		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+		-Db_sanitize=address,undefined -Db_lundef=false -Dtest_hooks=true >/dev/null
 	@ninja -C build-asan
 
 build-fuzz: deps
