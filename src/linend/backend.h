@@ -51,6 +51,13 @@ struct backend_env {
 	bool masq_fully_random;   /* not --ip-masq-fully-random-disable */
 	uint64_t fw_resync_usec;  /* --iptables-resync */
 	const char *state_dir;    /* where a backend may keep state (the vxlan MAC) */
+	/*
+	 * The backend's advertised data changed after register_network (a fresh VTEP MAC after
+	 * a clash with a remote lease): the daemon re-writes our lease with *net. Set by the
+	 * daemon; a backend calls it from any of its callbacks.
+	 */
+	void (*net_changed)(void *userdata, const struct backend_network *net);
+	void *net_changed_userdata;
 };
 
 struct backend_ops {
@@ -58,6 +65,12 @@ struct backend_ops {
 	int (*register_network)(const struct net_config *cfg, const struct backend_ext_iface *ext,
 				const struct backend_env *env, void **ret_state,
 				struct backend_network *ret);
+	/*
+	 * optional: our lease as the store still holds it from an earlier run, found before the
+	 * daemon writes ours. The backend may adopt what it advertised then (the vxlan MAC, so
+	 * peers' entries stay valid) and update *net, which the daemon then writes.
+	 */
+	int (*own_lease_found)(void *state, const struct lease *prev, struct backend_network *net);
 	/* optional */
 	int (*lease_acquired)(void *state, const struct lease *own);
 	int (*lease_added)(void *state, const struct lease *l);
