@@ -45,6 +45,26 @@ stage() {
 	grep -qx 'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' "$unit"
 }
 
+@test "deploy: linen-docker-opts.service and the dockerd drop-in pass systemd-analyze verify" {
+	command -v systemd-analyze >/dev/null || skip "systemd-analyze not installed"
+	local d=$BATS_TEST_TMPDIR/units bin=$LINEN_BUILD/src/docker-opts/linen-docker-opts
+	mkdir -p "$d/docker.service.d"
+	sed "s|/usr/local/bin/linen-docker-opts|$bin|" \
+		"$LINEN_TOP/deploy/systemd/linen-docker-opts.service" >"$d/linen-docker-opts.service"
+	sed "s|/usr/local/bin/linend|/usr/bin/true|" "$LINEN_TOP/deploy/systemd/linend.service" \
+		>"$d/linend.service"
+	# a stand-in docker.service for the drop-in to extend
+	printf '[Service]\nExecStart=/usr/bin/true\n' >"$d/docker.service"
+	sed 's|/usr/sbin/dockerd|/usr/bin/true|' \
+		"$LINEN_TOP/deploy/systemd/docker.service.d/10-linen.conf" \
+		>"$d/docker.service.d/10-linen.conf"
+	run env SYSTEMD_UNIT_PATH="$d:" systemd-analyze verify "$d/linen-docker-opts.service" \
+		"$d/docker.service"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+}
+
 @test "deploy: stage.sh ships every plugin with its libraries, runnable alone" {
 	local root p n=0 out
 	root=$(stage)
