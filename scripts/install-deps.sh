@@ -11,6 +11,8 @@ pkgs=(
 	# test and demo
 	bats iproute2 nftables etcd-server etcd-client iperf3 jq curl procps util-linux
 	netcat-openbsd iputils-ping kmod
+	# docker.bats: dockerd (brings containerd and runc) and a static busybox for its image
+	docker.io busybox-static
 	# the reference plugins, for compatibility tests and benchmarks
 	containernetworking-plugins
 )
@@ -28,5 +30,13 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# Packages with daemons (docker.io, containerd) must not start them in the machine's root
+# namespace: tests run their own, inside namespaces. Without a policy-rc.d of the machine's
+# own, one that forbids starting services is in place for the install only.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
