@@ -3,9 +3,11 @@
 # Docker (Debian 12: docker.io 20.10) on a linen overlay, the way flannel's Docker integration
 # runs it: a two-node cluster of namespaces with a real etcd and linend (vxlan, demo/cluster.sh,
 # no pods made by cnitool), and on each node linen-docker-opts turns linend's subnet.env into
-# DOCKER_OPTS (--bip --ip-masq=false --mtu) for a real dockerd. A container on each node gets
-# an address in its node's lease and the lease's MTU, and the two ping each other through
-# flannel.1; the underlay bridge sees the packets only as VXLAN.
+# DOCKER_OPTS (--bip --ip-masq=false --mtu) for a real dockerd; node 2 does it with the flags
+# of deploy/systemd/linen-docker-opts.service and the variable of the dockerd drop-in, read from
+# those files. A container on each node gets an address in its node's lease and the lease's
+# MTU, and the two ping each other through flannel.1; the underlay bridge sees the packets
+# only as VXLAN.
 #
 # Each node has a private containerd and dockerd (config, data root, exec root, pidfile,
 # sockets under one temp dir, --iptables=false, containers in a cgroup parent named for the
@@ -142,15 +144,25 @@ dk() {
 	timeout 60 docker -H "unix://$T/n$i/docker.sock" "$@"
 }
 
-# dk_node_up <node>: linen-docker-opts on the node's subnet.env, then containerd and dockerd
-# in the node's namespace with the options it wrote; the image imported.
+# dk_node_up <node> [unit]: linen-docker-opts on the node's subnet.env, then containerd and
+# dockerd in the node's namespace with the options it wrote; the image imported. With "unit",
+# linen-docker-opts takes the flags of deploy/systemd/linen-docker-opts.service and dockerd the
+# variable its drop-in passes, both read from those files; else the defaults (DOCKER_OPTS).
 dk_node_up() {
-	local i=$1 d=$T/n$1 ns
+	local i=$1 d=$T/n$1 ns flags=() var=DOCKER_OPTS opts
 	ns=/run/netns/$(cl_node "$i")
 	mkdir -p "$d"
-	"$OPTS_BIN" -f "$CL_STATE/n$i/subnet.env" -d "$d/docker.env" || return 1
-	# shellcheck disable=SC1091
+	if [ "${2:-}" = unit ]; then
+		read -r -a flags <<<"$(sed -n 's|^ExecStart=[^ ]*/linen-docker-opts ||p' \
+			"$LINEN_TOP/deploy/systemd/linen-docker-opts.service" | sed 's| *-d [^ ]*||')"
+		var=$(sed -n 's|^ExecStart=[^ ]*/dockerd .*\$\([A-Z_]*\).*|\1|p' \
+			"$LINEN_TOP/deploy/systemd/docker.service.d/10-linen.conf")
+		[ -n "$var" ] || return 1
+	fi
+	"$OPTS_BIN" "${flags[@]}" -f "$CL_STATE/n$i/subnet.env" -d "$d/docker.env" || return 1
+	# shellcheck disable=SC1090
 	. "$d/docker.env"
+	opts=${!var}
 	cat >"$d/containerd.toml" <<-EOF
 	version = 2
 	root = "$d/containerd/root"
@@ -165,12 +177,12 @@ dk_node_up() {
 	nsenter --net="$ns" containerd --config "$d/containerd.toml" >"$d/containerd.log" 2>&1 &
 	echo $! >"$d/containerd.bgpid"
 	wait_for 10 test -S "$d/containerd.sock" || { cat "$d/containerd.log" >&2; return 1; }
-	# shellcheck disable=SC2086 # DOCKER_OPTS is a list of flags, as docker.service uses it
+	# shellcheck disable=SC2086 # a list of flags, split as systemd splits $VAR
 	nsenter --net="$ns" dockerd --config-file "$d/daemon.json" --data-root "$d/data" \
 		--exec-root "$d/exec" --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" \
 		--containerd "$d/containerd.sock" --iptables=false --ip6tables=false \
 		--exec-opt native.cgroupdriver=cgroupfs --cgroup-parent "$CGP-n$i" \
-		$DOCKER_OPTS >"$d/dockerd.log" 2>&1 &
+		$opts >"$d/dockerd.log" 2>&1 &
 	echo $! >"$d/dockerd.bgpid"
 	wait_for 30 dk "$i" version || { tail -20 "$d/dockerd.log" >&2; return 1; }
 	dk "$i" import "$BATS_FILE_TMPDIR/busybox.tar" "$IMAGE" >/dev/null
@@ -218,7 +230,7 @@ ul_count() {
 @test "docker: dockerd on two nodes with linen-docker-opts' options; containers ping across vxlan" {
 	cluster
 	dk_node_up 1
-	dk_node_up 2
+	dk_node_up 2 unit
 	s1=$(env_of 1 FLANNEL_SUBNET)
 	s2=$(env_of 2 FLANNEL_SUBNET)
 	mtu=$(env_of 1 FLANNEL_MTU)
@@ -226,9 +238,9 @@ ul_count() {
 	run grep '^DOCKER_OPTS=' "$T/n1/docker.env"
 	[ "$status" -eq 0 ]
 	[ "$output" = "DOCKER_OPTS=\" --bip=$s1 --ip-masq=false --mtu=$mtu \"" ]
-	run grep '^DOCKER_OPTS=' "$T/n2/docker.env"
+	run grep '^DOCKER_NETWORK_OPTIONS=' "$T/n2/docker.env"
 	[ "$status" -eq 0 ]
-	[ "$output" = "DOCKER_OPTS=\" --bip=$s2 --ip-masq=false --mtu=$mtu \"" ]
+	[ "$output" = "DOCKER_NETWORK_OPTIONS=\" --bip=$s2 --ip-masq=false --mtu=$mtu \"" ]
 
 	# each dockerd and containerd is the PID we started, in its node's namespace
 	[ "$(cat "$T/n1/dockerd.pid")" = "$(cat "$T/n1/dockerd.bgpid")" ]
@@ -249,6 +261,9 @@ ul_count() {
 	ip2=$(ctr_ip 2 c2)
 	in_subnet "$ip1" "$s1"
 	in_subnet "$ip2" "$s2"
+	# two dockerds on their default bridge both hand out 172.17.0.2, and c1 "reaches" c2 by
+	# pinging itself
+	[ "$ip1" != "$ip2" ]
 	run dk 1 exec c1 cat /sys/class/net/eth0/mtu
 	[ "$status" -eq 0 ]
 	[ "$output" = "$mtu" ]

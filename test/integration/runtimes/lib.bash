@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Shared pieces of the real-runtime tests (podman.bats, containerd.bats):
+# Shared pieces of the real-runtime tests (podman.bats, containerd.bats, docker.bats):
 # installing the runtime from Debian packages, choosing the CNI plugin
 # directory under test, a busybox root filesystem made from Debian's
 # busybox-static, and cleanup of what a runtime leaves outside its own
