@@ -160,7 +160,7 @@ dk_node_up() {
 		[ -n "$var" ] || return 1
 	fi
 	"$OPTS_BIN" "${flags[@]}" -f "$CL_STATE/n$i/subnet.env" -d "$d/docker.env" || return 1
-	# shellcheck disable=SC1090
+	# shellcheck disable=SC1091
 	. "$d/docker.env"
 	opts=${!var}
 	cat >"$d/containerd.toml" <<-EOF
@@ -235,6 +235,8 @@ ul_count() {
 	s2=$(env_of 2 FLANNEL_SUBNET)
 	mtu=$(env_of 1 FLANNEL_MTU)
 	[ "$mtu" = 1450 ]
+	# shown when the test fails (or with --show-output-of-passing-tests)
+	cat "$CL_STATE/n1/subnet.env" "$T/n1/docker.env" "$T/n2/docker.env"
 	run grep '^DOCKER_OPTS=' "$T/n1/docker.env"
 	[ "$status" -eq 0 ]
 	[ "$output" = "DOCKER_OPTS=\" --bip=$s1 --ip-masq=false --mtu=$mtu \"" ]
@@ -264,6 +266,7 @@ ul_count() {
 	# two dockerds on their default bridge both hand out 172.17.0.2, and c1 "reaches" c2 by
 	# pinging itself
 	[ "$ip1" != "$ip2" ]
+	echo "c1: $ip1 on node 1 ($s1), c2: $ip2 on node 2 ($s2)"
 	run dk 1 exec c1 cat /sys/class/net/eth0/mtu
 	[ "$status" -eq 0 ]
 	[ "$output" = "$mtu" ]
@@ -282,6 +285,8 @@ ul_count() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"3 packets transmitted, 3 packets received"* ]]
+	echo "flannel.1 tx packets: node 1 +$(($(vx_tx 1) - tx1)), node 2 +$(($(vx_tx 2) - tx2));" \
+		"underlay bridge: $(ul_count vxlan) VXLAN, $(ul_count icmp) bare ICMP"
 	# through linend's overlay: each flannel.1 sent 3 requests and 3 replies, and the underlay
 	# carried 12 VXLAN datagrams and no bare ICMP
 	[ $(($(vx_tx 1) - tx1)) -ge 6 ]
