@@ -63,6 +63,7 @@ static int hostgw_lease_state(void *state, const struct dp_lease *dl, struct dp_
 static const struct dp_kind hostgw_kind = {
 	.type = "host-gw",
 	.lease_accept = hostgw_accept,
+	.accept_hint = "host-gw needs every node on one link; use vxlan",
 	.lease_state = hostgw_lease_state,
 };
 

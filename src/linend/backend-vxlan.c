@@ -333,11 +333,29 @@ static int vxlan_lease_state(void *state, const struct dp_lease *dl, struct dp_s
 
 /* the rest of the kind -------------------------------------------------------------------- */
 
+enum dp_reject vxlan_data_check(const struct net_config *cfg, const struct lease *l)
+{
+	bool v6 = cfg->enable_ipv6 && l->subnet6.addr.family == AF_INET6;
+
+	if (l->attrs.data.kind != BACKEND_DATA_VXLAN)
+		return DP_REJECT_BACKEND_MISMATCH;
+	if (!dp_mac_valid(l->attrs.data.vtep_mac))
+		return DP_REJECT_BAD_MAC;
+	if (v6 && l->attrs.data6.kind == BACKEND_DATA_VXLAN &&
+	    !dp_mac_valid(l->attrs.data6.vtep_mac))
+		return DP_REJECT_BAD_MAC;
+	return DP_REJECT_NONE;
+}
+
 static enum dp_reject vxlan_accept(void *state, struct dp_lease *dl)
 {
 	struct vxlan *x = state;
 	const struct net_config *cfg = dp_config(x->dp);
 	const struct lease *l = &dl->lease;
+	enum dp_reject r = vxlan_data_check(cfg, l);
+
+	if (r != DP_REJECT_NONE)
+		return r;
 
 	/* DirectRouting: a peer on our link gets a plain route, no tunnel */
 	if (cfg->backend.direct_routing) {

@@ -13,6 +13,9 @@
 #include <stdint.h>
 
 #include "basic/ip.h"
+#include "linend/lease.h"
+#include "linend/netconfig.h"
+#include "linend/reconcile.h"
 
 /*
  * Pure: the VTEP MAC to use. lease_mac: the VtepMAC of our own lease from an earlier run
@@ -27,6 +30,13 @@ void vxlan_mac_choose(const uint8_t *lease_mac, const uint8_t *dev_mac, const ch
 /* <state_dir>/linend-<dev>-<public_ip>.mac into buf; -EINVAL without an address. */
 int vxlan_mac_file(const char *state_dir, const char *dev, const struct ip_addr *public_ip,
 		   char *buf, size_t size);
+
+/*
+ * Pure: what vxlan needs of a lease the common checks (dp_lease_check) passed: vxlan
+ * BackendData with a valid VtepMAC, and a valid BackendV6Data MAC when it has an IPv6 part
+ * and IPv6 is on.
+ */
+enum dp_reject vxlan_data_check(const struct net_config *cfg, const struct lease *l);
 
 #ifdef LINEN_TEST_HOOKS
 struct dp_kind;

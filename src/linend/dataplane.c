@@ -164,24 +164,25 @@ static void evaluate(struct dp *dp, struct dp_lease *dl, bool log_change)
 {
 	const struct lease *l = &dl->lease;
 	enum dp_reject was = dl->reject;
+	const char *hint = NULL;
 	enum dp_reject r;
 
 	r = dp_lease_check(&dp->cfg, dp->have_own ? &dp->own : NULL, &dp->ext.ext_addr,
 			   &dp->ext.ext_addr6, dp->kind->type, l);
 	dl->direct = dl->direct6 = false;
-	if (r == DP_REJECT_NONE)
+	if (r == DP_REJECT_NONE) {
 		r = dp->kind->lease_accept(dp->ks, dl);
+		hint = r != DP_REJECT_NONE ? dp->kind->accept_hint : NULL;
+	}
 	dl->reject = r;
 	if (r != DP_REJECT_NONE && (r != was || log_change)) {
 		char k[LEASE_KEY_MAX], ip[IP_ADDR_STRLEN];
 
 		dp->m_rejected[r]++;
-		log_warning("%s: not programming lease %s (public IP %s): %s%s", dp->kind->type,
+		log_warning("%s: not programming lease %s (public IP %s): %s%s%s%s", dp->kind->type,
 			    lease_key_format(&l->subnet, &l->subnet6, k),
 			    ip_addr_to_string(&l->attrs.public_ip, ip), dp_reject_str(r),
-			    r == DP_REJECT_NOT_ON_LINK
-				    ? " (host-gw needs every node on one link; use vxlan)"
-				    : "");
+			    hint ? " (" : "", hint ?: "", hint ? ")" : "");
 	} else if (r == DP_REJECT_NONE && was != DP_REJECT_NONE && !log_change) {
 		char k[LEASE_KEY_MAX];
 

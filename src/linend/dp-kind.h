@@ -41,6 +41,8 @@ struct dp_kind {
 	 * DP_REJECT_NONE, or a reason to refuse it. May set dl->direct/direct6.
 	 */
 	enum dp_reject (*lease_accept)(void *state, struct dp_lease *dl);
+	/* optional: advice logged with a refusal that came from lease_accept */
+	const char *accept_hint;
 	/* The entries one accepted lease wants. */
 	int (*lease_state)(void *state, const struct dp_lease *dl, struct dp_state *s);
 	/*
