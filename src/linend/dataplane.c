@@ -342,8 +342,6 @@ static int apply_ops(struct dp *dp, const struct dp_lease *changing, const struc
 				failed[n_failed++] = gw;
 		}
 	}
-	if (first < 0)
-		schedule_retry(dp);
 	return first;
 }
 
@@ -366,6 +364,8 @@ static int program(struct dp *dp, const struct dp_lease *changing, const struct 
 		r = apply_ops(dp, changing, &want, ops, n);
 	dp_state_clear(&want);
 	dp_state_clear(&have);
+	if (r < 0)
+		schedule_retry(dp);
 	return r;
 }
 
@@ -524,13 +524,12 @@ int dp_reconcile(struct dp *dp)
 		dp->m_repairs += n;
 	}
 	r = apply_ops(dp, NULL, &want, ops, n);
-	if (r >= 0 && k >= 0)
-		dp->repair_backoff = 0;
-	else if (k < 0)
-		schedule_retry(dp);
 out:
-	if (r < 0)
+	/* one retry per failed pass, so the backoff doubles once per pass */
+	if (r < 0 || k < 0)
 		schedule_retry(dp);
+	else
+		dp->repair_backoff = 0;
 	dp_state_clear(&want);
 	dp_state_clear(&have);
 	dp->m_last_pass_usec = now_usec() - start;
