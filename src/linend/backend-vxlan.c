@@ -12,8 +12,9 @@
  * entries point at): two nodes whose --subnet-file share a directory must never share a
  * VTEP MAC. Our lease from an earlier run (own_lease_found) wins over all of these, since
  * it is what the peers programmed. A remote lease carrying our MAC (a clone, a copied state
- * dir) makes us take a fresh random MAC and re-publish our lease (net_changed); both sides
- * may do so, which costs one extra change and never leaves the clash in place.
+ * dir) makes us take a fresh random MAC and re-publish our lease (net_changed; without it
+ * we keep our MAC, since one we cannot advertise cuts us off); both sides may change, which
+ * costs one extra change and never leaves the clash in place.
  * Per remote lease: ARP/NDP entry <subnet IP> -> VtepMAC, FDB entry VtepMAC -> PublicIP,
  * route <subnet> via <subnet IP> onlink (dataplane.c orders and diffs them); with
  * DirectRouting and the peer on our link, only a route via the peer's address.
@@ -618,6 +619,13 @@ static void mac_conflict(struct vxlan *x, int k, const struct lease *l)
 	int r;
 
 	x->m_mac_conflicts++;
+	if (!x->net_changed) {
+		/* a MAC we cannot advertise would cut us off from every peer: keep ours */
+		log_error("%s: lease %s carries our VTEP MAC %s; keeping it, as the daemon "
+			  "cannot re-publish our lease", dev->name,
+			  lease_key_format(&l->subnet, &l->subnet6, key), mac_format(dev->mac, m));
+		return;
+	}
 	r = nl_mac_random(fresh);
 	if (r < 0) {
 		log_error_errno(r, "%s: lease %s carries our MAC and no fresh one is at hand",
@@ -629,8 +637,7 @@ static void mac_conflict(struct vxlan *x, int k, const struct lease *l)
 		    ip_addr_to_string(k ? &l->attrs.public_ipv6 : &l->attrs.public_ip, ip),
 		    mac_format(dev->mac, m), mac_format(fresh, (char[18]){}));
 	set_dev_mac(x, k, fresh);
-	if (x->net_changed)
-		x->net_changed(x->net_changed_userdata, &x->net);
+	x->net_changed(x->net_changed_userdata, &x->net);
 	dp_schedule_pass(x->dp);
 }
 

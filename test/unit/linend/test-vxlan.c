@@ -212,6 +212,35 @@ static void test_mac_conflict(void **unused)
 	free(n);
 }
 
+/* A daemon that cannot re-publish our lease: the clash is counted, our MAC stays. */
+static void test_mac_conflict_no_republish(void **unused)
+{
+	struct fk_node *n = calloc(1, sizeof(*n));
+	char json[256], m[18];
+	uint8_t old[6];
+	struct lease l;
+
+	assert_int_equal(fk_node_up(n, &backend_vxlan_ops, CFG4, "192.168.1.1", NULL), 0);
+	memcpy(old, n->net.data.vtep_mac, 6);
+	n->ops->free(n->state);
+	n->env.net_changed = NULL;
+	dp_test_next_sock(fk_sock(&n->k));
+	assert_int_equal(n->ops->register_network(&n->cfg, &n->ext, &n->env, &n->state, &n->net),
+			 0);
+	assert_memory_equal(n->net.data.vtep_mac, old, 6);
+	snprintf(json, sizeof(json),
+		 "{\"PublicIP\":\"192.168.1.2\",\"BackendType\":\"vxlan\","
+		 "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"%s\"}}", mac_format(old, m));
+	l = fk_lease("10.244.2.0-24", json);
+	fk_log_clear(&n->k);
+	n->ops->lease_added(n->state, &l);
+	assert_int_equal(fk_count(&n->k, "set 7 mac"), 0);
+	assert_memory_equal(fk_link_by_name(&n->k, "flannel.1")->mac, old, 6);
+	fk_node_down(n);
+	fk_node_rmdir(n->dir);
+	free(n);
+}
+
 static void test_lease_state_vxlan(void **unused)
 {
 	static const uint8_t mac[6] = { 0x0a, 0, 0, 0, 0, 2 };
@@ -413,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_shared_state_dir),
 		cmocka_unit_test(test_own_lease_found),
 		cmocka_unit_test(test_mac_conflict),
+		cmocka_unit_test(test_mac_conflict_no_republish),
 		cmocka_unit_test(test_lease_state_vxlan),
 		cmocka_unit_test(test_lease_state_direct),
 		cmocka_unit_test(test_lease_state_v6),
