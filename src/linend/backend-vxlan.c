@@ -577,7 +577,8 @@ static int vxlan_register(const struct net_config *cfg, const struct backend_ext
 }
 
 /* Our lease from an earlier run: its MACs are what every peer programmed; take them. */
-static int vxlan_own_lease_found(void *state, const struct lease *prev, struct backend_network *net)
+static int vxlan_own_lease_found(void *state, const struct lease *prev,
+				 struct backend_network *net)
 {
 	struct vxlan *x = state;
 

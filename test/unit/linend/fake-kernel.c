@@ -323,8 +323,8 @@ static int do_route(struct fk *f, const struct nlmsghdr *req)
 			for (size_t i = 0; i < f->n_on_link; i++)
 				direct |= ip_addr_equal(&f->on_link[i], &dst);
 			rt = (struct nl_route){ .family = dst.family, .oif = f->ext_ifindex,
-						.type = RTN_UNICAST, .dst.addr = dst,
-						.dst.len = (unsigned char)ip_family_bits(dst.family) };
+						.type = RTN_UNICAST, .dst.addr = dst };
+			rt.dst.len = (unsigned char)ip_family_bits(dst.family);
 			if (!direct)
 				ip_addr_parse(dst.family == AF_INET ? "192.0.2.254" : "fe80::1",
 					      &rt.gw);

@@ -305,7 +305,8 @@ static void test_hostgw_prune_after_sync(void **unused)
 	assert_at(t.k, 0, "route+ 10.244.2.0/24");
 	fk_log_clear(t.k);
 	assert_int_equal(pass(&t), 0);
-	assert_int_equal(t.k->n_log, 0); /* not synced yet: the stale one may be a peer not re-read */
+	/* not synced yet: the stale one may be a peer not re-read */
+	assert_int_equal(t.k->n_log, 0);
 	t.n->ops->leases_synced(t.n->state);
 	assert_int_equal(pass(&t), 0);
 	assert_int_equal(t.k->n_log, 1);

@@ -29,6 +29,11 @@ static const uint8_t LEASE[6] = { 0x0a, 0x1e, 0, 0, 0, 4 };
 #define CFG4 "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\"}}"
 #define CFG6 "{\"Network\":\"10.244.0.0/16\",\"EnableIPv6\":true," \
 	     "\"IPv6Network\":\"fd00:244::/56\",\"Backend\":{\"Type\":\"vxlan\"}}"
+#define VX(ip, mac) "{\"PublicIP\":\"" ip "\",\"BackendType\":\"vxlan\"," \
+		    "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"" mac "\"}}"
+#define CFG_DR "{\"Network\":\"10.244.0.0/16\"," \
+	       "\"Backend\":{\"Type\":\"vxlan\",\"DirectRouting\":true}}"
+#define CFG_GW "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"host-gw\"}}"
 #define VX4 "{\"PublicIP\":\"192.168.1.2\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\"," \
 	    "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"}}"
 
@@ -136,9 +141,7 @@ static void test_shared_state_dir(void **unused)
 static void test_own_lease_found(void **unused)
 {
 	struct fk_node *n = calloc(1, sizeof(*n));
-	struct lease prev = fk_lease("10.244.1.0-24",
-				     "{\"PublicIP\":\"192.168.1.1\",\"BackendType\":\"vxlan\","
-				     "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:1e:00:00:00:04\"}}");
+	struct lease prev = fk_lease("10.244.1.0-24", VX("192.168.1.1", "0a:1e:00:00:00:04"));
 	_cleanup_free_ char *saved = NULL;
 	char file[128];
 	struct backend_network net;
@@ -280,9 +283,7 @@ static void test_lease_state_direct(void **unused)
 	struct fk *k = &n->k;
 
 	/* DirectRouting to a peer on our link: one plain route via the peer, nothing else */
-	assert_int_equal(fk_node_up(n, &backend_vxlan_ops,
-				    "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"vxlan\","
-				    "\"DirectRouting\":true}}", "192.168.1.1", NULL), 0);
+	assert_int_equal(fk_node_up(n, &backend_vxlan_ops, CFG_DR, "192.168.1.1", NULL), 0);
 	fk_on_link(k, "192.168.1.2");
 	assert_int_equal(n->ops->lease_added(n->state, &l), 0);
 	assert_int_equal(k->n_neighs + k->n_fdbs, 0);
@@ -308,7 +309,8 @@ static void test_lease_state_v6(void **unused)
 				  "{\"PublicIP\":\"192.168.1.2\",\"PublicIPv6\":\"fd00::2\","
 				  "\"BackendType\":\"vxlan\","
 				  "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"},"
-				  "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:06:02\"}}");
+				  "\"BackendV6Data\":{\"VNI\":1,"
+				  "\"VtepMAC\":\"0a:00:00:00:06:02\"}}");
 	struct fk *k = &n->k;
 	const struct fk_link *v6;
 
@@ -343,9 +345,7 @@ static void test_lease_state_hostgw(void **unused)
 				  "{\"PublicIP\":\"192.168.1.2\",\"BackendType\":\"host-gw\"}");
 	struct fk *k = &n->k;
 
-	assert_int_equal(fk_node_up(n, &backend_hostgw_ops,
-				    "{\"Network\":\"10.244.0.0/16\",\"Backend\":{\"Type\":\"host-gw\"}}",
-				    "192.168.1.1", NULL), 0);
+	assert_int_equal(fk_node_up(n, &backend_hostgw_ops, CFG_GW, "192.168.1.1", NULL), 0);
 	assert_int_equal(n->net.mtu, 1500);
 	fk_on_link(k, "192.168.1.2");
 	assert_int_equal(n->ops->lease_added(n->state, &l), 0);
