@@ -517,13 +517,6 @@ static const struct dp_kind vxlan_kind = {
 	.metrics = vxlan_kind_metrics,
 };
 
-#ifdef LINEN_TEST_HOOKS
-const struct dp_kind *vxlan_test_kind(void)
-{
-	return &vxlan_kind;
-}
-#endif
-
 /* backend ops --------------------------------------------------------------------------- */
 
 static void vxlan_free(void *state)

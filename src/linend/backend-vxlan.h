@@ -37,8 +37,3 @@ int vxlan_mac_file(const char *state_dir, const char *dev, const struct ip_addr 
  * and IPv6 is on.
  */
 enum dp_reject vxlan_data_check(const struct net_config *cfg, const struct lease *l);
-
-#ifdef LINEN_TEST_HOOKS
-struct dp_kind;
-const struct dp_kind *vxlan_test_kind(void);
-#endif
