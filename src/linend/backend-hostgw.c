@@ -8,27 +8,49 @@
  * the interface's own (NAT). MTU: the interface's.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "basic/log.h"
 #include "linend/dataplane.h"
 
-int hostgw_lease_state(const struct dp *dp, const struct dp_lease *dl, struct dp_state *s)
+struct hostgw {
+	struct dp *dp;
+};
+
+static enum dp_reject hostgw_accept(void *state, struct dp_lease *dl)
 {
+	struct hostgw *h = state;
+	const struct lease *l = &dl->lease;
+	bool v6 = dp_config(h->dp)->enable_ipv6 && l->subnet6.addr.family == AF_INET6 &&
+		  l->attrs.public_ipv6.family == AF_INET6;
+
+	/* a next hop the kernel cannot reach directly on the link would route into nowhere */
+	if (!dp_on_link(h->dp, &l->attrs.public_ip) ||
+	    (v6 && !dp_on_link(h->dp, &l->attrs.public_ipv6)))
+		return DP_REJECT_NOT_ON_LINK;
+	return DP_REJECT_NONE;
+}
+
+static int hostgw_lease_state(void *state, const struct dp_lease *dl, struct dp_state *s)
+{
+	struct hostgw *h = state;
+	const struct net_config *cfg = dp_config(h->dp);
+	int oif = dp_ext(h->dp)->ifindex;
 	const struct lease *l = &dl->lease;
 	struct nl_route rt = { .family = AF_INET, .dst = l->subnet, .gw = l->attrs.public_ip,
-			       .oif = dp->ext.ifindex, .protocol = NL_RTPROT_LINEN };
+			       .oif = oif, .protocol = NL_RTPROT_LINEN };
 	int r;
 
-	if (dp->cfg.enable_ipv4) {
+	if (cfg->enable_ipv4) {
 		r = dp_state_add_route(s, &rt);
 		if (r < 0)
 			return r;
 	}
-	if (dp->cfg.enable_ipv6 && l->subnet6.addr.family == AF_INET6 &&
+	if (cfg->enable_ipv6 && l->subnet6.addr.family == AF_INET6 &&
 	    l->attrs.public_ipv6.family == AF_INET6) {
 		rt = (struct nl_route){ .family = AF_INET6, .dst = l->subnet6,
-					.gw = l->attrs.public_ipv6, .oif = dp->ext.ifindex,
+					.gw = l->attrs.public_ipv6, .oif = oif,
 					.protocol = NL_RTPROT_LINEN };
 		r = dp_state_add_route(s, &rt);
 		if (r < 0)
@@ -37,12 +59,20 @@ int hostgw_lease_state(const struct dp *dp, const struct dp_lease *dl, struct dp
 	return 0;
 }
 
+/* host-gw has no devices of its own: routes only, on the external interface. */
+static const struct dp_kind hostgw_kind = {
+	.type = "host-gw",
+	.lease_accept = hostgw_accept,
+	.accept_hint = "host-gw needs every node on one link; use vxlan",
+	.lease_state = hostgw_lease_state,
+};
+
 static int hostgw_register(const struct net_config *cfg, const struct backend_ext_iface *ext,
 			   const struct backend_env *env, void **ret_state,
 			   struct backend_network *ret)
 {
 	struct backend_network n = { .mtu = ext->mtu };
-	struct dp *dp;
+	struct hostgw *h;
 	int r;
 
 	for (int v6 = 0; v6 <= (cfg->enable_ipv6 ? 1 : 0); v6++) {
@@ -59,48 +89,58 @@ static int hostgw_register(const struct net_config *cfg, const struct backend_ex
 			  v6 ? '6' : '4', ip_addr_to_string(pub, a), ext->name, b);
 		return -EINVAL;
 	}
-	r = dp_new(DP_MODE_HOSTGW, cfg, ext, env, &dp);
-	if (r < 0)
+	h = calloc(1, sizeof(*h));
+	if (!h)
+		return -ENOMEM;
+	r = dp_new(&hostgw_kind, h, cfg, ext, env, &h->dp);
+	if (r < 0) {
+		free(h);
 		return r;
+	}
 	strcpy(n.type, "host-gw");
-	*ret_state = dp;
+	*ret_state = h;
 	*ret = n;
 	return 0;
 }
 
 static int hostgw_acquired(void *state, const struct lease *own)
 {
-	return dp_lease_acquired(state, own);
+	return dp_lease_acquired(((struct hostgw *)state)->dp, own);
 }
 
 static int hostgw_added(void *state, const struct lease *l)
 {
-	return dp_lease_added(state, l);
+	return dp_lease_added(((struct hostgw *)state)->dp, l);
 }
 
 static int hostgw_removed(void *state, const struct lease *l)
 {
-	return dp_lease_removed(state, l);
+	return dp_lease_removed(((struct hostgw *)state)->dp, l);
 }
 
 static int hostgw_reconcile(void *state)
 {
-	return dp_reconcile(state);
+	return dp_reconcile(((struct hostgw *)state)->dp);
 }
 
 static void hostgw_synced(void *state)
 {
-	dp_leases_synced(state);
+	dp_leases_synced(((struct hostgw *)state)->dp);
 }
 
 static int hostgw_metrics(void *state, FILE *f)
 {
-	return dp_metrics(state, f);
+	return dp_metrics(((struct hostgw *)state)->dp, f);
 }
 
 static void hostgw_free(void *state)
 {
-	dp_free(state);
+	struct hostgw *h = state;
+
+	if (!h)
+		return;
+	dp_free(h->dp);
+	free(h);
 }
 
 const struct backend_ops backend_hostgw_ops = {

@@ -24,15 +24,73 @@
 #define RETRY_MAX_USEC 5000000ULL
 #define FIGHT_SPACING_USEC 100000ULL
 
-static const char *mode_type(const struct dp *dp)
+struct dp {
+	const struct dp_kind *kind;
+	void *ks;                 /* the kind's state (borrowed) */
+	struct loop *loop;
+	struct net_config cfg;
+	struct backend_ext_iface ext;
+	struct nl_sock *nl;
+	struct nl_monitor *mon;
+	struct loop_io *mon_io;
+	struct loop_timer *t_repair;
+	uint64_t repair_deadline; /* monotonic usec of the armed repair pass, 0: none */
+	uint64_t repair_backoff;
+	uint64_t last_fix_usec;   /* when the last pass fixed something, 0: it found all in place */
+	bool synced;              /* a full lease listing was seen: stale entries may go */
+	bool have_own;
+	struct lease own;
+	struct dp_lease *leases;
+	size_t n_leases, cap_leases;
+
+	uint64_t m_rejected[_DP_REJECT_MAX];
+	uint64_t m_passes, m_repairs, m_errors, m_overruns;
+	uint64_t m_last_pass_usec;
+};
+
+#ifdef LINEN_TEST_HOOKS
+static struct nl_sock *test_next_sock;
+static struct dp *test_last;
+
+void dp_test_next_sock(struct nl_sock *sk)
 {
-	switch (dp->mode) {
-	case DP_MODE_VXLAN:
-		return "vxlan";
-	case DP_MODE_HOSTGW:
-		return "host-gw";
-	}
-	return "";
+	nl_sock_free(test_next_sock); /* one no dp_new took */
+	test_next_sock = sk;
+}
+
+struct dp *dp_test_last(void)
+{
+	return test_last;
+}
+
+uint64_t dp_test_pass_due_usec(const struct dp *dp)
+{
+	uint64_t now = now_usec();
+
+	if (!loop_timer_armed(dp->t_repair) || !dp->repair_deadline)
+		return 0;
+	return dp->repair_deadline > now ? dp->repair_deadline - now : 1;
+}
+
+uint64_t dp_test_backoff_usec(const struct dp *dp)
+{
+	return dp->repair_backoff ? dp->repair_backoff : RETRY_MIN_USEC;
+}
+#endif
+
+struct nl_sock *dp_nl(const struct dp *dp)
+{
+	return dp->nl;
+}
+
+const struct net_config *dp_config(const struct dp *dp)
+{
+	return &dp->cfg;
+}
+
+const struct backend_ext_iface *dp_ext(const struct dp *dp)
+{
+	return &dp->ext;
 }
 
 static void schedule_pass(struct dp *dp, uint64_t usec)
@@ -92,8 +150,7 @@ static void drop_lease(struct dp *dp, struct dp_lease *dl)
 	dp->leases[i] = dp->leases[--dp->n_leases];
 }
 
-/* Whether the kernel reaches ip directly (no gateway) through the external interface. */
-static bool on_link(struct dp *dp, const struct ip_addr *ip)
+bool dp_on_link(const struct dp *dp, const struct ip_addr *ip)
 {
 	struct nl_route r;
 
@@ -107,44 +164,29 @@ static void evaluate(struct dp *dp, struct dp_lease *dl, bool log_change)
 {
 	const struct lease *l = &dl->lease;
 	enum dp_reject was = dl->reject;
+	const char *hint = NULL;
 	enum dp_reject r;
 
 	r = dp_lease_check(&dp->cfg, dp->have_own ? &dp->own : NULL, &dp->ext.ext_addr,
-			   &dp->ext.ext_addr6, mode_type(dp), l);
+			   &dp->ext.ext_addr6, dp->kind->type, l);
 	dl->direct = dl->direct6 = false;
 	if (r == DP_REJECT_NONE) {
-		bool v6 = dp->cfg.enable_ipv6 && l->subnet6.addr.family == AF_INET6 &&
-			  l->attrs.public_ipv6.family == AF_INET6;
-
-		switch (dp->mode) {
-		case DP_MODE_HOSTGW:
-			if (!on_link(dp, &l->attrs.public_ip) ||
-			    (v6 && !on_link(dp, &l->attrs.public_ipv6)))
-				r = DP_REJECT_NOT_ON_LINK;
-			break;
-		case DP_MODE_VXLAN:
-			if (dp->cfg.backend.direct_routing) {
-				dl->direct = on_link(dp, &l->attrs.public_ip);
-				dl->direct6 = v6 && on_link(dp, &l->attrs.public_ipv6);
-			}
-			break;
-		}
+		r = dp->kind->lease_accept(dp->ks, dl);
+		hint = r != DP_REJECT_NONE ? dp->kind->accept_hint : NULL;
 	}
 	dl->reject = r;
 	if (r != DP_REJECT_NONE && (r != was || log_change)) {
 		char k[LEASE_KEY_MAX], ip[IP_ADDR_STRLEN];
 
 		dp->m_rejected[r]++;
-		log_warning("%s: not programming lease %s (public IP %s): %s%s", mode_type(dp),
+		log_warning("%s: not programming lease %s (public IP %s): %s%s%s%s", dp->kind->type,
 			    lease_key_format(&l->subnet, &l->subnet6, k),
 			    ip_addr_to_string(&l->attrs.public_ip, ip), dp_reject_str(r),
-			    r == DP_REJECT_NOT_ON_LINK
-				    ? " (host-gw needs every node on one link; use vxlan)"
-				    : "");
+			    hint ? " (" : "", hint ?: "", hint ? ")" : "");
 	} else if (r == DP_REJECT_NONE && was != DP_REJECT_NONE && !log_change) {
 		char k[LEASE_KEY_MAX];
 
-		log_info("%s: lease %s is acceptable now", mode_type(dp),
+		log_info("%s: lease %s is acceptable now", dp->kind->type,
 			 lease_key_format(&l->subnet, &l->subnet6, k));
 	}
 }
@@ -153,32 +195,39 @@ static int lease_state(const struct dp *dp, const struct dp_lease *dl, struct dp
 {
 	if (dl->reject != DP_REJECT_NONE)
 		return 0;
-	switch (dp->mode) {
-	case DP_MODE_VXLAN:
-		return vxlan_lease_state(dp, dl, s);
-	case DP_MODE_HOSTGW:
-		return hostgw_lease_state(dp, dl, s);
-	}
-	return -EINVAL;
+	return dp->kind->lease_state(dp->ks, dl, s);
 }
 
-/* Another accepted lease (not skip) wants an FDB entry for this MAC on this device. */
+static bool state_has_fdb(const struct dp_state *s, const struct nl_neigh *fdb)
+{
+	for (size_t i = 0; i < s->n_fdbs; i++)
+		if (s->fdbs[i].ifindex == fdb->ifindex &&
+		    memcmp(s->fdbs[i].lladdr, fdb->lladdr, 6) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Another accepted lease (not skip) wants an FDB entry for this MAC on this device (two
+ * leases of one node during a subnet change): deleting it would cut that one off.
+ */
 static bool fdb_shared(struct dp *dp, const struct dp_lease *skip, const struct nl_neigh *fdb)
 {
 	for (size_t i = 0; i < dp->n_leases; i++) {
 		const struct dp_lease *o = &dp->leases[i];
+		struct dp_state s = {};
+		bool found;
 
 		if (o == skip || o->reject != DP_REJECT_NONE)
 			continue;
-		for (int k = 0; k < 2; k++) {
-			const struct lease_attrs *a = &o->lease.attrs;
-			const struct backend_data *b = k ? &a->data6 : &a->data;
-			const struct dp_vxlan_dev *dev = &dp->dev[k];
-
-			if (b->kind == BACKEND_DATA_VXLAN && dev->ifindex == fdb->ifindex &&
-			    memcmp(b->vtep_mac, fdb->lladdr, 6) == 0)
-				return true;
+		if (lease_state(dp, o, &s) < 0) {
+			dp_state_clear(&s);
+			return true; /* cannot tell: keeping an entry is the safe mistake */
 		}
+		found = state_has_fdb(&s, fdb);
+		dp_state_clear(&s);
+		if (found)
+			return true;
 	}
 	return false;
 }
@@ -234,22 +283,17 @@ static int apply_op(struct dp *dp, const struct dp_op *op)
 }
 
 /*
- * Apply ops in order. A failed neighbour or FDB replace skips the route of the same
- * destination (the route must never come before its entries); the pass retries later.
+ * The gateway a failed FDB entry serves: the address of the wanted neighbour entry with the
+ * same MAC on the same device (the route via it must wait for both).
  */
-/* The neighbour (gateway) address of the lease whose VtepMAC this FDB entry carries. */
-static bool fdb_gateway(const struct dp *dp, const struct nl_neigh *fdb, struct ip_addr *ret)
+static bool fdb_gateway(const struct dp_state *want, const struct nl_neigh *fdb,
+			struct ip_addr *ret)
 {
-	for (size_t i = 0; i < dp->n_leases; i++)
-		for (int k = 0; k < 2; k++) {
-			const struct lease *l = &dp->leases[i].lease;
-			const struct backend_data *b = k ? &l->attrs.data6 : &l->attrs.data;
-
-			if (b->kind == BACKEND_DATA_VXLAN && dp->dev[k].ifindex == fdb->ifindex &&
-			    memcmp(b->vtep_mac, fdb->lladdr, 6) == 0) {
-				*ret = k ? l->subnet6.addr : l->subnet.addr;
-				return true;
-			}
+	for (size_t i = 0; i < want->n_neighs; i++)
+		if (want->neighs[i].ifindex == fdb->ifindex &&
+		    memcmp(want->neighs[i].lladdr, fdb->lladdr, 6) == 0) {
+			*ret = want->neighs[i].dst;
+			return true;
 		}
 	return false;
 }
@@ -262,8 +306,12 @@ static bool in_list(const struct ip_addr *list, size_t n, const struct ip_addr *
 	return false;
 }
 
-static int apply_ops(struct dp *dp, const struct dp_lease *changing, const struct dp_op *ops,
-		     size_t n)
+/*
+ * Apply ops in order. A failed neighbour or FDB replace skips the route of the same
+ * gateway (the route must never come before its entries); the pass retries later.
+ */
+static int apply_ops(struct dp *dp, const struct dp_lease *changing, const struct dp_state *want,
+		     const struct dp_op *ops, size_t n)
 {
 	_cleanup_free_ struct ip_addr *failed = NULL; /* gateways whose ARP or FDB failed */
 	size_t n_failed = 0;
@@ -286,7 +334,7 @@ static int apply_ops(struct dp *dp, const struct dp_lease *changing, const struc
 		if (r < 0 && op->op == DP_OP_REPLACE && op->obj != DP_OBJ_ROUTE) {
 			if (op->obj == DP_OBJ_NEIGH)
 				gw = op->neigh.dst;
-			else if (!fdb_gateway(dp, &op->neigh, &gw))
+			else if (!fdb_gateway(want, &op->neigh, &gw))
 				continue;
 			if (!failed)
 				failed = calloc(n, sizeof(*failed));
@@ -294,8 +342,6 @@ static int apply_ops(struct dp *dp, const struct dp_lease *changing, const struc
 				failed[n_failed++] = gw;
 		}
 	}
-	if (first < 0)
-		schedule_retry(dp);
 	return first;
 }
 
@@ -314,11 +360,13 @@ static int program(struct dp *dp, const struct dp_lease *changing, const struct 
 		r = lease_state(dp, new, &want);
 	if (r >= 0)
 		r = dp_diff(&want, &have, true, &ops, &n);
+	if (r >= 0)
+		r = apply_ops(dp, changing, &want, ops, n);
 	dp_state_clear(&want);
 	dp_state_clear(&have);
 	if (r < 0)
-		return r;
-	return apply_ops(dp, changing, ops, n);
+		schedule_retry(dp);
+	return r;
 }
 
 /* backend events ------------------------------------------------------------------------ */
@@ -355,7 +403,18 @@ int dp_lease_removed(struct dp *dp, const struct lease *l)
 	return program(dp, NULL, &old, NULL);
 }
 
-static int own_addresses(struct dp *dp);
+/* What our own lease puts on the kind's devices; counts what it had to fix. */
+static int own_sync(struct dp *dp)
+{
+	int r;
+
+	if (!dp->kind->own_sync || !dp->have_own)
+		return 0;
+	r = dp->kind->own_sync(dp->ks, &dp->own);
+	if (r > 0)
+		dp->m_repairs += (uint64_t)r;
+	return MIN(r, 0);
+}
 
 int dp_lease_acquired(struct dp *dp, const struct lease *own)
 {
@@ -376,9 +435,7 @@ int dp_lease_acquired(struct dp *dp, const struct lease *own)
 		}
 		i++;
 	}
-	r = own_addresses(dp);
-	if (dp->masq)
-		masq_set_lease(dp->masq, &dp->cfg, own);
+	r = own_sync(dp);
 	schedule_pass(dp, REPAIR_DEBOUNCE_USEC);
 	return r;
 }
@@ -391,7 +448,7 @@ void dp_leases_synced(struct dp *dp)
 
 /* full pass ----------------------------------------------------------------------------- */
 
-static bool in_network(const struct dp *dp, const struct ip_prefix *p)
+bool dp_in_network(const struct dp *dp, const struct ip_prefix *p)
 {
 	if (p->addr.family == AF_INET)
 		return dp->cfg.enable_ipv4 && p->len >= dp->cfg.network.len &&
@@ -402,77 +459,9 @@ static bool in_network(const struct dp *dp, const struct ip_prefix *p)
 	return false;
 }
 
-/* The addresses of our devices: <subnet IP>/32 (/128) and nothing else of the network. */
-static int own_addresses(struct dp *dp)
-{
-	int first = 0;
-
-	if (dp->mode != DP_MODE_VXLAN || !dp->have_own)
-		return 0;
-	for (int k = 0; k < 2; k++) {
-		struct dp_vxlan_dev *dev = &dp->dev[k];
-		const struct ip_prefix *sub = k ? &dp->own.subnet6 : &dp->own.subnet;
-		_cleanup_free_ struct nl_addr *addrs = NULL;
-		struct nl_addr want;
-		bool present = false;
-		size_t n = 0;
-		int r;
-
-		if (!dev->family || !dev->ifindex || sub->addr.family != dev->family)
-			continue;
-		want = (struct nl_addr){ .ifindex = dev->ifindex, .prefix.addr = sub->addr,
-					 .flags = dev->family == AF_INET6 ? IFA_F_NODAD : 0 };
-		want.prefix.len = (unsigned char)ip_family_bits(dev->family);
-		r = nl_addr_dump(dp->nl, dev->family, dev->ifindex, &addrs, &n);
-		if (r < 0) {
-			first = first ?: r;
-			continue;
-		}
-		for (size_t i = 0; i < n; i++) {
-			struct ip_prefix p = addrs[i].prefix;
-
-			if (addrs[i].ifindex != dev->ifindex)
-				continue;
-			if (ip_addr_equal(&p.addr, &want.prefix.addr) && p.len == want.prefix.len) {
-				present = true;
-				continue;
-			}
-			p.len = (unsigned char)ip_family_bits(dev->family);
-			if (in_network(dp, &p)) {
-				char a[IP_PREFIX_STRLEN];
-
-				log_info("removing old address %s from %s",
-					 ip_prefix_to_string(&addrs[i].prefix, a), dev->name);
-				r = nl_addr_del(dp->nl, &addrs[i]);
-				if (r < 0)
-					first = first ?: r;
-			}
-		}
-		if (!present) {
-			r = nl_addr_replace(dp->nl, &want);
-			if (r < 0) {
-				log_warning_errno(r, "failed to set the address of %s: %s",
-						  dev->name, nl_sock_errmsg(dp->nl));
-				first = first ?: r;
-			} else
-				dp->m_repairs++;
-		}
-	}
-	return first;
-}
-
 static bool is_our_dev(const struct dp *dp, int ifindex)
 {
-	return ifindex && (ifindex == dp->dev[0].ifindex || ifindex == dp->dev[1].ifindex);
-}
-
-static bool want_has_neigh(const struct dp_state *want, const struct nl_neigh *n)
-{
-	for (size_t i = 0; i < want->n_neighs; i++)
-		if (want->neighs[i].ifindex == n->ifindex &&
-		    ip_addr_equal(&want->neighs[i].dst, &n->dst))
-			return true;
-	return false;
+	return ifindex && dp->kind->owns_link && dp->kind->owns_link(dp->ks, ifindex, NULL);
 }
 
 static int dump_have(struct dp *dp, const struct dp_state *want, struct dp_state *have)
@@ -486,42 +475,12 @@ static int dump_have(struct dp *dp, const struct dp_state *want, struct dp_state
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
-		if (routes[i].protocol == NL_RTPROT_LINEN && in_network(dp, &routes[i].dst) &&
+		if (routes[i].protocol == NL_RTPROT_LINEN && dp_in_network(dp, &routes[i].dst) &&
 		    (r = dp_state_add_route(have, &routes[i])) < 0)
 			return r;
-	if (dp->mode != DP_MODE_VXLAN)
+	if (!dp->kind->dump_have)
 		return 0;
-	for (int k = 0; k < 2; k++) {
-		const struct dp_vxlan_dev *dev = &dp->dev[k];
-		_cleanup_free_ struct nl_neigh *ns = NULL, *fs = NULL;
-		size_t nn = 0, nf = 0;
-
-		if (!dev->family || !dev->ifindex)
-			continue;
-		r = nl_neigh_dump(dp->nl, dev->family, dev->ifindex, &ns, &nn);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < nn; i++) {
-			/* the kernel's own (non-permanent) entries are only ours to fix, never to
-			 * delete */
-			if (ns[i].ifindex != dev->ifindex ||
-			    (!(ns[i].state & NUD_PERMANENT) && !want_has_neigh(want, &ns[i])))
-				continue;
-			if ((r = dp_state_add_neigh(have, &ns[i])) < 0)
-				return r;
-		}
-		r = nl_neigh_dump(dp->nl, AF_BRIDGE, dev->ifindex, &fs, &nf);
-		if (r < 0)
-			return r;
-		for (size_t i = 0; i < nf; i++) {
-			if (fs[i].ifindex != dev->ifindex || !(fs[i].state & NUD_PERMANENT))
-				continue;
-			fs[i].family = AF_BRIDGE;
-			if ((r = dp_state_add_fdb(have, &fs[i])) < 0)
-				return r;
-		}
-	}
-	return 0;
+	return dp->kind->dump_have(dp->ks, want, have);
 }
 
 int dp_reconcile(struct dp *dp)
@@ -535,14 +494,15 @@ int dp_reconcile(struct dp *dp)
 
 	dp->m_passes++;
 	dp->repair_deadline = 0;
-	if (dp->mode == DP_MODE_VXLAN) {
-		r = vxlan_devices_ensure(dp);
+	if (dp->kind->devices_ensure) {
+		r = dp->kind->devices_ensure(dp->ks);
 		if (r < 0) {
 			schedule_retry(dp);
+			dp->m_last_pass_usec = now_usec() - start;
 			return r;
 		}
 	}
-	k = own_addresses(dp);
+	k = own_sync(dp);
 	for (size_t i = 0; i < dp->n_leases; i++) {
 		evaluate(dp, &dp->leases[i], false);
 		r = lease_state(dp, &dp->leases[i], &want);
@@ -563,14 +523,13 @@ int dp_reconcile(struct dp *dp)
 		log_info("reconcile: %zu entr%s to fix", n, n == 1 ? "y" : "ies");
 		dp->m_repairs += n;
 	}
-	r = apply_ops(dp, NULL, ops, n);
-	if (r >= 0 && k >= 0)
-		dp->repair_backoff = 0;
-	else if (k < 0)
-		schedule_retry(dp);
+	r = apply_ops(dp, NULL, &want, ops, n);
 out:
-	if (r < 0)
+	/* one retry per failed pass, so the backoff doubles once per pass */
+	if (r < 0 || k < 0)
 		schedule_retry(dp);
+	else
+		dp->repair_backoff = 0;
 	dp_state_clear(&want);
 	dp_state_clear(&have);
 	dp->m_last_pass_usec = now_usec() - start;
@@ -616,10 +575,9 @@ bool dp_event_relevant(const struct dp *dp, const struct nl_event *ev)
 	switch (ev->kind) {
 	case NL_EVENT_LINK:
 		/* our device gone, down or changed; the underlay going down drops routes */
-		return is_our_dev(dp, ev->link.ifindex) || ev->link.ifindex == dp->ext.ifindex ||
-		       (dp->mode == DP_MODE_VXLAN &&
-			(streq(ev->link.name, dp->dev[0].name) ||
-			 (dp->dev[1].family && streq(ev->link.name, dp->dev[1].name))));
+		return ev->link.ifindex == dp->ext.ifindex ||
+		       (dp->kind->owns_link &&
+			dp->kind->owns_link(dp->ks, ev->link.ifindex, ev->link.name));
 	case NL_EVENT_ADDR:
 		return is_our_dev(dp, ev->addr.ifindex);
 	case NL_EVENT_ROUTE:
@@ -669,25 +627,39 @@ static void monitor_ready(struct loop_io *io, int fd, uint32_t revents, void *us
 
 /* life cycle ---------------------------------------------------------------------------- */
 
-int dp_new(enum dp_mode mode, const struct net_config *cfg, const struct backend_ext_iface *ext,
-	   const struct backend_env *env, struct dp **ret)
+void dp_schedule_pass(struct dp *dp)
+{
+	schedule_pass(dp, REPAIR_DEBOUNCE_USEC);
+}
+
+int dp_new(const struct dp_kind *kind, void *kind_state, const struct net_config *cfg,
+	   const struct backend_ext_iface *ext, const struct backend_env *env, struct dp **ret)
 {
 	struct dp *dp;
 	int r;
 
-	if (!env || !env->loop)
+	if (!env || !env->loop || !kind || !kind->lease_accept || !kind->lease_state)
 		return -EINVAL;
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
-	dp->mode = mode;
+	dp->kind = kind;
+	dp->ks = kind_state;
 	dp->loop = env->loop;
 	dp->cfg = *cfg;
 	dp->ext = *ext;
-	r = nl_sock_open(&dp->nl);
+	r = loop_timer_new(dp->loop, repair_fired, dp, &dp->t_repair);
 	if (r < 0)
 		goto fail;
-	r = loop_timer_new(dp->loop, repair_fired, dp, &dp->t_repair);
+#ifdef LINEN_TEST_HOOKS
+	if (test_next_sock) {
+		dp->nl = TAKE_PTR(test_next_sock);
+		test_last = dp;
+		*ret = dp;
+		return 0;
+	}
+#endif
+	r = nl_sock_open(&dp->nl);
 	if (r < 0)
 		goto fail;
 	r = nl_monitor_open(NL_MON_LINK | NL_MON_ADDR | NL_MON_ROUTE | NL_MON_NEIGH, &dp->mon);
@@ -697,20 +669,9 @@ int dp_new(enum dp_mode mode, const struct net_config *cfg, const struct backend
 			&dp->mon_io);
 	if (r < 0)
 		goto fail;
-	if (mode == DP_MODE_VXLAN) {
-		r = vxlan_devices_init(dp, env->state_dir);
-		if (r < 0)
-			goto fail;
-	}
-	{
-		struct masq_options mo = { .ip_masq = env->ip_masq, .forward = env->forward_rules,
-					   .fully_random = env->masq_fully_random,
-					   .resync_usec = env->fw_resync_usec };
-
-		r = masq_new(dp->loop, &mo, &dp->masq);
-		if (r < 0)
-			goto fail;
-	}
+#ifdef LINEN_TEST_HOOKS
+	test_last = dp;
+#endif
 	*ret = dp;
 	return 0;
 fail:
@@ -718,23 +679,26 @@ fail:
 	return r;
 }
 
-void dp_free(struct dp *dp)
+struct dp *dp_free(struct dp *dp)
 {
 	if (!dp)
-		return;
-	/* memory only: devices, entries, routes and rules stay for the next linend */
-	masq_free(dp->masq);
+		return NULL;
+#ifdef LINEN_TEST_HOOKS
+	if (test_last == dp)
+		test_last = NULL;
+#endif
+	/* memory only: devices, entries and routes stay for the next linend */
 	loop_io_free(dp->mon_io);
 	nl_monitor_free(dp->mon);
 	loop_timer_free(dp->t_repair);
 	nl_sock_free(dp->nl);
 	free(dp->leases);
 	free(dp);
+	return NULL;
 }
 
 int dp_metrics(struct dp *dp, FILE *f)
 {
-	uint64_t checks = 0, repairs = 0, errors = 0;
 	size_t programmed = 0, rejected = 0;
 
 	for (size_t i = 0; i < dp->n_leases; i++) {
@@ -760,24 +724,14 @@ int dp_metrics(struct dp *dp, FILE *f)
 		"linend_dataplane_repairs_total %" PRIu64 "\n"
 		"# TYPE linend_dataplane_errors_total counter\n"
 		"linend_dataplane_errors_total %" PRIu64 "\n"
-		"# TYPE linend_dataplane_devices_created_total counter\n"
-		"linend_dataplane_devices_created_total %" PRIu64 "\n"
 		"# TYPE linend_netlink_monitor_overruns_total counter\n"
 		"linend_netlink_monitor_overruns_total %" PRIu64 "\n"
 		"# HELP linend_dataplane_last_pass_seconds Duration of the last full pass.\n"
 		"# TYPE linend_dataplane_last_pass_seconds gauge\n"
 		"linend_dataplane_last_pass_seconds %.6f\n",
 		programmed, rejected, dp->m_passes, dp->m_repairs, dp->m_errors,
-		dp->m_devices_created, dp->m_overruns, (double)dp->m_last_pass_usec / 1e6);
-	if (dp->masq)
-		masq_stats(dp->masq, &checks, &repairs, &errors);
-	fprintf(f,
-		"# TYPE linend_masq_checks_total counter\n"
-		"linend_masq_checks_total %" PRIu64 "\n"
-		"# TYPE linend_masq_repairs_total counter\n"
-		"linend_masq_repairs_total %" PRIu64 "\n"
-		"# TYPE linend_masq_errors_total counter\n"
-		"linend_masq_errors_total %" PRIu64 "\n",
-		checks, repairs, errors);
+		dp->m_overruns, (double)dp->m_last_pass_usec / 1e6);
+	if (dp->kind->metrics)
+		return dp->kind->metrics(dp->ks, f);
 	return 0;
 }

@@ -352,7 +352,6 @@ enum dp_reject dp_lease_check(const struct net_config *cfg, const struct lease *
 			      const char *want_type, const struct lease *l)
 {
 	bool v6 = cfg->enable_ipv6 && l->subnet6.addr.family == AF_INET6;
-	bool vxlan = want_type && streq(want_type, "vxlan");
 
 	if (cfg->enable_ipv4 && !prefix_inside(&cfg->network, &l->subnet))
 		return DP_REJECT_OUTSIDE_NETWORK;
@@ -370,14 +369,5 @@ enum dp_reject dp_lease_check(const struct net_config *cfg, const struct lease *
 		return DP_REJECT_BAD_PUBLIC_IP;
 	if (want_type && !streq(l->attrs.backend_type, want_type))
 		return DP_REJECT_BACKEND_MISMATCH;
-	if (vxlan) {
-		if (l->attrs.data.kind != BACKEND_DATA_VXLAN)
-			return DP_REJECT_BACKEND_MISMATCH;
-		if (!dp_mac_valid(l->attrs.data.vtep_mac))
-			return DP_REJECT_BAD_MAC;
-		if (v6 && l->attrs.data6.kind == BACKEND_DATA_VXLAN &&
-		    !dp_mac_valid(l->attrs.data6.vtep_mac))
-			return DP_REJECT_BAD_MAC;
-	}
 	return DP_REJECT_NONE;
 }

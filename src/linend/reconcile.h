@@ -86,9 +86,8 @@ const char *dp_reject_str(enum dp_reject r);
 
 /*
  * Whether a remote lease may be programmed. own: our lease (may be NULL before we hold
- * one); self_ip/self_ip6: our addresses (family 0: none); want_type: "vxlan" also requires a
- * valid VtepMAC in BackendData (and in BackendV6Data when the lease carries an IPv6 part and
- * IPv6 is on).
+ * one); self_ip/self_ip6: our addresses (family 0: none); want_type: the BackendType the
+ * lease must carry. What a kind needs of BackendData it checks itself (dp_kind.lease_accept).
  */
 enum dp_reject dp_lease_check(const struct net_config *cfg, const struct lease *own,
 			      const struct ip_addr *self_ip, const struct ip_addr *self_ip6,

@@ -208,6 +208,33 @@ EOF
 	ip netns exec "$(cl_pod 1 1)" ping -c 2 -i 0.2 -W 1 "$b"
 }
 
+@test "vxlan: two nodes whose --subnet-file share one directory keep a VTEP MAC each" {
+	local shared=$CL_STATE/shared i a b
+	cluster_underlay_up
+	cluster_etcd_up
+	cluster_config_put vxlan
+	mkdir -p "$shared"
+	for i in 1 2; do
+		# the node's own subnet.env (read by the CNI plugin) is the one in the shared dir
+		mkdir -p "$CL_STATE/n$i"
+		ln -s "$shared/subnet-$i.env" "$CL_STATE/n$i/subnet.env"
+		CL_LINEND_ARGS="--subnet-file $shared/subnet-$i.env" cluster_node_up "$i"
+	done
+	for i in 1 2; do cluster_node_wait "$i"; done
+	wait_until 2 expect_vxlan_peer 1 2
+	wait_until 2 expect_vxlan_peer 2 1
+	[ "$(vtep_mac 1)" != "$(vtep_mac 2)" ]
+	# one MAC file per node in the shared directory, keyed by its public address
+	[ "$(cat "$shared/linend-flannel.1-$CL_UNDERLAY.1.mac")" = "$(vtep_mac 1)" ]
+	[ "$(cat "$shared/linend-flannel.1-$CL_UNDERLAY.2.mac")" = "$(vtep_mac 2)" ]
+	a=$(cluster_pod_add 1 1)
+	b=$(cluster_pod_add 2 1)
+	ip netns exec "$(cl_pod 1 1)" ping -c 3 -i 0.2 -W 1 "$b"
+	ip netns exec "$(cl_pod 2 1)" ping -c 3 -i 0.2 -W 1 "$a"
+	[ "$(metric 1 linend_vtep_mac_conflicts_total)" = 0 ]
+	[ "$(metric 2 linend_vtep_mac_conflicts_total)" = 0 ]
+}
+
 @test "vxlan: a node that leaves is removed from its peers, also while linend was down" {
 	cluster vxlan 3
 	wait_until 2 bash -c "[ \$(ip -n $(cl_node 1) route show proto 76 | wc -l) = 2 ]"
@@ -483,7 +510,8 @@ hostgw6_expect() {
 	cluster_pod_add 1 1 >/dev/null
 	cluster_pod_add 2 1 >/dev/null
 	a4=$(pod_ip 1 4) a6=$(pod_ip 1 6) b4=$(pod_ip 2 4) b6=$(pod_ip 2 6)
-	[ -n "$a6" ] && [ -n "$b6" ]
+	[ -n "$a6" ]
+	[ -n "$b6" ]
 	# pod 2 (a namespace this test made) counts IPv6 echo requests by source
 	ip netns exec "$(cl_pod 2 1)" nft -f - <<NFT
 table ip6 ldp_seen {

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "basic/macro.h"
+#include "linend/backend-vxlan.h"
 #include "linend/reconcile.h"
 
 static const uint8_t MAC_A[6] = { 0x0a, 0, 0, 0, 0, 0x0a };
@@ -248,6 +249,16 @@ static struct lease L(const char *key, const char *json)
 	"{\"PublicIP\":\"" ip "\",\"PublicIPv6\":null,\"BackendType\":\"vxlan\","    \
 	"\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"" mac "\"}}"
 
+/* What the vxlan dataplane applies: the common checks, then vxlan's own. */
+static enum dp_reject check_vxlan(const struct net_config *c, const struct lease *own,
+				  const struct ip_addr *self, const struct ip_addr *self6,
+				  const struct lease *l)
+{
+	enum dp_reject r = dp_lease_check(c, own, self, self6, "vxlan", l);
+
+	return r != DP_REJECT_NONE ? r : vxlan_data_check(c, l);
+}
+
 static void test_lease_check(void **unused)
 {
 	struct net_config c =
@@ -257,34 +268,34 @@ static void test_lease_check(void **unused)
 	struct lease l;
 
 	l = L("10.244.2.0-24", VX("192.168.1.2", "0a:00:00:00:00:02"));
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l), DP_REJECT_NONE);
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l), DP_REJECT_NONE);
 	l = L("10.99.2.0-24", VX("192.168.1.2", "0a:00:00:00:00:02"));
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l),
 			 DP_REJECT_OUTSIDE_NETWORK);
 	l = L("10.0.0.0-8", VX("192.168.1.2", "0a:00:00:00:00:02")); /* wider than Network */
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l),
 			 DP_REJECT_OUTSIDE_NETWORK);
 	l = L("10.244.0.0-23", VX("192.168.1.2", "0a:00:00:00:00:02")); /* covers ours */
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l),
 			 DP_REJECT_OVERLAPS_OWN);
-	assert_int_equal(dp_lease_check(&c, NULL, &self, NULL, "vxlan", &l), DP_REJECT_NONE);
+	assert_int_equal(check_vxlan(&c, NULL, &self, NULL, &l), DP_REJECT_NONE);
 	l = L("10.244.2.0-24", VX("192.168.1.2", "01:00:5e:00:00:01"));
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l), DP_REJECT_BAD_MAC);
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l), DP_REJECT_BAD_MAC);
 	l = L("10.244.2.0-24", VX("192.168.1.2", "00:00:00:00:00:00"));
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l), DP_REJECT_BAD_MAC);
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l), DP_REJECT_BAD_MAC);
 	l = L("10.244.2.0-24", VX("192.168.1.2", "ff:ff:ff:ff:ff:ff"));
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l), DP_REJECT_BAD_MAC);
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l), DP_REJECT_BAD_MAC);
 	l = L("10.244.2.0-24", VX("127.0.0.1", "0a:00:00:00:00:02"));
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l),
 			 DP_REJECT_BAD_PUBLIC_IP);
 	l = L("10.244.2.0-24", VX("0.0.0.0", "0a:00:00:00:00:02"));
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l),
 			 DP_REJECT_BAD_PUBLIC_IP);
 	l = L("10.244.2.0-24", VX("192.168.1.1", "0a:00:00:00:00:02")); /* ourselves */
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l),
 			 DP_REJECT_BAD_PUBLIC_IP);
 	l = L("10.244.2.0-24", "{\"PublicIP\":\"192.168.1.2\",\"BackendType\":\"host-gw\"}");
-	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, &own, &self, NULL, &l),
 			 DP_REJECT_BACKEND_MISMATCH);
 	assert_int_equal(dp_lease_check(&c, &own, &self, NULL, "host-gw", &l), DP_REJECT_NONE);
 	assert_string_equal(dp_reject_str(DP_REJECT_BAD_MAC), "bad-mac");
@@ -302,18 +313,18 @@ static void test_lease_check_v6(void **unused)
 	      "{\"PublicIP\":\"192.168.1.2\",\"PublicIPv6\":\"fd00::2\",\"BackendType\":\"vxlan\","
 	      "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"},"
 	      "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:06:02\"}}");
-	assert_int_equal(dp_lease_check(&c, NULL, NULL, NULL, "vxlan", &l), DP_REJECT_NONE);
+	assert_int_equal(check_vxlan(&c, NULL, NULL, NULL, &l), DP_REJECT_NONE);
 	l = L("10.244.2.0-24&fd99::-64",
 	      "{\"PublicIP\":\"192.168.1.2\",\"PublicIPv6\":\"fd00::2\",\"BackendType\":\"vxlan\","
 	      "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"},"
 	      "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:06:02\"}}");
-	assert_int_equal(dp_lease_check(&c, NULL, NULL, NULL, "vxlan", &l),
+	assert_int_equal(check_vxlan(&c, NULL, NULL, NULL, &l),
 			 DP_REJECT_OUTSIDE_NETWORK);
 	l = L("10.244.2.0-24&fd00:244:0:2::-64",
 	      "{\"PublicIP\":\"192.168.1.2\",\"PublicIPv6\":\"fd00::2\",\"BackendType\":\"vxlan\","
 	      "\"BackendData\":{\"VNI\":1,\"VtepMAC\":\"0a:00:00:00:00:02\"},"
 	      "\"BackendV6Data\":{\"VNI\":1,\"VtepMAC\":\"03:00:00:00:06:02\"}}");
-	assert_int_equal(dp_lease_check(&c, NULL, NULL, NULL, "vxlan", &l), DP_REJECT_BAD_MAC);
+	assert_int_equal(check_vxlan(&c, NULL, NULL, NULL, &l), DP_REJECT_BAD_MAC);
 }
 
 int main(void)
