@@ -89,9 +89,9 @@ TAP
 	[ "$fail" -eq 1 ]
 }
 
-# The files a tree would install (meson introspect), by their path in the build tree.
+# The binaries a tree would install (meson introspect), by their path in the build tree.
 installed() {
-	meson introspect "$1" --installed | jq -r 'keys[]'
+	meson introspect "$1" --targets | jq -r '.[] | select(.installed) | .filename[]'
 }
 
 @test "the fuzz tree (no test_hooks) ships no test hook in any installed binary" {
