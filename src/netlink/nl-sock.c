@@ -373,18 +373,6 @@ int nl_sock_dump(struct nl_sock *sk, struct nlmsghdr *nlh, nl_msg_cb cb, void *u
 	return finish(sk, nlh, r);
 }
 
-int nl_netns_run(int nsfd, int (*fn)(void *userdata), void *userdata)
-{
-	int saved = -1, r, q;
-
-	r = netns_enter(nsfd, &saved);
-	if (r < 0)
-		return r;
-	r = fn(userdata);
-	q = netns_restore(&saved);
-	return q < 0 ? q : r;
-}
-
 /* --- internal helpers --- */
 
 struct table_ctx {

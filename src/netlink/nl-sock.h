@@ -77,6 +77,3 @@ int nl_msg_error(const struct nlmsghdr *nlh, char *errmsg, size_t size);
 
 /* Start a request header of the given type in buf (NL_MSG_MAX bytes), zeroed. */
 struct nlmsghdr *nl_msg_new(void *buf, uint16_t type, uint16_t flags);
-
-/* Run fn(userdata) with the calling thread inside the namespace nsfd. */
-int nl_netns_run(int nsfd, int (*fn)(void *userdata), void *userdata);
