@@ -20,6 +20,7 @@ teardown() {
 	rm -rf "$T"
 }
 
+# (No '#' in the names of these tests: in TAP, "# skip" in a test's name is a directive.)
 # A cmocka run in TAP mode (CMOCKA_MESSAGE_OUTPUT=TAP): case 1 called skip(), case 3 failed.
 cmocka_log() {
 	cat <<'TAP'
@@ -33,7 +34,7 @@ not ok 3 - c
 TAP
 }
 
-@test "count_tap: cmocka's 'not ok N # SKIP' is a skip, not a failure" {
+@test "count_tap: cmocka's skip() line, a not-ok with a SKIP directive, is a skip, not a failure" {
 	cmocka_log | grep -v '^not ok 3' >"$T/log"
 	count_tap cmocka "$T/log" 0 >/dev/null
 	[ "$pass" -eq 1 ]
@@ -50,7 +51,7 @@ TAP
 	[ "${failed_names[*]}" = cmocka ]
 }
 
-@test "count_tap: bats' 'ok N name # skip reason' is a skip" {
+@test "count_tap: bats' skip line, an ok with a skip directive, is a skip" {
 	printf '1..3\nok 1 a\nok 2 b # skip needs etcd\nok 3 c # SKIP no ipv6\n' >"$T/log"
 	count_tap bats "$T/log" 0 >/dev/null
 	[ "$pass" -eq 1 ]
@@ -58,7 +59,7 @@ TAP
 	[ "$fail" -eq 0 ]
 }
 
-@test "count_tap: a # in a case name is no directive; a later # SKIP is" {
+@test "count_tap: a hash sign in a case name is no directive; a later SKIP directive is" {
 	printf '1..3\nok 1 - rule #3 is kept\nnot ok 2 - skip list #2\nok 3 - #skipped-rules # SKIP later\n' >"$T/log"
 	count_tap names "$T/log" 1 >/dev/null
 	[ "$pass" -eq 1 ]
