@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nl-sock.c - rtnetlink socket: request/ack, dumps, extended ack.
+ * nl-sock.c - rtnetlink socket: request/ack, dumps (redone when interrupted),
+ * extended ack.
  *
  * We run our own receive loop instead of mnl_cb_run() because libmnl drops
  * the extended-ack TLVs that follow an error, and those are the only place
@@ -365,7 +366,7 @@ int nl_sock_dump(struct nl_sock *sk, struct nlmsghdr *nlh, nl_msg_cb cb, void *u
 		r = send_msg(sk, nlh, &seq);
 		if (r < 0)
 			break;
-		r = receive(sk, seq, cb, userdata, &keep);
+		r = receive(sk, seq, cb, userdata, cb ? &keep : NULL);
 		if (r == 0)
 			r = replies_feed(&keep, cb, userdata);
 		replies_done(&keep);

@@ -4,8 +4,8 @@
  *
  * Owns: struct nl_sock (a libmnl socket bound in the namespace it was opened
  * in, with its own sequence numbers), sending a request and waiting for its
- * ACK, running a dump to its end (redone when the kernel flags it interrupted),
- * and capturing the kernel's extended-ack
+ * ACK, running a dump to its end (and again when the kernel flags it
+ * interrupted, so no caller retries), and capturing the kernel's extended-ack
  * text of the last failure. Callers keep one socket per network namespace:
  * a socket stays tied to the namespace it was created in even after the
  * thread moves elsewhere, which is what lets a plugin program the host and
