@@ -4,28 +4,23 @@
 # integration tests against the real kernel/etcd/nft, and a short bounded run
 # of each fuzz target — and end with one line: "N passed, N failed".
 #
-# Environment: LINEN_BUILD/LINEN_BUILD_ASAN/LINEN_BUILD_FUZZ (build dirs), SUITES (default "unit asan integration fuzz"), FUZZ_SECONDS (10),
+# Environment: LINEN_BUILD/LINEN_BUILD_ASAN/LINEN_BUILD_FUZZ (build dirs),
+# SUITES (default "unit asan integration fuzz"), FUZZ_SECONDS (10),
 # BATS_FILTER (a glob under test/integration, default *.bats).
-set -u
-top=$(cd "$(dirname "$0")/.." && pwd)
-cd "$top"
-suites=${SUITES:-unit asan integration fuzz}
-fuzz_seconds=${FUZZ_SECONDS:-10}
-build=${LINEN_BUILD:-build}
-build_asan=${LINEN_BUILD_ASAN:-build-asan}
-build_fuzz=${LINEN_BUILD_FUZZ:-build-fuzz}
-logdir=$(mktemp -d /tmp/linen-tests.XXXXXX)
 pass=0 fail=0 skip=0
 failed_names=()
 
-# Count TAP lines of one run. A run that exits non-zero without a failing
-# case (a crash, a sanitizer report after the last case) counts as a failure.
+# Count TAP lines of one run. A `# SKIP` directive (any case) on an "ok" or a
+# "not ok" line is a skip: cmocka prints a skip() as "not ok N # SKIP name",
+# bats as "ok N name # skip reason". A run that exits non-zero without a
+# failing case (a crash, a sanitizer report after the last case) counts as a
+# failure. test/integration/build.bats tests this function against fixtures.
 count_tap() {
 	local name=$1 log=$2 rc=$3 p f s
-	p=$(grep -cE '^ok [0-9]+' "$log" | head -1)
-	s=$(grep -cE '^ok [0-9]+.*# (skip|SKIP)' "$log" | head -1)
-	f=$(grep -cE '^not ok [0-9]+' "$log" | head -1)
-	p=$((p - s))
+	local directive='#[[:space:]]*skip([^[:alnum:]]|$)'
+	s=$(grep -E '^(not )?ok [0-9]+' "$log" | grep -ciE "$directive" || true)
+	p=$(grep -E '^ok [0-9]+' "$log" | grep -civE "$directive" || true)
+	f=$(grep -E '^not ok [0-9]+' "$log" | grep -civE "$directive" || true)
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 	fi
@@ -39,16 +34,21 @@ count_tap() {
 	fi
 }
 
+# One failure that is not a TAP case (a missing tree, a missing fuzz target).
+fail_one() {
+	echo "FAIL: $1: $2"
+	fail=$((fail + 1))
+	failed_names+=("$1")
+}
+
 run_unit() {
 	local bdir=$1 tag=$2 tests n
-	[ -f "$bdir/build.ninja" ] || { echo "no $bdir; run make check"; fail=$((fail + 1)); return; }
+	[ -f "$bdir/build.ninja" ] || { fail_one "$tag" "no $bdir; run make check"; return; }
 	tests=$(meson introspect "$bdir" --tests)
 	n=$(jq length <<<"$tests")
 	# a tree configured without cmocka has no unit test at all: that is a failure, not a pass
 	if ! jq -e 'map(.suite | map(endswith(":unit")) | any) | any' <<<"$tests" >/dev/null; then
-		echo "FAIL: $tag: no unit tests in $bdir (was cmocka missing when it was configured?)"
-		fail=$((fail + 1))
-		failed_names+=("$tag")
+		fail_one "$tag" "no unit tests in $bdir (was cmocka missing when it was configured?)"
 		return
 	fi
 	for ((i = 0; i < n; i++)); do
@@ -76,15 +76,26 @@ run_integration() {
 	for f in test/integration/${BATS_FILTER:-*.bats}; do
 		[ -e "$f" ] || continue
 		log="$logdir/integration-$(basename "$f" .bats).log"
-		LINEN_TOP=$top LINEN_BUILD=$(cd "$build" && pwd) timeout 1800 bats --tap "$f" >"$log" 2>&1
+		LINEN_TOP=$top LINEN_BUILD=$(cd "$build" && pwd) \
+			LINEN_BUILD_FUZZ=$(cd "$build_fuzz" 2>/dev/null && pwd || echo "$build_fuzz") \
+			timeout 1800 bats --tap "$f" >"$log" 2>&1
 		rc=$?
 		count_tap "integration/$(basename "$f" .bats)" "$log" "$rc"
 	done
 }
 
 run_fuzz() {
-	local bdir=$build_fuzz t name log rc corpus
-	[ -f "$bdir/build.ninja" ] || { echo "no $bdir; run make check"; fail=$((fail + 1)); return; }
+	local bdir=$build_fuzz t name log rc corpus src
+	[ -f "$bdir/build.ninja" ] || { fail_one fuzz "no $bdir; run make check"; return; }
+	# Every harness in test/fuzz must have been built: a tree that quietly lost
+	# its fuzz targets (no clang, no cmocka, a dropped meson line) is a failure.
+	set -- test/fuzz/fuzz-*.c
+	[ -e "$1" ] || { fail_one fuzz "no fuzz sources in test/fuzz"; return; }
+	for src; do
+		name=$(basename "$src" .c)
+		[ -n "$(find "$bdir" -type f -executable -name "$name" | head -1)" ] ||
+			fail_one "fuzz/$name" "$src has no target in $bdir"
+	done
 	for t in $(find "$bdir" -type f -executable -name 'fuzz-*' | sort); do
 		name=$(basename "$t")
 		log="$logdir/$name.log"
@@ -103,6 +114,21 @@ run_fuzz() {
 	done
 }
 
+# Sourced (by test/integration/build.bats): the functions only.
+if [ "${BASH_SOURCE[0]}" != "$0" ]; then
+	return 0
+fi
+
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+suites=${SUITES:-unit asan integration fuzz}
+fuzz_seconds=${FUZZ_SECONDS:-10}
+build=${LINEN_BUILD:-build}
+build_asan=${LINEN_BUILD_ASAN:-build-asan}
+build_fuzz=${LINEN_BUILD_FUZZ:-build-fuzz}
+logdir=$(mktemp -d /tmp/linen-tests.XXXXXX)
+
 for s in $suites; do
 	case $s in
 	unit) run_unit "$build" unit ;;
@@ -110,7 +136,7 @@ for s in $suites; do
 		run_unit "$build_asan" asan ;;
 	integration) run_integration ;;
 	fuzz) run_fuzz ;;
-	*) echo "unknown suite $s"; fail=$((fail + 1)) ;;
+	*) fail_one "$s" "unknown suite" ;;
 	esac
 done
 

@@ -220,14 +220,6 @@ bool ip_prefix_is_network(const struct ip_prefix *p)
 	return (ip_addr_to_u128(&p->addr) & host_mask(p->addr.family, p->len)) == 0;
 }
 
-void ip_prefix_first(const struct ip_prefix *p, struct ip_addr *ret)
-{
-	struct ip_prefix n = *p;
-
-	ip_prefix_mask(&n);
-	*ret = n.addr;
-}
-
 void ip_prefix_last(const struct ip_prefix *p, struct ip_addr *ret)
 {
 	ip_u128 v = ip_addr_to_u128(&p->addr) | host_mask(p->addr.family, p->len);

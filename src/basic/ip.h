@@ -65,7 +65,6 @@ int ip_addr_add(const struct ip_addr *a, __int128 delta, struct ip_addr *ret);
 /* Clear the host bits in place. */
 void ip_prefix_mask(struct ip_prefix *p);
 bool ip_prefix_is_network(const struct ip_prefix *p);
-void ip_prefix_first(const struct ip_prefix *p, struct ip_addr *ret);
 void ip_prefix_last(const struct ip_prefix *p, struct ip_addr *ret);
 /* Number of addresses in the prefix minus one (fits even for ::/0). */
 ip_u128 ip_prefix_span(const struct ip_prefix *p);

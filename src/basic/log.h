@@ -13,7 +13,6 @@
 #include "basic/macro.h"
 
 void log_set_level(int level);
-int log_get_level(void);
 void log_set_ident(const char *ident);
 
 int log_internal(int level, int error, const char *file, int line, const char *fmt, ...)

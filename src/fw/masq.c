@@ -237,9 +237,3 @@ int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_vali
 {
 	return fw_gc_attachment_chains(&masq_table, 'c', net, valid, n_valid, ret_error_text);
 }
-
-int fw_masq_reference_chain_name(const char *net, const char *container_id,
-				 char buf[static FW_MASQ_REF_CHAIN_MAX])
-{
-	return fw_reference_chain_name("CNI-", 24, net, container_id, buf, FW_MASQ_REF_CHAIN_MAX);
-}

@@ -49,8 +49,3 @@ int fw_masq_check(const char *net, const char *container_id, const char *ifname,
 /* Remove every attachment of network net that is not in valid[0..n_valid). */
 int fw_masq_gc(const char *net, const struct fw_attachment *valid, size_t n_valid,
 	       char **ret_error_text);
-
-/* The reference's chain: "CNI-" + the first 24 hex digits of SHA-512(net + containerID). */
-#define FW_MASQ_REF_CHAIN_MAX 29
-int fw_masq_reference_chain_name(const char *net, const char *container_id,
-				 char buf[static FW_MASQ_REF_CHAIN_MAX]);

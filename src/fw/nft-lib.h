@@ -2,7 +2,8 @@
 /*
  * nft-lib.h - libnftables, loaded on first use.
  *
- * Owns: the dlopen() of libnftables.so.1 and the table of the few calls fw.c makes. A plugin
+ * Owns: the dlopen() of libnftables.so.1, the table of the few calls we make, and running one
+ * command through it (fw_nft_run(), the only caller of those calls). A plugin
  * that never touches nftables (bridge without ipMasq or macspoofchk, the common case) then
  * never maps libnftables, libnftnl, libxtables and libgmp: about 0.5 ms and 0.8 MiB less per
  * exec. The library is found like a linked one (the binary's rpath, then the system's).
@@ -28,3 +29,11 @@ struct fw_nft_lib {
  * valid for the life of the process.
  */
 int fw_nft_lib(const struct fw_nft_lib **ret, const char **ret_why);
+
+/*
+ * Run cmd (nft text: commands or blocks) in one libnftables context with output_flags
+ * (NFT_CTX_OUTPUT_*). On success *ret_out (if not NULL) gets the output; on failure the cause
+ * is mapped back to an errno (-ENOENT, -EEXIST, -EBUSY, -EPERM, -EINVAL, else -EIO) and
+ * *ret_err (if not NULL) gets nft's error text.
+ */
+int fw_nft_run(const char *cmd, unsigned output_flags, char **ret_out, char **ret_err);

@@ -335,26 +335,6 @@ static json_t *listing_items(json_t *listing)
 	return json_object_get(listing, "nftables");
 }
 
-static const char *expr_jump_target(json_t *expr)
-{
-	json_t *v = json_object_get(expr, "jump");
-
-	if (!v)
-		v = json_object_get(expr, "goto");
-	return json_object_get_string(v, "target");
-}
-
-static bool rule_jumps_to(json_t *rule, const char *chain)
-{
-	json_t *expr;
-	size_t i;
-
-	json_array_foreach(json_object_get(rule, "expr"), i, expr)
-		if (streq_ptr(expr_jump_target(expr), chain))
-			return true;
-	return false;
-}
-
 static bool is_attachment_chain(const char *name)
 {
 	return name && (startswith(name, "p-") || startswith(name, "m-"));
@@ -366,90 +346,6 @@ static const struct fw_vmap_table pm_table = {
 	.maps = pm_maps,
 	.n_maps = ELEMENTSOF(pm_maps),
 };
-
-/* Delete element lines for the keys of map `map` leading to chain. */
-static int render_delete_elements(FILE *f, const struct fw_vmap_table *t, json_t *listing,
-				  const char *map, const char *chain)
-{
-	_cleanup_strv_free_ char **keys = NULL;
-	int r;
-
-	r = fw_map_keys_for_chain(listing, map, chain, &keys);
-	if (r < 0)
-		return r;
-	for (char **k = keys; *k; k++) {
-		char a[IP_ADDR_STRLEN];
-		struct ip_addr addr;
-
-		/* Re-validated before it is written back into nft text. */
-		if (ip_addr_parse(*k, &addr) < 0)
-			return -EBADMSG;
-		fprintf(f, "delete element %s %s %s { %s }\n", t->family, t->table, map,
-			ip_addr_to_string(&addr, a));
-	}
-	return 0;
-}
-
-int fw_render_delete_attachment_chain(FILE *f, const struct fw_vmap_table *t, json_t *listing,
-				      const char *chain)
-{
-	json_t *item;
-	size_t i;
-	int r;
-
-	if (!fw_identifier_valid(chain) || !fw_identifier_valid(t->family) ||
-	    !fw_identifier_valid(t->table))
-		return -EINVAL;
-	if (!fw_table_has_chain(listing, chain))
-		return 0;
-	json_array_foreach(listing_items(listing), i, item) {
-		json_t *rule = json_object_get(item, "rule");
-		const char *in = json_object_get_string(rule, "chain");
-		json_t *h = json_object_get(rule, "handle");
-
-		if (!rule || !rule_jumps_to(rule, chain))
-			continue;
-		if (!fw_identifier_valid(in) || !json_is_integer(h))
-			return -EBADMSG;
-		fprintf(f, "delete rule %s %s %s handle %lld\n", t->family, t->table, in,
-			(long long)json_integer_value(h));
-	}
-	for (size_t m = 0; m < t->n_maps; m++) {
-		r = render_delete_elements(f, t, listing, t->maps[m], chain);
-		if (r < 0)
-			return r;
-	}
-	fprintf(f, "delete chain %s %s %s\n", t->family, t->table, chain);
-	return 0;
-}
-
-int fw_render_delete_stale_element(FILE *f, const struct fw_vmap_table *t, json_t *listing,
-				   const char *map, const struct ip_addr *key,
-				   const char *keep_chain)
-{
-	json_t *item, *elem;
-	size_t i, j;
-
-	json_array_foreach(listing_items(listing), i, item) {
-		json_t *m = json_object_get(item, "map");
-
-		if (!m || !streq_ptr(json_object_get_string(m, "name"), map))
-			continue;
-		json_array_foreach(json_object_get(m, "elem"), j, elem) {
-			const char *k = json_string_value(json_array_get(elem, 0));
-			const char *to = expr_jump_target(json_array_get(elem, 1));
-			struct ip_addr a;
-			char as[IP_ADDR_STRLEN];
-
-			if (!k || ip_addr_parse(k, &a) < 0 || !ip_addr_equal(&a, key) ||
-			    streq_ptr(to, keep_chain))
-				continue;
-			fprintf(f, "delete element %s %s %s { %s }\n", t->family, t->table, map,
-				ip_addr_to_string(&a, as));
-		}
-	}
-	return 0;
-}
 
 static int render_delete_one(FILE *f, json_t *listing, const char *chain)
 {
@@ -765,15 +661,6 @@ int fw_portmap_del(const char *net, const char *container_id, const char *ifname
 	return reference_del(net, container_id, ret_error_text);
 }
 
-int fw_portmap_reference_chain_name(const char *net, const char *container_id,
-				    char buf[static FW_PORTMAP_REF_CHAIN_MAX])
-{
-	/* 21 digits: 28 bytes in all, the reference's iptables chain name length */
-	return fw_reference_chain_name("CNI-DN-", 21, net, container_id, buf,
-				       FW_PORTMAP_REF_CHAIN_MAX);
-}
-
-
 /* Strip the nfproto dependency nft may or may not print. */
 static const char *skip_nfproto(const char *line)
 {
@@ -892,7 +779,7 @@ int fw_portmap_check(const struct fw_portmap_spec *s)
 	json_array_foreach(listing_items(j), i, item) {
 		json_t *rule = json_object_get(item, "rule");
 
-		if (rule && rule_jumps_to(rule, pchain)) {
+		if (rule && fw_rule_jumps_to(rule, pchain)) {
 			if (!streq_ptr(json_object_get_string(rule, "chain"), "hostports"))
 				return -EUCLEAN;
 			n_dispatch++;

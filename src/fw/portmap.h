@@ -106,19 +106,6 @@ int fw_portmap_render_delete(json_t *listing, char *const *chains, char **ret_te
 int fw_portmap_listing_udp_ports(json_t *listing, const char *chain, uint16_t **ret_ports,
 				 size_t *ret_n);
 
-/*
- * Generic, shared with firewall.c: for a table of per-attachment chains reached by rules
- * (found by jump target, deleted by handle) and verdict-map elements keyed by addresses,
- * write to f the commands deleting `chain`, its map elements and every rule jumping to it
- * (nothing when the listing has no such chain)...
- */
-int fw_render_delete_attachment_chain(FILE *f, const struct fw_vmap_table *t, json_t *listing,
-				      const char *chain);
-/* ... and those deleting elements of `map` keyed `key` that lead elsewhere than keep_chain. */
-int fw_render_delete_stale_element(FILE *f, const struct fw_vmap_table *t, json_t *listing,
-				   const char *map, const struct ip_addr *key,
-				   const char *keep_chain);
-
 int fw_portmap_add(const struct fw_portmap_spec *s, char **ret_error_text);
 /*
  * Idempotent. ret_udp_ports (may be NULL) gets the UDP host ports the removed attachment
@@ -135,13 +122,3 @@ int fw_portmap_check(const struct fw_portmap_spec *s);
 /* Remove every attachment of network net that is not in valid[0..n_valid). */
 int fw_portmap_gc(const char *net, const struct fw_attachment *valid, size_t n_valid,
 		  char **ret_error_text);
-
-/*
- * The reference portmap's chain for a container (iptables through iptables-nft, table ip/ip6
- * nat): "CNI-DN-" + the first 21 hex digits of SHA-512(net + containerID). DEL removes it and
- * the CNI-HOSTPORT-DNAT rules jumping to it (the shared chains stay, as the reference leaves
- * them); made with iptables-legacy, they are out of nft's sight.
- */
-#define FW_PORTMAP_REF_CHAIN_MAX 29
-int fw_portmap_reference_chain_name(const char *net, const char *container_id,
-				    char buf[static FW_PORTMAP_REF_CHAIN_MAX]);

@@ -95,23 +95,15 @@ int nl_conntrack_delete_dport(int family, uint8_t proto, uint16_t dport)
 {
 	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
 	struct ctx c = { .proto = proto, .dport = htons(dport) };
+	_Alignas(4) char dump[NL_MSG_MAX];
 	int r, deleted = 0;
 
 	r = nl_sock_open_protocol(NETLINK_NETFILTER, &sk);
 	if (r < 0)
 		return r;
-	r = -EAGAIN;
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-
-		free(c.v);
-		c.v = NULL;
-		c.n = c.cap = 0;
-		r = nl_conntrack_dump_msg(buf, family);
-		if (r < 0)
-			break;
-		r = nl_sock_dump(sk, (struct nlmsghdr *)buf, dump_cb, &c);
-	}
+	r = nl_conntrack_dump_msg(dump, family);
+	if (r >= 0)
+		r = nl_sock_dump(sk, (struct nlmsghdr *)dump, dump_cb, &c);
 	for (size_t i = 0; r >= 0 && i < c.n; i++) {
 		_Alignas(4) char buf[NL_MSG_MAX];
 		int q;

@@ -208,25 +208,22 @@ static int dump_cb(const struct nlmsghdr *nlh, void *userdata)
 
 int nl_link_dump(struct nl_sock *sk, struct nl_link **ret, size_t *ret_n)
 {
-	int r = -EAGAIN;
+	char buf[NL_MSG_MAX];
+	struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct dump_ctx c = {};
+	int r;
 
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-		struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-		struct dump_ctx c = {};
-
-		ifi->ifi_family = AF_UNSPEC;
-		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-		r = nl_sock_dump(sk, nlh, dump_cb, &c);
-		if (r < 0) {
-			free(c.v);
-			continue;
-		}
-		*ret = c.v;
-		*ret_n = c.n;
+	ifi->ifi_family = AF_UNSPEC;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = nl_sock_dump(sk, nlh, dump_cb, &c);
+	if (r < 0) {
+		free(c.v);
+		return r;
 	}
-	return r;
+	*ret = c.v;
+	*ret_n = c.n;
+	return 0;
 }
 
 /* --- creation --- */
@@ -682,25 +679,22 @@ static int vlan_cb(const struct nlmsghdr *nlh, void *userdata)
 int nl_bridge_vlan_list(struct nl_sock *sk, int ifindex, struct nl_bridge_vlan **ret,
 			size_t *ret_n)
 {
-	int r = -EAGAIN;
+	char buf[NL_MSG_MAX];
+	struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct vlan_ctx c = { .ifindex = ifindex };
+	int r;
 
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-		struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-		struct vlan_ctx c = { .ifindex = ifindex };
-
-		ifi->ifi_family = AF_BRIDGE;
-		mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
-		r = nl_sock_dump(sk, nlh, vlan_cb, &c);
-		if (r < 0) {
-			free(c.v);
-			continue;
-		}
-		*ret = c.v;
-		*ret_n = c.n;
+	ifi->ifi_family = AF_BRIDGE;
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+	r = nl_sock_dump(sk, nlh, vlan_cb, &c);
+	if (r < 0) {
+		free(c.v);
+		return r;
 	}
-	return r;
+	*ret = c.v;
+	*ret_n = c.n;
+	return 0;
 }
 
 static int hexval(char c)

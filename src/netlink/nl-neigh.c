@@ -147,22 +147,19 @@ static int dump_cb(const struct nlmsghdr *nlh, void *userdata)
 int nl_neigh_dump(struct nl_sock *sk, int family, int ifindex, struct nl_neigh **ret,
 		  size_t *ret_n)
 {
-	int r = -EAGAIN;
+	char buf[NL_MSG_MAX];
+	struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETNEIGH, NLM_F_DUMP);
+	struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
+	struct dump_ctx c = { .ifindex = ifindex };
+	int r;
 
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-		struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETNEIGH, NLM_F_DUMP);
-		struct ndmsg *ndm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ndm));
-		struct dump_ctx c = { .ifindex = ifindex };
-
-		ndm->ndm_family = family;
-		r = nl_sock_dump(sk, nlh, dump_cb, &c);
-		if (r < 0) {
-			free(c.v);
-			continue;
-		}
-		*ret = c.v;
-		*ret_n = c.n;
+	ndm->ndm_family = family;
+	r = nl_sock_dump(sk, nlh, dump_cb, &c);
+	if (r < 0) {
+		free(c.v);
+		return r;
 	}
-	return r;
+	*ret = c.v;
+	*ret_n = c.n;
+	return 0;
 }

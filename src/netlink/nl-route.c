@@ -243,24 +243,21 @@ static int dump_cb(const struct nlmsghdr *nlh, void *userdata)
 int nl_route_dump(struct nl_sock *sk, int family, const struct nl_route_filter *f,
 		  struct nl_route **ret, size_t *ret_n)
 {
-	int r = -EAGAIN;
+	char buf[NL_MSG_MAX];
+	struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETROUTE, NLM_F_DUMP);
+	struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	struct dump_ctx c = { .f = f };
+	int r;
 
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-		struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETROUTE, NLM_F_DUMP);
-		struct rtmsg *rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
-		struct dump_ctx c = { .f = f };
-
-		rtm->rtm_family = family;
-		r = nl_sock_dump(sk, nlh, dump_cb, &c);
-		if (r < 0) {
-			free(c.v);
-			continue;
-		}
-		*ret = c.v;
-		*ret_n = c.n;
+	rtm->rtm_family = family;
+	r = nl_sock_dump(sk, nlh, dump_cb, &c);
+	if (r < 0) {
+		free(c.v);
+		return r;
 	}
-	return r;
+	*ret = c.v;
+	*ret_n = c.n;
+	return 0;
 }
 
 bool nl_route_equal(const struct nl_route *a, const struct nl_route *b)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nl-sock.c - rtnetlink socket: request/ack, dumps, extended ack.
+ * nl-sock.c - rtnetlink socket: request/ack, dumps (redone when interrupted),
+ * extended ack.
  *
  * We run our own receive loop instead of mnl_cb_run() because libmnl drops
  * the extended-ack TLVs that follow an error, and those are the only place
@@ -183,10 +184,66 @@ int nl_msg_error(const struct nlmsghdr *nlh, char *errmsg, size_t size)
 }
 
 /*
- * Read replies for seq until the ACK/DONE. Messages for other sequence
- * numbers (a late reply to an earlier, abandoned request) are skipped.
+ * The data messages of one dump attempt, kept until its NLMSG_DONE says the
+ * dump was consistent: only then does the caller's callback see them, so an
+ * interrupted attempt leaves no trace (no half-old, half-new list, no
+ * duplicates) and the retry needs nothing from the caller.
  */
-static int receive(struct nl_sock *sk, uint32_t seq, nl_msg_cb cb, void *userdata)
+struct replies {
+	char *buf;
+	size_t len, cap;
+};
+
+static void replies_done(struct replies *rp)
+{
+	free(rp->buf);
+	*rp = (struct replies){};
+}
+
+static int replies_add(struct replies *rp, const struct nlmsghdr *nlh)
+{
+	size_t need = NLMSG_ALIGN(nlh->nlmsg_len);
+
+	if (rp->cap - rp->len < need) {
+		size_t c = rp->cap ? rp->cap : NL_RECV_MAX;
+		char *q;
+
+		while (c - rp->len < need)
+			c *= 2;
+		q = realloc(rp->buf, c);
+		if (!q)
+			return -ENOMEM;
+		rp->buf = q;
+		rp->cap = c;
+	}
+	memcpy(rp->buf + rp->len, nlh, nlh->nlmsg_len);
+	rp->len += need;
+	return 0;
+}
+
+static int replies_feed(const struct replies *rp, nl_msg_cb cb, void *userdata)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)rp->buf;
+	int len = (int)rp->len, r;
+
+	if (!cb || !rp->len)
+		return 0;
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		r = cb(nlh, userdata);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/*
+ * Read replies for seq until the ACK/DONE. Messages for other sequence
+ * numbers (a late reply to an earlier, abandoned request) are skipped. Data
+ * messages go to cb, or into keep when it is given (a dump, fed to cb only if
+ * it was not interrupted).
+ */
+static int receive(struct nl_sock *sk, uint32_t seq, nl_msg_cb cb, void *userdata,
+		   struct replies *keep)
 {
 	bool intr = false;
 	int cb_r = 0;
@@ -227,8 +284,12 @@ static int receive(struct nl_sock *sk, uint32_t seq, nl_msg_cb cb, void *userdat
 			}
 			if (nlh->nlmsg_type < NLMSG_MIN_TYPE)
 				continue;
-			/* Keep draining after a callback failure so the socket stays in sync. */
-			if (cb && cb_r >= 0)
+			/* Keep draining after a failure so the socket stays in sync. */
+			if (cb_r < 0)
+				continue;
+			if (keep)
+				cb_r = replies_add(keep, nlh);
+			else if (cb)
 				cb_r = cb(nlh, userdata);
 		}
 	}
@@ -275,7 +336,7 @@ int nl_sock_request(struct nl_sock *sk, struct nlmsghdr *nlh)
 	r = send_msg(sk, nlh, &seq);
 	if (r < 0)
 		return finish(sk, nlh, r);
-	return finish(sk, nlh, receive(sk, seq, NULL, NULL));
+	return finish(sk, nlh, receive(sk, seq, NULL, NULL, NULL));
 }
 
 int nl_sock_dump(struct nl_sock *sk, struct nlmsghdr *nlh, nl_msg_cb cb, void *userdata)
@@ -284,25 +345,33 @@ int nl_sock_dump(struct nl_sock *sk, struct nlmsghdr *nlh, nl_msg_cb cb, void *u
 	int r;
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST;
-	/* A plain get ends with its ACK; a dump ends with NLMSG_DONE. */
-	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+	/* A plain get ends with its ACK and is never interrupted: straight to cb. */
+	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP) {
 		nlh->nlmsg_flags |= NLM_F_ACK;
-	r = send_msg(sk, nlh, &seq);
-	if (r < 0)
-		return finish(sk, nlh, r);
-	return finish(sk, nlh, receive(sk, seq, cb, userdata));
-}
+		r = send_msg(sk, nlh, &seq);
+		if (r < 0)
+			return finish(sk, nlh, r);
+		return finish(sk, nlh, receive(sk, seq, cb, userdata, NULL));
+	}
+	/*
+	 * A dump ends with NLMSG_DONE. The kernel sets NLM_F_DUMP_INTR when the
+	 * table changed while it was being walked: what we got may miss or repeat
+	 * entries, so it is dropped and the dump asked for again, a bounded
+	 * number of times.
+	 */
+	r = -EAGAIN;
+	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
+		struct replies keep = {};
 
-int nl_netns_run(int nsfd, int (*fn)(void *userdata), void *userdata)
-{
-	int saved = -1, r, q;
-
-	r = netns_enter(nsfd, &saved);
-	if (r < 0)
-		return r;
-	r = fn(userdata);
-	q = netns_restore(&saved);
-	return q < 0 ? q : r;
+		r = send_msg(sk, nlh, &seq);
+		if (r < 0)
+			break;
+		r = receive(sk, seq, cb, userdata, cb ? &keep : NULL);
+		if (r == 0)
+			r = replies_feed(&keep, cb, userdata);
+		replies_done(&keep);
+	}
+	return finish(sk, nlh, r);
 }
 
 /* --- internal helpers --- */

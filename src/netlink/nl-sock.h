@@ -4,7 +4,8 @@
  *
  * Owns: struct nl_sock (a libmnl socket bound in the namespace it was opened
  * in, with its own sequence numbers), sending a request and waiting for its
- * ACK, running a dump to its end, and capturing the kernel's extended-ack
+ * ACK, running a dump to its end (and again when the kernel flags it
+ * interrupted, so no caller retries), and capturing the kernel's extended-ack
  * text of the last failure. Callers keep one socket per network namespace:
  * a socket stays tied to the namespace it was created in even after the
  * thread moves elsewhere, which is what lets a plugin program the host and
@@ -60,8 +61,10 @@ typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *userdata);
 
 /*
  * Send a request with NLM_F_DUMP (or a plain get) and feed every reply to cb.
- * Returns -EAGAIN when the kernel flagged the dump as interrupted
- * (NLM_F_DUMP_INTR): the results seen are inconsistent, start over.
+ * A dump the kernel flags as interrupted (NLM_F_DUMP_INTR: the table changed
+ * under it) is redone here, up to NL_DUMP_RETRIES times; cb sees the messages
+ * of one consistent dump only, after its NLMSG_DONE. Callers never loop.
+ * Returns -EAGAIN when every attempt was interrupted (cb not called).
  */
 int nl_sock_dump(struct nl_sock *sk, struct nlmsghdr *nlh, nl_msg_cb cb, void *userdata);
 
@@ -74,6 +77,3 @@ int nl_msg_error(const struct nlmsghdr *nlh, char *errmsg, size_t size);
 
 /* Start a request header of the given type in buf (NL_MSG_MAX bytes), zeroed. */
 struct nlmsghdr *nl_msg_new(void *buf, uint16_t type, uint16_t flags);
-
-/* Run fn(userdata) with the calling thread inside the namespace nsfd. */
-int nl_netns_run(int nsfd, int (*fn)(void *userdata), void *userdata);

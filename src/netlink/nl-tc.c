@@ -204,22 +204,19 @@ static int dump_cb(const struct nlmsghdr *nlh, void *userdata)
 
 int nl_qdisc_dump(struct nl_sock *sk, int ifindex, struct nl_qdisc **ret, size_t *ret_n)
 {
-	int r = -EAGAIN;
+	char buf[NL_MSG_MAX];
+	struct nlmsghdr *nlh = tc_start(buf, RTM_GETQDISC, NLM_F_DUMP, ifindex, 0, 0, 0);
+	struct dump_ctx c = { .ifindex = ifindex };
+	int r;
 
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-		struct nlmsghdr *nlh = tc_start(buf, RTM_GETQDISC, NLM_F_DUMP, ifindex, 0, 0, 0);
-		struct dump_ctx c = { .ifindex = ifindex };
-
-		r = nl_sock_dump(sk, nlh, dump_cb, &c);
-		if (r < 0) {
-			free(c.v);
-			continue;
-		}
-		*ret = c.v;
-		*ret_n = c.n;
+	r = nl_sock_dump(sk, nlh, dump_cb, &c);
+	if (r < 0) {
+		free(c.v);
+		return r;
 	}
-	return r;
+	*ret = c.v;
+	*ret_n = c.n;
+	return 0;
 }
 
 static void put_mirred(struct nlmsghdr *nlh, uint16_t order, int action, int target_ifindex)
@@ -382,24 +379,21 @@ static int filter_cb(const struct nlmsghdr *nlh, void *userdata)
 int nl_filter_dump(struct nl_sock *sk, int ifindex, uint32_t parent, struct nl_filter **ret,
 		   size_t *ret_n)
 {
-	int r = -EAGAIN;
+	char buf[NL_MSG_MAX];
+	struct filter_ctx c = {};
+	int r;
 
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-		struct filter_ctx c = {};
-
-		r = nl_filter_dump_msg(buf, ifindex, parent);
-		if (r < 0)
-			return r;
-		r = nl_sock_dump(sk, (struct nlmsghdr *)buf, filter_cb, &c);
-		if (r < 0) {
-			free(c.v);
-			continue;
-		}
-		*ret = c.v;
-		*ret_n = c.n;
+	r = nl_filter_dump_msg(buf, ifindex, parent);
+	if (r < 0)
+		return r;
+	r = nl_sock_dump(sk, (struct nlmsghdr *)buf, filter_cb, &c);
+	if (r < 0) {
+		free(c.v);
+		return r;
 	}
-	return r;
+	*ret = c.v;
+	*ret_n = c.n;
+	return 0;
 }
 
 /* --- IFBs and their alias tag --- */
@@ -482,22 +476,19 @@ static int ifb_cb(const struct nlmsghdr *nlh, void *userdata)
 
 int nl_ifb_list(struct nl_sock *sk, struct nl_ifb **ret, size_t *ret_n)
 {
-	int r = -EAGAIN;
+	char buf[NL_MSG_MAX];
+	struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	struct ifb_ctx c = {};
+	int r;
 
-	for (int i = 0; i < NL_DUMP_RETRIES && r == -EAGAIN; i++) {
-		char buf[NL_MSG_MAX];
-		struct nlmsghdr *nlh = nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
-		struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-		struct ifb_ctx c = {};
-
-		ifi->ifi_family = AF_UNSPEC;
-		r = nl_sock_dump(sk, nlh, ifb_cb, &c);
-		if (r < 0) {
-			free(c.v);
-			continue;
-		}
-		*ret = c.v;
-		*ret_n = c.n;
+	ifi->ifi_family = AF_UNSPEC;
+	r = nl_sock_dump(sk, nlh, ifb_cb, &c);
+	if (r < 0) {
+		free(c.v);
+		return r;
 	}
-	return r;
+	*ret = c.v;
+	*ret_n = c.n;
+	return 0;
 }

@@ -244,6 +244,7 @@ measure() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"burst cannot be more than 4GB"* ]]
 	run cni del bad2 "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 
 	# a capability declared but not supplied: pass-through, byte-identical to bridge's result
 	conflist none 0.3.1 '{"type":"bandwidth","capabilities":{"bandwidth":true}}'
@@ -299,6 +300,7 @@ measure() {
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	! ip -n "$H" link show "$ifb" 2>/dev/null || false
 	run cni del compat "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 
 	run cni add compat "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }

@@ -299,6 +299,7 @@ fw_conf() { # fw_conf [extra]
 	[ "$status" -ne 0 ]
 	# CHECK with another policy than the ADD's: different.
 	run plugin ADD "$(fw_conf)" "${env[@]}"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run plugin CHECK "$(fw_conf '"ingressPolicy":"same-bridge"')" "${env[@]}"
 	[ "$status" -ne 0 ]
 	# The policy changes (isolated, then open again): re-ADD converges, DEL leaves no table.

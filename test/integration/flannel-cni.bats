@@ -98,7 +98,8 @@ add_and_verify() { # add_and_verify VERSION
 	IP=$(jq -r '.ips[0].address' <<<"$output")
 	[[ "$IP" == 10.244.1.*/24 ]]
 	IP=${IP%/24}
-	[ "$IP" != 10.244.1.1 ] && [ "$IP" != 10.244.1.0 ]
+	[ "$IP" != 10.244.1.1 ]
+	[ "$IP" != 10.244.1.0 ]
 	# the bridge owns the gateway, the pod routes the whole flannel network through it
 	ip -n "$H" -4 addr show dev cni0 | grep -q 'inet 10.244.1.1/24'
 	[ "$(ip -n "$H" -j link show cni0 | jq -r '.[0].mtu')" = 1450 ]

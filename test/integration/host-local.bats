@@ -259,7 +259,8 @@ owned_by() {
 	run hl CHECK c1 eth0 "$cfg"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"10.40.0.3"* ]]
-	hl DEL c1 eth0 "$cfg" && hl DEL c2 eth0 "$cfg"
+	hl DEL c1 eth0 "$cfg"
+	hl DEL c2 eth0 "$cfg"
 	[ -e "$D/net/10.40.0.2" ]
 	[ -e "$D/net/10.40.0.3" ]
 	# Legacy files (ID only) are accepted: CHECK finds them, DEL removes them.

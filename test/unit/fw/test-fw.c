@@ -300,6 +300,80 @@ static void test_masq_reference_del(void **state)
 	json_decref(j);
 }
 
+/*
+ * The one reader of a jump target, over the golden listings: every rule expression and verdict
+ * map element that jumps somewhere, in listing order. jump-targets.txt was written with jq from
+ * the same listings, not by this code.
+ */
+static void render_jump_targets(FILE *f, const char *name)
+{
+	json_t *j = load_json(name), *item, *e;
+	size_t i, k;
+
+	fprintf(f, "# %s\n", name);
+	json_array_foreach(json_object_get(j, "nftables"), i, item) {
+		json_t *rule = json_object_get(item, "rule"), *map = json_object_get(item, "map");
+
+		json_array_foreach(json_object_get(rule, "expr"), k, e)
+			if (fw_verdict_target(e))
+				fprintf(f, "rule %s -> %s\n",
+					json_string_value(json_object_get(rule, "chain")),
+					fw_verdict_target(e));
+		json_array_foreach(json_object_get(map, "elem"), k, e)
+			if (fw_verdict_target(json_array_get(e, 1)))
+				fprintf(f, "map %s %s -> %s\n",
+					json_string_value(json_object_get(map, "name")),
+					json_string_value(json_array_get(e, 0)),
+					fw_verdict_target(json_array_get(e, 1)));
+	}
+	json_decref(j);
+}
+
+static void test_jump_targets(void **state)
+{
+	static const char *const listings[] = { "firewall-listing-bridge.json",
+						"firewall-listing-inet.json",
+						"portmap-listing-ab.json" };
+	_cleanup_free_ char *text = NULL, *del = NULL;
+	size_t len = 0;
+	json_error_t jerr;
+	json_t *v, *rule, *chain;
+	FILE *f;
+
+	f = open_memstream(&text, &len);
+	for (size_t i = 0; i < ELEMENTSOF(listings); i++)
+		render_jump_targets(f, listings[i]);
+	fclose(f);
+	golden("jump-targets.txt", text);
+
+	/* goto counts as much as jump; other verdicts and malformed ones are no target */
+	v = json_loads("[{\"goto\": {\"target\": \"g\"}}, {\"jump\": {\"target\": \"j\"}},"
+		       " {\"accept\": null}, {\"jump\": {}}, {\"jump\": \"x\"},"
+		       " {\"goto\": {\"target\": 7}}, {\"vmap\": {\"key\": 1, \"data\": \"@m\"}}]",
+		       0, &jerr);
+	assert_non_null(v);
+	assert_string_equal(fw_verdict_target(json_array_get(v, 0)), "g");
+	assert_string_equal(fw_verdict_target(json_array_get(v, 1)), "j");
+	for (size_t i = 2; i < json_array_size(v); i++)
+		assert_null(fw_verdict_target(json_array_get(v, i)));
+	assert_null(fw_verdict_target(NULL));
+	json_decref(v);
+
+	/* a rule going to the reference's chain by goto is removed with it, like a jump */
+	chain = json_loads("{\"nftables\": [{\"rule\": {\"family\": \"ip\", \"table\": \"nat\","
+			   " \"chain\": \"POSTROUTING\", \"handle\": 9, \"expr\": [{\"counter\": {}},"
+			   " {\"goto\": {\"target\": \"CNI-x\"}}]}}]}", 0, &jerr);
+	assert_non_null(chain);
+	rule = json_object_get(json_array_get(json_object_get(chain, "nftables"), 0), "rule");
+	assert_true(fw_rule_jumps_to(rule, "CNI-x"));
+	assert_false(fw_rule_jumps_to(rule, "CNI-y"));
+	f = open_memstream(&del, &len);
+	fw_render_delete_jumps(chain, "ip", "nat", "POSTROUTING", "CNI-x", f);
+	fclose(f);
+	assert_string_equal(del, "delete rule ip nat POSTROUTING handle 9\n");
+	json_decref(chain);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -307,6 +381,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_masq_render),   cmocka_unit_test(test_masq_hostile),
 		cmocka_unit_test(test_macspoof_render), cmocka_unit_test(test_flannel_render),
 		cmocka_unit_test(test_delete_render), cmocka_unit_test(test_masq_reference_del),
+		cmocka_unit_test(test_jump_targets),
 	};
 
 	golden_dir = argc > 1 ? argv[1] : "test/golden/fw";

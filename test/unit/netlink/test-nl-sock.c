@@ -2,7 +2,8 @@
 /*
  * The request/ack/dump machinery against a scripted fake kernel: sequence
  * matching, ACKs and errors with extended-ack text, multi-datagram dumps,
- * NLM_F_DUMP_INTR retries, and "not found counts as done" on deletes.
+ * NLM_F_DUMP_INTR retried inside the socket layer, and "not found counts as
+ * done" on deletes.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -361,6 +362,58 @@ static void test_dump_and_intr(void **state)
 	assert_null(v);
 }
 
+/* Records the interface names a dump callback is handed, in order. */
+struct seen {
+	int n;
+	char names[16][IFNAMSIZ];
+};
+
+static int record_cb(const struct nlmsghdr *nlh, void *ud)
+{
+	struct seen *s = ud;
+	struct nl_link l;
+
+	assert_int_equal(nl_link_parse(nlh, &l), 0);
+	assert_true(s->n < 16);
+	memcpy(s->names[s->n++], l.name, IFNAMSIZ);
+	return 0;
+}
+
+/*
+ * The socket layer redoes an interrupted dump itself: the callback sees the
+ * messages of the clean attempt only, never those of the interrupted one
+ * (which here names "stale0" and would otherwise come first, and twice "lo").
+ */
+static void test_dump_intr_retried_in_socket(void **state)
+{
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	_Alignas(4) char buf[NL_MSG_MAX];
+	struct seen seen = {};
+	struct fake f;
+	uint32_t first;
+
+	sk = open_fake(&f, link_dump);
+	f.intr_tries = 1;
+	nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
+	assert_int_equal(nl_sock_dump(sk, (struct nlmsghdr *)buf, record_cb, &seen), 0);
+	assert_int_equal(f.sends, 2);
+	assert_int_equal(seen.n, 3);
+	assert_string_equal(seen.names[0], "lo");
+	assert_string_equal(seen.names[1], "eth0");
+	assert_string_equal(seen.names[2], "cni0");
+
+	/* interrupted every time: -EAGAIN after NL_DUMP_RETRIES requests, cb never called */
+	memset(&seen, 0, sizeof(seen));
+	f.sends = 0;
+	f.intr_tries = 100;
+	first = f.last.nlmsg_seq;
+	nl_msg_new(buf, RTM_GETLINK, NLM_F_DUMP);
+	assert_int_equal(nl_sock_dump(sk, (struct nlmsghdr *)buf, record_cb, &seen), -EAGAIN);
+	assert_int_equal(f.sends, NL_DUMP_RETRIES);
+	assert_int_equal(f.last.nlmsg_seq, first + NL_DUMP_RETRIES); /* a fresh seq per try */
+	assert_int_equal(seen.n, 0);
+}
+
 static int fail_cb(const struct nlmsghdr *nlh, void *ud)
 {
 	(*(int *)ud)++;
@@ -403,6 +456,7 @@ int main(void)
 		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_dump_and_intr),
 		cmocka_unit_test(test_dump_errors),
+		cmocka_unit_test(test_dump_intr_retried_in_socket),
 		cmocka_unit_test(test_bridge_vlan_list),
 	};
 

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * fw-reference.c - what the reference plugins name and leave in `ip/ip6 nat` (see
+ * fw-reference.h).
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "basic/json-util.h"
+#include "basic/macro.h"
+#include "basic/sha512.h"
+#include "fw/fw.h"
+#include "fw/masq.h"
+#include "fw/portmap.h"
+
+void fw_render_delete_jumps(json_t *chain_listing, const char *family, const char *table,
+			    const char *from, const char *target, FILE *f)
+{
+	json_t *item, *rule;
+	size_t i;
+
+	json_array_foreach(json_object_get(chain_listing, "nftables"), i, item) {
+		rule = json_object_get(item, "rule");
+		if (rule && streq_ptr(json_object_get_string(rule, "chain"), from) &&
+		    fw_rule_jumps_to(rule, target))
+			fprintf(f, "delete rule %s %s %s handle %" JSON_INTEGER_FORMAT "\n", family,
+				table, from, json_integer_value(json_object_get(rule, "handle")));
+	}
+}
+
+int fw_reference_chain_name(const char *prefix, size_t digits, const char *net,
+			    const char *container_id, char *buf, size_t size)
+{
+	_cleanup_free_ char *s = NULL;
+	char hex[2 * 64 + 1];
+
+	if (!net || !container_id || digits > 2 * 64)
+		return -EINVAL;
+	if (asprintf(&s, "%s%s", net, container_id) < 0)
+		return -ENOMEM;
+	sha512_hex(s, strlen(s), (digits + 1) / 2, hex);
+	if ((size_t)snprintf(buf, size, "%s%.*s", prefix, (int)digits, hex) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int fw_reference_nat_chain_del(const char *chain, const char *from, char **ret_error_text)
+{
+	static const char *const families[] = { "ip", "ip6" };
+	_cleanup_free_ char *text = NULL;
+	size_t len = 0;
+	bool any = false;
+	FILE *f;
+	int r = 0;
+
+	f = open_memstream(&text, &len);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < ELEMENTSOF(families) && r >= 0; i++) {
+		_cleanup_json_ json_t *c = NULL, *j = NULL;
+
+		/*
+		 * Only the chain and `from` are listed, never the whole table: on a node with
+		 * kube-proxy in iptables mode `nat` holds thousands of rules, and this runs on
+		 * every DEL. The common case (no such chain) costs one failed lookup.
+		 */
+		r = fw_list_chain_json(families[i], "nat", chain, &c);
+		if (r == -ENOENT) {
+			r = 0;
+			continue;
+		}
+		if (r >= 0)
+			r = fw_list_chain_json(families[i], "nat", from, &j);
+		if (r == -ENOENT)
+			r = 0; /* a chain nothing jumps to */
+		if (r < 0)
+			break;
+		fw_render_delete_jumps(j, families[i], "nat", from, chain, f);
+		fprintf(f, "flush chain %s nat %s\ndelete chain %s nat %s\n", families[i], chain,
+			families[i], chain);
+		any = true;
+	}
+	if (fclose(f) != 0 && r >= 0)
+		r = -ENOMEM;
+	if (r < 0 || !any)
+		return r;
+	return fw_apply(text, ret_error_text);
+}
+
+int fw_portmap_reference_chain_name(const char *net, const char *container_id,
+				    char buf[static FW_PORTMAP_REF_CHAIN_MAX])
+{
+	/* 21 digits: 28 bytes in all, the reference's iptables chain name length */
+	return fw_reference_chain_name("CNI-DN-", 21, net, container_id, buf,
+				       FW_PORTMAP_REF_CHAIN_MAX);
+}
+
+int fw_masq_reference_chain_name(const char *net, const char *container_id,
+				 char buf[static FW_MASQ_REF_CHAIN_MAX])
+{
+	return fw_reference_chain_name("CNI-", 24, net, container_id, buf, FW_MASQ_REF_CHAIN_MAX);
+}
