@@ -399,7 +399,7 @@ static int subnet_file_check(const char *path, char *err, size_t errlen)
 			*slash = 0;
 		if (stat(dir, &st) == 0)
 			break;
-		if (errno != ENOENT || streq(dir, ".") || streq(dir, "/")) {
+		if ((errno != ENOENT && errno != ENOTDIR) || streq(dir, ".") || streq(dir, "/")) {
 			snprintf(err, errlen, "cannot use %s: %s", dir, strerror(errno));
 			return -errno;
 		}
