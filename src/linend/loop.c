@@ -342,6 +342,7 @@ int loop_run(struct loop *l)
 {
 	struct epoll_event evs[32];
 
+	l->quit = false; /* a loop may be run again after loop_exit() (tests) */
 	while (!l->quit) {
 		int n = epoll_wait(l->epfd, evs, ELEMENTSOF(evs), -1);
 
