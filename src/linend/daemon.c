@@ -532,7 +532,8 @@ static void list_done(int error, const char *message, const struct store_snapsho
 		if (ip_addr_equal(&e->lease.attrs.public_ip, &d->o.ext.ext_addr) &&
 		    !subnet_lease_compatible(&d->cfg, &e->lease)) {
 			if (e->lease.etcd_lease) {
-				log_info("deleting our lease %s: it does not fit the config", e->key);
+				log_info("deleting our lease %s: it does not fit the config",
+					 e->key);
 				ret = d->store.ops->remove(d->store.state, e->key,
 							   stale_delete_done, d);
 				if (ret < 0)
@@ -570,7 +571,8 @@ static void list_done(int error, const char *message, const struct store_snapsho
 		if (d->backend->own_lease_found) {
 			ret = d->backend->own_lease_found(d->backend_state, own, &d->net);
 			if (ret < 0)
-				log_warning_errno(ret, "backend failed to adopt our previous lease");
+				log_warning_errno(ret,
+						  "backend failed to adopt our previous lease");
 		}
 		own_attrs(d, &attrs);
 		if (own->etcd_lease == 0) {

@@ -67,29 +67,46 @@ struct flag {
 
 static const struct flag flags[] = {
 	{ "etcd-endpoints", FLAG_STRING, &opt.etcd_endpoints,
-	  "http://127.0.0.1:4001,http://127.0.0.1:2379", "a comma-delimited list of etcd endpoints" },
+	  "http://127.0.0.1:4001,http://127.0.0.1:2379",
+	  "a comma-delimited list of etcd endpoints" },
 	{ "etcd-prefix", FLAG_STRING, &opt.etcd_prefix, "/coreos.com/network", "etcd prefix" },
-	{ "etcd-keyfile", FLAG_STRING, &opt.etcd_keyfile, "", "SSL key file used to secure etcd communication" },
-	{ "etcd-certfile", FLAG_STRING, &opt.etcd_certfile, "", "SSL certification file used to secure etcd communication" },
-	{ "etcd-cafile", FLAG_STRING, &opt.etcd_cafile, "", "SSL Certificate Authority file used to secure etcd communication" },
+	{ "etcd-keyfile", FLAG_STRING, &opt.etcd_keyfile, "",
+	  "SSL key file used to secure etcd communication" },
+	{ "etcd-certfile", FLAG_STRING, &opt.etcd_certfile, "",
+	  "SSL certification file used to secure etcd communication" },
+	{ "etcd-cafile", FLAG_STRING, &opt.etcd_cafile, "",
+	  "SSL Certificate Authority file used to secure etcd communication" },
 	{ "etcd-username", FLAG_STRING, &opt.etcd_username, "", "username for BasicAuth to etcd" },
 	{ "etcd-password", FLAG_STRING, &opt.etcd_password, "", "password for BasicAuth to etcd" },
-	{ "iface", FLAG_LIST, &opt.iface, "", "interface to use (IP or name) for inter-host communication; repeatable" },
-	{ "iface-regex", FLAG_LIST, &opt.iface_regex, "", "regex of the interface (IP or name) to use; repeatable" },
-	{ "public-ip", FLAG_STRING, &opt.public_ip, "", "IP accessible by other nodes for inter-host communication" },
-	{ "public-ipv6", FLAG_STRING, &opt.public_ipv6, "", "IPv6 accessible by other nodes for inter-host communication" },
-	{ "subnet-file", FLAG_STRING, &opt.subnet_file, "/run/flannel/subnet.env", "filename where env variables (subnet, MTU, ...) will be written to" },
-	{ "subnet-lease-renew-margin", FLAG_UINT, &opt.renew_margin, "60", "subnet lease renewal margin, in minutes, ranging from 1 to 1439" },
-	{ "ip-masq", FLAG_BOOL, &opt.ip_masq, "false", "setup IP masquerade rule for traffic destined outside of overlay network" },
-	{ "ip-masq-fully-random-disable", FLAG_BOOL, &opt.masq_random_disable, "false", "disable the fully-random flag of the masquerade rule" },
-	{ "iptables-forward-rules", FLAG_BOOL, &opt.forward_rules, "true", "add default accept rules to the FORWARD chain" },
-	{ "iptables-resync", FLAG_UINT, &opt.fw_resync, "5", "resync period for the firewall rules, in seconds" },
-	{ "healthz-ip", FLAG_STRING, &opt.healthz_ip, "0.0.0.0", "the IP address for the healthz server to listen on" },
-	{ "healthz-port", FLAG_UINT, &opt.healthz_port, "0", "the port for the healthz server to listen on (0 to disable)" },
+	{ "iface", FLAG_LIST, &opt.iface, "",
+	  "interface to use (IP or name) for inter-host communication; repeatable" },
+	{ "iface-regex", FLAG_LIST, &opt.iface_regex, "",
+	  "regex of the interface (IP or name) to use; repeatable" },
+	{ "public-ip", FLAG_STRING, &opt.public_ip, "",
+	  "IP accessible by other nodes for inter-host communication" },
+	{ "public-ipv6", FLAG_STRING, &opt.public_ipv6, "",
+	  "IPv6 accessible by other nodes for inter-host communication" },
+	{ "subnet-file", FLAG_STRING, &opt.subnet_file, "/run/flannel/subnet.env",
+	  "filename where env variables (subnet, MTU, ...) will be written to" },
+	{ "subnet-lease-renew-margin", FLAG_UINT, &opt.renew_margin, "60",
+	  "subnet lease renewal margin, in minutes, ranging from 1 to 1439" },
+	{ "ip-masq", FLAG_BOOL, &opt.ip_masq, "false",
+	  "setup IP masquerade rule for traffic destined outside of overlay network" },
+	{ "ip-masq-fully-random-disable", FLAG_BOOL, &opt.masq_random_disable, "false",
+	  "disable the fully-random flag of the masquerade rule" },
+	{ "iptables-forward-rules", FLAG_BOOL, &opt.forward_rules, "true",
+	  "add default accept rules to the FORWARD chain" },
+	{ "iptables-resync", FLAG_UINT, &opt.fw_resync, "5",
+	  "resync period for the firewall rules, in seconds" },
+	{ "healthz-ip", FLAG_STRING, &opt.healthz_ip, "0.0.0.0",
+	  "the IP address for the healthz server to listen on" },
+	{ "healthz-port", FLAG_UINT, &opt.healthz_port, "0",
+	  "the port for the healthz server to listen on (0 to disable)" },
 	{ "v", FLAG_UINT, &opt.verbosity, "0", "log level; above 0 logs debug messages" },
 	{ "version", FLAG_BOOL, &opt.version, "false", "print version and exit" },
 	{ "help", FLAG_BOOL, &opt.help, "false", "print this help and exit (also -h)" },
-	{ "kube-subnet-mgr", FLAG_BOOL, &opt.kube_subnet_mgr, "false", "contact the Kubernetes API for subnet assignment (not supported yet)" },
+	{ "kube-subnet-mgr", FLAG_BOOL, &opt.kube_subnet_mgr, "false",
+	  "contact the Kubernetes API for subnet assignment (not supported yet)" },
 	/* hidden: a lease TTL other than flannel's 24 h (benchmarks, tests) */
 	{ "subnet-lease-ttl", FLAG_UINT, &opt.lease_ttl, "86400", NULL },
 #ifdef LINEN_TEST_HOOKS
@@ -100,12 +117,18 @@ static const struct flag flags[] = {
 #endif
 	/* flanneld flags without meaning here */
 	{ "kube-api-url", FLAG_IGNORED, NULL, "", "accepted for flanneld compatibility; ignored" },
-	{ "kubeconfig-file", FLAG_IGNORED, NULL, "", "accepted for flanneld compatibility; ignored" },
-	{ "kube-annotation-prefix", FLAG_IGNORED, NULL, "", "accepted for flanneld compatibility; ignored" },
-	{ "net-config-path", FLAG_IGNORED, NULL, "", "accepted for flanneld compatibility; ignored" },
-	{ "iface-can-reach", FLAG_IGNORED, NULL, "", "accepted for flanneld compatibility; ignored" },
-	{ "ip-blackhole-route", FLAG_IGNORED_BOOL, NULL, "false", "accepted for flanneld compatibility; ignored" },
-	{ "set-node-network-unavailable", FLAG_IGNORED_BOOL, NULL, "false", "accepted for flanneld compatibility; ignored" },
+	{ "kubeconfig-file", FLAG_IGNORED, NULL, "",
+	  "accepted for flanneld compatibility; ignored" },
+	{ "kube-annotation-prefix", FLAG_IGNORED, NULL, "",
+	  "accepted for flanneld compatibility; ignored" },
+	{ "net-config-path", FLAG_IGNORED, NULL, "",
+	  "accepted for flanneld compatibility; ignored" },
+	{ "iface-can-reach", FLAG_IGNORED, NULL, "",
+	  "accepted for flanneld compatibility; ignored" },
+	{ "ip-blackhole-route", FLAG_IGNORED_BOOL, NULL, "false",
+	  "accepted for flanneld compatibility; ignored" },
+	{ "set-node-network-unavailable", FLAG_IGNORED_BOOL, NULL, "false",
+	  "accepted for flanneld compatibility; ignored" },
 };
 
 static int strv_push(char ***v, const char *s)
@@ -251,7 +274,8 @@ static int parse_args(int argc, char **argv)
 			v = argv[++i];
 		}
 		if (set_flag(f, v) < 0) {
-			fprintf(stderr, "linend: invalid value \"%s\" for --%s\n", v ? v : "", f->name);
+			fprintf(stderr, "linend: invalid value \"%s\" for --%s\n", v ? v : "",
+				f->name);
 			return -EINVAL;
 		}
 	}
@@ -399,7 +423,8 @@ static int subnet_file_check(const char *path, char *err, size_t errlen)
 			*slash = 0;
 		if (stat(dir, &st) == 0)
 			break;
-		if ((errno != ENOENT && errno != ENOTDIR) || streq(dir, ".") || streq(dir, "/")) {
+		if ((errno != ENOENT && errno != ENOTDIR) || streq(dir, ".") ||
+		    streq(dir, "/")) {
 			snprintf(err, errlen, "cannot use %s: %s", dir, strerror(errno));
 			return -errno;
 		}

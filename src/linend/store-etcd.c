@@ -400,8 +400,8 @@ static void watch_cb(struct etcd_watch *ew, const struct etcd_watch_update *u, v
 		if (w->from > 0 && u->header.revision + 1 < w->from) {
 			etcd_watch_free(w->w);
 			snprintf(detail, sizeof(detail),
-				 "etcd's revision %" PRId64 " is behind the %" PRId64 " we have seen",
-				 u->header.revision, w->from - 1);
+				 "etcd's revision %" PRId64 " is behind the %" PRId64
+				 " we have seen", u->header.revision, w->from - 1);
 			su.kind = STORE_WATCH_RESYNC;
 			su.resync = STORE_RESYNC_BEHIND;
 			su.detail = detail;

@@ -307,7 +307,8 @@ static void fired(struct loop_timer *t, void *userdata)
 		case OP_CONFIG:
 			ms->counts.config_gets++;
 			if (ms->config)
-				op->cb.config(0, NULL, ms->config, strlen(ms->config), op->userdata);
+				op->cb.config(0, NULL, ms->config, strlen(ms->config),
+					      op->userdata);
 			else
 				op->cb.config(-ENOENT, NULL, NULL, 0, op->userdata);
 			break;
