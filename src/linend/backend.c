@@ -7,7 +7,9 @@
 
 static const struct backend_ops *const backends[] = {
 	&backend_alloc_ops,
-	&backend_log_ops,
+#ifdef LINEN_TEST_HOOKS
+	&backend_log_ops, /* test builds only */
+#endif
 #ifdef LINEND_DATAPLANE
 	&backend_vxlan_ops,
 	&backend_hostgw_ops,

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * daemon.c - the lease manager's state machine, driven by etcd replies and timers.
+ * daemon.c - the lease manager's state machine, driven by lease-store replies and timers.
  *
- * Differences from flanneld, on purpose: a lost create race retries; reservations (keys
- * without a lease) are used as they are and never get a TTL; our lease vanishing (revoked,
- * expired, deleted, etcd wiped) re-acquires the same subnet instead of exiting; a changed
- * network config is refused and the running one kept.
+ * Differences from flanneld, on purpose: a lost claim race retries; reservations (leases
+ * that never expire) are used as they are and never get a TTL; our lease vanishing (revoked,
+ * expired, deleted, the store wiped) re-acquires the same subnet instead of exiting; a
+ * changed network config is refused and the running one kept.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -26,12 +26,14 @@
 #define BACKOFF_MIN_USEC 100000ULL
 #define BACKOFF_MAX_USEC 5000000ULL
 #define CONFIG_RETRY_USEC 1000000ULL
+#define STORE_KEY_MAX 256
 
-static const double latency_buckets[] = { 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-					  0.01, 0.025, 0.05, 0.1, 0.5, 1 };
+const double daemon_latency_buckets[DAEMON_LATENCY_BUCKETS] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1
+};
 
 struct cache_entry {
-	char *key; /* the part after <prefix>/subnets/ */
+	char *key; /* the store's name of the lease */
 	int64_t mod_revision;
 	bool garbage;
 	struct lease lease;
@@ -45,12 +47,8 @@ enum own_state {
 
 struct daemon {
 	struct loop *loop;
-	struct etcd_client *etcd;
+	struct lease_store store;
 	struct daemon_options o;
-	char *prefix;  /* without a trailing slash */
-	char *config_key;
-	char *subnets_prefix; /* "<prefix>/subnets/" */
-	char *prefix_slash;   /* "<prefix>/": the watch covers config and subnets */
 
 	bool have_config;
 	struct net_config cfg;
@@ -63,45 +61,46 @@ struct daemon {
 	/* our lease */
 	enum own_state own_state;
 	struct lease own;
-	char own_key[LEASE_KEY_MAX];
-	char *own_value;
+	char own_key[STORE_KEY_MAX];
+	bool own_reservation;     /* never expires: no renewal */
 	uint64_t own_expiry_usec; /* monotonic; 0 for a reservation */
 	uint64_t own_renew_usec;  /* monotonic: when the renewal is due */
 	struct ip_prefix preferred, preferred6;
 	char *written_env;
 	bool ready;
+	bool rewriting;           /* a re-write of our lease is in flight */
+	bool rewrite_again;       /* the backend's data changed again meanwhile */
 
 	/* acquisition in flight */
 	struct subnet_choice choice;
 	char pending_key[LEASE_KEY_MAX];
-	char *pending_value;
-	int64_t pending_lease;
-	int64_t pending_mod;
-	int64_t replaced_lease;
-	bool pending_reservation;
+	struct lease pending_prev;
+	bool pending_has_prev;
 
 	/* remote leases, sorted by key */
 	struct cache_entry *cache;
 	size_t n_cache, cap_cache;
-	struct etcd_watch *watch;
-	/* the revision after the last one the cache has seen (0: unknown, list again) */
-	int64_t watch_next_rev;
+	struct store_watch *watch;
+	/* where the watch resumes after the last event the cache has seen ("": list again) */
+	struct store_rev watch_rev;
 	bool listing;
 	uint64_t watch_backoff;
-	uint64_t etcd_backoff;
+	uint64_t store_backoff;
 
-	struct loop_timer *t_config, *t_acquire, *t_renew, *t_watch, *t_reconcile, *t_claim;
+	struct loop_timer *t_config, *t_acquire, *t_renew, *t_watch, *t_reconcile, *t_claim,
+		*t_rewrite;
 
 	/* metrics */
 	uint64_t m_watch_reconnects, m_watch_resumes, m_compactions, m_garbage_total, m_races_lost,
 		m_config_refused, m_acquisitions, m_renewals, m_renew_errors, m_lease_lost,
-		m_events_added, m_events_removed, m_backend_errors;
-	uint64_t m_lat_count, m_lat_buckets[ELEMENTSOF(latency_buckets)];
+		m_events_added, m_events_removed, m_backend_errors, m_stale_delete_errors;
+	uint64_t m_lat_count, m_lat_buckets[DAEMON_LATENCY_BUCKETS];
 	double m_lat_sum;
 };
 
 static void acquire(struct daemon *d);
 static void watch_sync(struct daemon *d);
+static void rewrite(struct daemon *d);
 
 static uint32_t random_u32(void *ud)
 {
@@ -120,6 +119,10 @@ static uint64_t backoff_next(uint64_t *b)
 	return cur;
 }
 
+static const char *store_where(const struct daemon *d)
+{
+	return d->store.ops->where ? d->store.ops->where(d->store.state) : d->store.ops->name;
+}
 /* cache ---------------------------------------------------------------------------------- */
 
 static int cache_cmp(const void *k, const void *e)
@@ -202,8 +205,8 @@ static void observe_latency(struct daemon *d, uint64_t since)
 	s = (double)(now_usec() - since) / 1e6;
 	d->m_lat_count++;
 	d->m_lat_sum += s;
-	for (size_t i = 0; i < ELEMENTSOF(latency_buckets); i++)
-		if (s <= latency_buckets[i])
+	for (size_t i = 0; i < DAEMON_LATENCY_BUCKETS; i++)
+		if (s <= daemon_latency_buckets[i])
 			d->m_lat_buckets[i]++;
 }
 
@@ -237,61 +240,44 @@ static void emit_removed(struct daemon *d, const struct lease *l, uint64_t since
 	observe_latency(d, since);
 }
 
-/* Parse a key/value under subnets/; -EINVAL marks garbage. */
-static int parse_kv(const char *key, const char *value, size_t len, int64_t lease_id,
-		    int64_t mod, struct lease *ret)
-{
-	struct lease l = { .etcd_lease = lease_id, .mod_revision = mod };
-
-	if (lease_key_parse(key, &l.subnet, &l.subnet6) < 0)
-		return -EINVAL;
-	if (lease_attrs_parse(value, len, &l.attrs) < 0)
-		return -EINVAL;
-	*ret = l;
-	return 0;
-}
-
 /* A put of a remote lease (or of garbage) into the cache, with backend events. */
-static void cache_put(struct daemon *d, const char *key, const char *value, size_t len,
-		      int64_t lease_id, int64_t mod, uint64_t since)
+static void cache_put(struct daemon *d, const struct store_entry *se, uint64_t since)
 {
-	struct cache_entry *e = cache_find(d, key);
-	struct lease l;
-	bool garbage;
+	struct cache_entry *e = cache_find(d, se->key);
+	int64_t mod = se->lease.mod_revision;
 
-	garbage = parse_kv(key, value, len, lease_id, mod, &l) < 0;
 	if (e && e->mod_revision == mod)
 		return; /* seen already (snapshot after a reconnect) */
-	if (garbage) {
+	if (se->garbage) {
 		d->m_garbage_total++;
-		log_warning("skipping garbage lease %s%s (value %.*s)", d->subnets_prefix, key,
-			    (int)MIN(len, 200), value);
+		log_warning("skipping garbage lease %s (value %.*s)", se->key,
+			    (int)MIN(se->raw_len, 200), se->raw ? se->raw : "");
 		if (e && !e->garbage)
 			emit_removed(d, &e->lease, since);
 		if (!e)
-			e = cache_insert(d, key);
+			e = cache_insert(d, se->key);
 		if (e) {
 			e->garbage = true;
 			e->mod_revision = mod;
 		}
 		return;
 	}
-	if (e && !e->garbage && lease_attrs_equal(&e->lease.attrs, &l.attrs)) {
+	if (e && !e->garbage && lease_attrs_equal(&e->lease.attrs, &se->lease.attrs)) {
 		/* a renewal: nothing changed for the dataplane */
 		e->mod_revision = mod;
-		e->lease = l;
+		e->lease = se->lease;
 		return;
 	}
 	if (!e)
-		e = cache_insert(d, key);
+		e = cache_insert(d, se->key);
 	if (!e) {
-		log_error("out of memory caching lease %s", key);
+		log_error("out of memory caching lease %s", se->key);
 		return;
 	}
 	e->garbage = false;
 	e->mod_revision = mod;
-	e->lease = l;
-	emit_added(d, &l, since);
+	e->lease = se->lease;
+	emit_added(d, &se->lease, since);
 }
 
 static void cache_del(struct daemon *d, const char *key, uint64_t since)
@@ -331,22 +317,37 @@ static int write_env(struct daemon *d)
 	return 0;
 }
 
+/* What we advertise now, from the backend's data. */
+static void own_attrs(const struct daemon *d, struct lease_attrs *ret)
+{
+	struct lease_attrs a = { .public_ip = d->o.ext.ext_addr };
+
+	if (d->cfg.enable_ipv6)
+		a.public_ipv6 = d->o.ext.ext_addr6;
+	strcpy(a.backend_type, d->net.type);
+	a.data = d->net.data;
+	a.data6 = d->net.data6;
+	*ret = a;
+}
+
 /* renewal --------------------------------------------------------------------------------- */
 
 static void schedule_renew(struct daemon *d, int64_t ttl)
 {
 	int64_t margin = (int64_t)d->o.renew_margin_min * 60;
 	int64_t in = ttl - margin;
+	uint64_t now = loop_now(d->loop);
 
-	if (d->own.etcd_lease == 0) {
+	if (d->own_reservation || ttl <= 0) {
 		loop_timer_disarm(d->t_renew); /* a reservation never expires */
+		d->own_expiry_usec = d->own_renew_usec = 0;
 		return;
 	}
 	/* a TTL shorter than the margin (tests) renews at half-life */
 	if (in <= 0)
 		in = MAX(ttl / 2, 1);
-	d->own_expiry_usec = now_usec() + (uint64_t)ttl * 1000000ULL;
-	d->own_renew_usec = now_usec() + (uint64_t)in * 1000000ULL;
+	d->own_expiry_usec = now + (uint64_t)ttl * 1000000ULL;
+	d->own_renew_usec = now + (uint64_t)in * 1000000ULL;
 	loop_timer_arm(d->t_renew, (uint64_t)in * 1000000ULL);
 }
 
@@ -363,40 +364,40 @@ static void lease_lost(struct daemon *d, const char *why)
 	acquire(d);
 }
 
-static void renew_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
+static void renew_done(int error, const char *message, int64_t ttl, void *userdata)
 {
 	struct daemon *d = userdata;
 
 	if (d->own_state != OWN_HELD)
 		return;
-	if (r->error == -ENOENT || (r->error == 0 && r->ttl <= 0)) {
-		lease_lost(d, "its etcd lease expired or was revoked");
+	if (error == -ENOENT) {
+		lease_lost(d, message ? message : "it expired or was revoked");
 		return;
 	}
-	if (r->error < 0) {
-		int64_t left = (int64_t)(d->own_expiry_usec - now_usec()) / 1000000;
+	if (error < 0) {
+		uint64_t now = loop_now(d->loop);
+		int64_t left = d->own_expiry_usec > now
+				       ? (int64_t)(d->own_expiry_usec - now) / 1000000 : 0;
 		uint64_t retry = (uint64_t)MIN(60, MAX(1, left / 10));
 
 		d->m_renew_errors++;
-		log_warning_errno(r->error, "failed to renew lease %s (%s); retrying in %" PRIu64 " s",
-				  d->own_key, r->message ? r->message : "", retry);
+		log_warning_errno(error, "failed to renew lease %s (%s); retrying in %" PRIu64 " s",
+				  d->own_key, message ? message : "", retry);
 		loop_timer_arm(d->t_renew, retry * 1000000ULL);
 		return;
 	}
 	d->m_renewals++;
-	log_info("renewed lease %s for %" PRId64 " s", d->own_key, r->ttl);
-	schedule_renew(d, r->ttl);
+	log_info("renewed lease %s for %" PRId64 " s", d->own_key, ttl);
+	schedule_renew(d, ttl);
 }
 
 static void renew_fired(struct loop_timer *t, void *userdata)
 {
 	struct daemon *d = userdata;
-	int r;
 
-	if (d->own_state != OWN_HELD || d->own.etcd_lease == 0)
+	if (d->own_state != OWN_HELD || d->own_reservation)
 		return;
-	r = etcd_lease_keepalive(d->etcd, d->own.etcd_lease, renew_done, d);
-	if (r < 0)
+	if (d->store.ops->renew(d->store.state, &d->own, renew_done, d) < 0)
 		loop_timer_arm(d->t_renew, 1000000ULL);
 }
 
@@ -413,171 +414,136 @@ static void acquire_fired(struct loop_timer *t, void *userdata)
 	acquire(userdata);
 }
 
-static void acquired(struct daemon *d, int64_t ttl)
+static void acquired(struct daemon *d, const char *key, const struct lease *l, int64_t ttl)
 {
 	bool first = !d->ready;
-	struct cache_entry *e;
+	struct lease_attrs now;
 	int r;
 
-	d->own = (struct lease){ .subnet = d->choice.subnet, .subnet6 = d->choice.subnet6,
-				 .etcd_lease = d->pending_reservation ? 0 : d->pending_lease };
-	d->own.attrs.public_ip = d->o.ext.ext_addr;
-	if (d->cfg.enable_ipv6)
-		d->own.attrs.public_ipv6 = d->o.ext.ext_addr6;
-	strcpy(d->own.attrs.backend_type, d->net.type);
-	d->own.attrs.data = d->net.data;
-	d->own.attrs.data6 = d->net.data6;
-	strcpy(d->own_key, d->pending_key);
-	free(d->own_value);
-	d->own_value = TAKE_PTR(d->pending_value);
+	d->own = *l;
+	snprintf(d->own_key, sizeof(d->own_key), "%s", key);
+	d->own_reservation = ttl <= 0;
 	d->own_state = OWN_HELD;
 	d->m_acquisitions++;
-	d->etcd_backoff = 0;
-	log_info("acquired lease %s%s%s", d->subnets_prefix, d->own_key,
-		 d->own.etcd_lease ? "" : " (reservation, no TTL)");
+	d->store_backoff = 0;
+	log_info("acquired lease %s%s", d->own_key,
+		 d->own_reservation ? " (reservation, no TTL)" : "");
 
 	/* if a remote copy of this key is cached (it was someone else's), drop it */
-	e = cache_find(d, d->own_key);
-	if (e)
+	if (cache_find(d, d->own_key))
 		cache_del(d, d->own_key, 0);
 	if (d->backend->lease_acquired) {
 		r = d->backend->lease_acquired(d->backend_state, &d->own);
 		if (r < 0)
 			log_error_errno(r, "backend failed to set up our lease");
 	}
+	if (d->o.lease_hook)
+		d->o.lease_hook(d->o.lease_hook_userdata, &d->cfg, &d->own);
 	schedule_renew(d, ttl);
 	if (write_env(d) >= 0)
 		d->ready = true;
+	/* the backend's data changed while the claim was in flight: write what it is now */
+	own_attrs(d, &now);
+	if (!lease_attrs_equal(&now, &d->own.attrs))
+		rewrite(d);
 	if (first && !d->watch && !d->listing)
 		watch_sync(d);
 }
 
-static void revoke_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
-{
-}
-
-static void claim_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
+static void claim_done(const struct store_claim_result *r, void *userdata)
 {
 	struct daemon *d = userdata;
 
-	if (r->error < 0) {
-		log_warning_errno(r->error, "failed to write lease %s (%s); retrying",
-				  d->pending_key, r->message ? r->message : "");
-		if (d->pending_lease && !d->pending_reservation)
-			etcd_lease_revoke(d->etcd, d->pending_lease, revoke_done, d);
-		acquire_retry(d, backoff_next(&d->etcd_backoff));
+	if (d->own_state != OWN_ACQUIRING)
 		return;
-	}
-	if (!r->succeeded) {
+	if (r->error == -EEXIST) {
 		d->m_races_lost++;
 		log_warning("lost the race for subnet %s (someone else wrote it first); retrying",
 			    d->pending_key);
-		if (d->pending_lease && !d->pending_reservation)
-			etcd_lease_revoke(d->etcd, d->pending_lease, revoke_done, d);
 		acquire_retry(d, 50000 + random_u32(NULL) % 200000);
 		return;
 	}
-	if (d->replaced_lease && d->replaced_lease != d->pending_lease)
-		etcd_lease_revoke(d->etcd, d->replaced_lease, revoke_done, d);
-	acquired(d, d->o.lease_ttl);
+	if (r->error < 0) {
+		log_warning_errno(r->error, "failed to write lease %s (%s); retrying",
+				  d->pending_key, r->message ? r->message : "");
+		acquire_retry(d, backoff_next(&d->store_backoff));
+		return;
+	}
+	acquired(d, r->key, &r->lease, r->ttl);
 }
-
-static char *full_key(const struct daemon *d, const char *key)
-{
-	char *k;
-
-	return asprintf(&k, "%s%s", d->subnets_prefix, key) < 0 ? NULL : k;
-}
-
-static void grant_done(struct etcd_client *c, const struct etcd_result *r, void *userdata);
 
 static void claim(struct daemon *d)
 {
-	_cleanup_free_ char *k = full_key(d, d->pending_key);
-	int64_t lease = d->pending_reservation ? 0 : d->pending_lease;
-	int r;
+	struct store_claim c = { .subnet = d->choice.subnet, .subnet6 = d->choice.subnet6,
+				 .prev = d->pending_has_prev ? &d->pending_prev : NULL,
+				 .ttl = d->o.lease_ttl };
 
-	if (!k) {
-		acquire_retry(d, BACKOFF_MAX_USEC);
-		return;
-	}
-	if (d->choice.kind == SUBNET_CHOICE_OWN)
-		r = etcd_txn_replace(d->etcd, k, d->pending_mod, d->pending_value, lease,
-				     claim_done, d);
-	else
-		r = etcd_txn_create(d->etcd, k, d->pending_value, lease, claim_done, d);
-	if (r < 0)
-		acquire_retry(d, backoff_next(&d->etcd_backoff));
+	own_attrs(d, &c.attrs);
+	if (d->store.ops->claim(d->store.state, &c, claim_done, d) < 0)
+		acquire_retry(d, backoff_next(&d->store_backoff));
 }
 
 static void claim_fired(struct loop_timer *t, void *userdata)
 {
-	struct daemon *d = userdata;
-
-	if (etcd_lease_grant(d->etcd, d->o.lease_ttl, grant_done, d) < 0)
-		acquire_retry(d, BACKOFF_MAX_USEC);
+	claim(userdata);
 }
 
-static void grant_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
+static void stale_delete_done(int error, const char *message, void *userdata)
 {
 	struct daemon *d = userdata;
 
-	if (r->error < 0 || r->lease_id == 0) {
-		log_warning_errno(r->error ? r->error : -EIO, "failed to grant an etcd lease (%s)",
-				  r->message ? r->message : "");
-		acquire_retry(d, backoff_next(&d->etcd_backoff));
-		return;
+	if (error < 0 && error != -ENOENT) {
+		d->m_stale_delete_errors++;
+		log_warning_errno(error, "failed to delete our stale lease (%s); it expires with "
+				  "its TTL", message ? message : "");
 	}
-	d->pending_lease = r->lease_id;
-	claim(d);
 }
 
-static void delete_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
-{
-}
-
-static void list_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
+static void list_done(int error, const char *message, const struct store_snapshot *s,
+		      void *userdata)
 {
 	struct daemon *d = userdata;
 	_cleanup_free_ struct lease *leases = NULL;
-	struct lease_attrs attrs = {};
+	struct lease_attrs attrs;
 	size_t n = 0;
 	int ret;
 
-	if (r->error < 0) {
-		uint64_t b = backoff_next(&d->etcd_backoff);
+	if (d->own_state != OWN_ACQUIRING)
+		return;
+	if (error < 0) {
+		uint64_t b = backoff_next(&d->store_backoff);
 
-		log_warning_errno(r->error, "listing leases at %s failed (%s); retrying in %.1f s",
-				  etcd_client_endpoint(d->etcd), r->message ? r->message : "",
-				  (double)b / 1e6);
+		log_warning_errno(error, "listing leases at %s failed (%s); retrying in %.1f s",
+				  store_where(d), message ? message : "", (double)b / 1e6);
 		acquire_retry(d, b);
 		return;
 	}
-	leases = calloc(r->n_kvs ? r->n_kvs : 1, sizeof(*leases));
+	leases = calloc(s->n_entries ? s->n_entries : 1, sizeof(*leases));
 	if (!leases) {
 		acquire_retry(d, BACKOFF_MAX_USEC);
 		return;
 	}
-	for (size_t i = 0; i < r->n_kvs; i++) {
-		const struct etcd_kv *kv = &r->kvs[i];
-		const char *key = startswith(kv->key, d->subnets_prefix);
-		struct lease l;
+	for (size_t i = 0; i < s->n_entries; i++) {
+		const struct store_entry *e = &s->entries[i];
 
-		if (!key || parse_kv(key, kv->value, kv->value_len, kv->lease, kv->mod_revision,
-				     &l) < 0)
+		if (e->garbage)
 			continue;
 		/* our own lease that no longer fits the config: delete it, as flannel does */
-		if (ip_addr_equal(&l.attrs.public_ip, &d->o.ext.ext_addr) &&
-		    !subnet_lease_compatible(&d->cfg, &l)) {
-			if (l.etcd_lease) {
-				log_info("deleting our lease %s: it does not fit the config", key);
-				etcd_delete(d->etcd, kv->key, delete_done, d);
+		if (ip_addr_equal(&e->lease.attrs.public_ip, &d->o.ext.ext_addr) &&
+		    !subnet_lease_compatible(&d->cfg, &e->lease)) {
+			if (e->lease.etcd_lease) {
+				log_info("deleting our lease %s: it does not fit the config",
+					 e->key);
+				ret = d->store.ops->remove(d->store.state, e->key,
+							   stale_delete_done, d);
+				if (ret < 0)
+					stale_delete_done(ret, NULL, d);
 				continue;
 			}
 			log_warning("reservation %s for our IP does not fit the config; ignored",
-				    key);
+				    e->key);
 		}
-		leases[n++] = l;
+		leases[n++] = e->lease;
 	}
 	ret = subnet_choose(&d->cfg, leases, n, &d->o.ext.ext_addr, &d->preferred,
 			    &d->preferred6, random_u32, NULL, &d->choice);
@@ -593,41 +559,33 @@ static void list_done(struct etcd_client *c, const struct etcd_result *r, void *
 	}
 
 	lease_key_format(&d->choice.subnet, &d->choice.subnet6, d->pending_key);
-	attrs.public_ip = d->o.ext.ext_addr;
-	if (d->cfg.enable_ipv6)
-		attrs.public_ipv6 = d->o.ext.ext_addr6;
-	strcpy(attrs.backend_type, d->net.type);
-	attrs.data = d->net.data;
-	attrs.data6 = d->net.data6;
-	free(d->pending_value);
-	d->pending_value = NULL;
-	if (lease_attrs_format(&attrs, &d->pending_value) < 0) {
-		acquire_retry(d, BACKOFF_MAX_USEC);
-		return;
-	}
-	d->pending_reservation = false;
-	d->pending_lease = 0;
-	d->replaced_lease = 0;
-	d->pending_mod = 0;
+	d->pending_has_prev = false;
 
 	switch (d->choice.kind) {
 	case SUBNET_CHOICE_OWN: {
 		const struct lease *own = &leases[d->choice.own];
 
-		d->pending_mod = own->mod_revision;
+		d->pending_prev = *own;
+		d->pending_has_prev = true;
+		/* the backend may adopt what it advertised then (the vxlan MAC) */
+		if (d->backend->own_lease_found) {
+			ret = d->backend->own_lease_found(d->backend_state, own, &d->net);
+			if (ret < 0)
+				log_warning_errno(ret,
+						  "backend failed to adopt our previous lease");
+		}
+		own_attrs(d, &attrs);
 		if (own->etcd_lease == 0) {
 			/* a reservation: keep it TTL-less; rewrite only what changed */
-			d->pending_reservation = true;
 			log_info("using reservation %s", d->pending_key);
 			if (lease_attrs_equal(&own->attrs, &attrs)) {
-				acquired(d, 0);
+				acquired(d, d->pending_key, own, 0);
 				return;
 			}
 			claim(d);
 			return;
 		}
 		log_info("reusing our lease %s", d->pending_key);
-		d->replaced_lease = own->etcd_lease;
 		break;
 	}
 	case SUBNET_CHOICE_PREFERRED:
@@ -641,7 +599,7 @@ static void list_done(struct etcd_client *c, const struct etcd_result *r, void *
 		loop_timer_arm(d->t_claim, (uint64_t)d->o.claim_delay_ms * 1000);
 		return;
 	}
-	claim_fired(d->t_claim, d);
+	claim(d);
 }
 
 static void acquire(struct daemon *d)
@@ -650,8 +608,77 @@ static void acquire(struct daemon *d)
 		return;
 	d->own_state = OWN_ACQUIRING;
 	loop_timer_disarm(d->t_acquire);
-	if (etcd_range_prefix(d->etcd, d->subnets_prefix, list_done, d) < 0)
+	if (d->store.ops->list(d->store.state, list_done, d) < 0)
 		acquire_retry(d, BACKOFF_MAX_USEC);
+}
+
+/* re-writing our lease when the backend's data changes --------------------------------- */
+
+static void rewrite_done(const struct store_claim_result *r, void *userdata)
+{
+	struct daemon *d = userdata;
+
+	d->rewriting = false;
+	if (d->own_state != OWN_HELD)
+		return;
+	if (r->error == -EEXIST) {
+		lease_lost(d, "changed by someone else while we re-wrote it");
+		return;
+	}
+	if (r->error < 0) {
+		log_warning_errno(r->error, "failed to re-write lease %s (%s); retrying",
+				  d->own_key, r->message ? r->message : "");
+		loop_timer_arm(d->t_rewrite, backoff_next(&d->store_backoff));
+		return;
+	}
+	d->store_backoff = 0;
+	d->own = r->lease;
+	log_info("re-wrote lease %s with the backend's new data", d->own_key);
+	schedule_renew(d, r->ttl);
+	write_env(d);
+	if (d->rewrite_again) {
+		d->rewrite_again = false;
+		rewrite(d);
+	}
+}
+
+static void rewrite(struct daemon *d)
+{
+	struct store_claim c = { .subnet = d->own.subnet, .subnet6 = d->own.subnet6,
+				 .prev = &d->own, .ttl = d->o.lease_ttl };
+	struct lease_attrs attrs;
+
+	if (d->own_state != OWN_HELD)
+		return; /* the acquisition in flight writes the new data */
+	if (d->rewriting) {
+		d->rewrite_again = true;
+		return;
+	}
+	own_attrs(d, &attrs);
+	if (lease_attrs_equal(&attrs, &d->own.attrs)) {
+		write_env(d); /* the MTU may have changed */
+		return;
+	}
+	c.attrs = attrs;
+	d->rewriting = true;
+	if (d->store.ops->claim(d->store.state, &c, rewrite_done, d) < 0) {
+		d->rewriting = false;
+		loop_timer_arm(d->t_rewrite, backoff_next(&d->store_backoff));
+	}
+}
+
+static void rewrite_fired(struct loop_timer *t, void *userdata)
+{
+	rewrite(userdata);
+}
+
+static void net_changed(void *userdata, const struct backend_network *net)
+{
+	struct daemon *d = userdata;
+
+	d->net = *net;
+	log_info("backend %s changed what it advertises; re-writing our lease", d->backend->name);
+	rewrite(d);
 }
 
 /* network config ------------------------------------------------------------------------- */
@@ -663,16 +690,15 @@ static void check_config_change(struct daemon *d, const char *value, size_t len)
 
 	if (net_config_parse(value, len, &c, err, sizeof(err)) < 0) {
 		d->m_config_refused++;
-		log_error("the network config at %s changed and is invalid (%s); keeping the "
-			  "running one", d->config_key, err);
+		log_error("the network config changed and is invalid (%s); keeping the running "
+			  "one", err);
 		return;
 	}
 	if (net_config_equal(&c, &d->cfg))
 		return;
 	d->m_config_refused++;
-	log_error("the network config at %s changed under a running linend; refusing it and "
-		  "keeping the running one (restart every node to apply a new config)",
-		  d->config_key);
+	log_error("the network config changed under a running linend; refusing it and "
+		  "keeping the running one (restart every node to apply a new config)");
 }
 
 static void backend_start(struct daemon *d)
@@ -680,7 +706,7 @@ static void backend_start(struct daemon *d)
 	const char *type = d->o.backend_override ? d->o.backend_override : d->cfg.backend.type;
 	int r;
 
-	d->backend = backend_find(type);
+	d->backend = d->o.backend ? d->o.backend : backend_find(type);
 	if (!d->backend) {
 		log_error("backend type \"%s\" is not available in this build", type);
 		loop_exit(d->loop, 1);
@@ -690,7 +716,9 @@ static void backend_start(struct daemon *d)
 				       .forward_rules = d->o.forward_rules,
 				       .masq_fully_random = d->o.masq_fully_random,
 				       .fw_resync_usec = d->o.fw_resync_usec,
-				       .state_dir = d->state_dir };
+				       .state_dir = d->state_dir,
+				       .net_changed = net_changed,
+				       .net_changed_userdata = d };
 	r = d->backend->register_network(&d->cfg, &d->o.ext, &d->env, &d->backend_state,
 					 &d->net);
 	if (r < 0) {
@@ -704,31 +732,30 @@ static void backend_start(struct daemon *d)
 	acquire(d);
 }
 
-static void config_fetch(struct daemon *d);
-
-static void config_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
+static void config_done(int error, const char *message, const char *json, size_t len,
+			void *userdata)
 {
 	struct daemon *d = userdata;
 	char err[256] = "";
 
-	if (r->error < 0) {
-		uint64_t b = backoff_next(&d->etcd_backoff);
-
-		log_warning_errno(r->error, "etcd at %s: cannot read %s (%s); retrying in %.1f s",
-				  etcd_client_endpoint(d->etcd), d->config_key,
-				  r->message ? r->message : "", (double)b / 1e6);
-		loop_timer_arm(d->t_config, b);
-		return;
-	}
-	d->etcd_backoff = 0;
-	if (r->n_kvs == 0) {
-		log_warning("no network config at %s yet; retrying", d->config_key);
+	if (error == -ENOENT) {
+		d->store_backoff = 0;
+		log_warning("no network config in the %s store yet; retrying", d->store.ops->name);
 		loop_timer_arm(d->t_config, CONFIG_RETRY_USEC);
 		return;
 	}
-	if (net_config_parse(r->kvs[0].value, r->kvs[0].value_len, &d->cfg, err,
-			     sizeof(err)) < 0) {
-		log_error("invalid network config at %s: %s; retrying", d->config_key, err);
+	if (error < 0) {
+		uint64_t b = backoff_next(&d->store_backoff);
+
+		log_warning_errno(error, "%s at %s: cannot read the network config (%s); "
+				  "retrying in %.1f s", d->store.ops->name, store_where(d),
+				  message ? message : "", (double)b / 1e6);
+		loop_timer_arm(d->t_config, b);
+		return;
+	}
+	d->store_backoff = 0;
+	if (net_config_parse(json, len, &d->cfg, err, sizeof(err)) < 0) {
+		log_error("invalid network config: %s; retrying", err);
 		loop_timer_arm(d->t_config, CONFIG_RETRY_USEC);
 		return;
 	}
@@ -751,7 +778,7 @@ static void config_done(struct etcd_client *c, const struct etcd_result *r, void
 
 static void config_fetch(struct daemon *d)
 {
-	if (etcd_range(d->etcd, d->config_key, NULL, config_done, d) < 0)
+	if (d->store.ops->get_config(d->store.state, config_done, d) < 0)
 		loop_timer_arm(d->t_config, BACKOFF_MAX_USEC);
 }
 
@@ -762,93 +789,90 @@ static void config_fired(struct loop_timer *t, void *userdata)
 
 /* watch ---------------------------------------------------------------------------------- */
 
-static void own_key_event(struct daemon *d, const struct etcd_kv *kv, bool deleted)
+static void own_key_event(struct daemon *d, const struct store_entry *e, bool deleted)
 {
-	struct lease l;
-
 	if (deleted) {
-		lease_lost(d, "its key was deleted or its etcd lease expired");
+		lease_lost(d, "its key was deleted or its lease expired");
 		return;
 	}
-	if (parse_kv(d->own_key, kv->value, kv->value_len, kv->lease, kv->mod_revision, &l) < 0 ||
-	    !ip_addr_equal(&l.attrs.public_ip, &d->o.ext.ext_addr)) {
+	if (e->garbage || !ip_addr_equal(&e->lease.attrs.public_ip, &d->o.ext.ext_addr)) {
 		log_warning("our key %s was overwritten by someone else", d->own_key);
 		lease_lost(d, "overwritten");
 		return;
 	}
-	if (kv->lease != d->own.etcd_lease) {
-		/* rewritten with another etcd lease (or none): track what is in etcd now */
-		d->own.etcd_lease = kv->lease;
-	}
+	/* rewritten (by us, or with another expiry): track what the store holds now */
+	d->own.etcd_lease = e->lease.etcd_lease;
+	d->own.mod_revision = e->lease.mod_revision;
 }
 
-static void handle_kv(struct daemon *d, const struct etcd_kv *kv, bool deleted, uint64_t since)
+static void handle_entry(struct daemon *d, const struct store_entry *e, bool deleted,
+			 uint64_t since)
 {
-	const char *key;
-
-	if (streq(kv->key, d->config_key)) {
-		if (deleted)
-			log_warning("the network config %s was deleted; keeping the running one",
-				    d->config_key);
-		else
-			check_config_change(d, kv->value, kv->value_len);
+	if (d->own_state == OWN_HELD && streq(e->key, d->own_key)) {
+		own_key_event(d, e, deleted);
 		return;
 	}
-	key = startswith(kv->key, d->subnets_prefix);
-	if (!key)
-		return;
-	if (d->own_state != OWN_NONE && streq(key, d->own_key) && d->own_state == OWN_HELD) {
-		own_key_event(d, kv, deleted);
-		return;
-	}
-	if (d->own_state == OWN_ACQUIRING && streq(key, d->pending_key))
+	if (d->own_state == OWN_ACQUIRING && streq(e->key, d->pending_key))
 		return; /* our claim in flight */
 	if (deleted)
-		cache_del(d, key, since);
+		cache_del(d, e->key, since);
 	else
-		cache_put(d, key, kv->value, kv->value_len, kv->lease, kv->mod_revision, since);
+		cache_put(d, e, since);
 }
 
-static void watch_cb(struct etcd_watch *w, const struct etcd_watch_update *u, void *userdata)
+static void handle_event(struct daemon *d, const struct store_event *ev, uint64_t since)
+{
+	switch (ev->kind) {
+	case STORE_EVENT_PUT:
+		handle_entry(d, &ev->entry, false, since);
+		return;
+	case STORE_EVENT_REMOVED:
+		handle_entry(d, &ev->entry, true, since);
+		return;
+	case STORE_EVENT_CONFIG:
+		check_config_change(d, ev->config, ev->config_len);
+		return;
+	case STORE_EVENT_CONFIG_REMOVED:
+		log_warning("the network config was deleted; keeping the running one");
+		return;
+	}
+}
+
+static void watch_cb(const struct store_watch_update *u, void *userdata)
 {
 	struct daemon *d = userdata;
 
 	switch (u->kind) {
-	case ETCD_WATCH_CREATED:
-		log_debug("watching %s from revision %" PRId64, d->prefix, u->header.revision);
+	case STORE_WATCH_STARTED:
+		log_debug("watching leases from revision %s", u->rev.s);
 		d->watch_backoff = 0;
-		/*
-		 * A store whose revision is behind what we have seen is not the one we watched:
-		 * etcd lost its data or was replaced. A watch from our revision would wait for
-		 * revisions that mean something else; list it anew.
-		 */
-		if (d->watch_next_rev > 0 && u->header.revision + 1 < d->watch_next_rev) {
-			log_warning("etcd's revision %" PRId64 " is behind the %" PRId64
-				    " we have seen (data lost or replaced); re-listing",
-				    u->header.revision, d->watch_next_rev - 1);
-			watch_sync(d);
-		}
 		return;
-	case ETCD_WATCH_EVENTS:
-		for (size_t i = 0; i < u->n_events; i++) {
-			const struct etcd_kv *kv = &u->events[i].kv;
-
-			handle_kv(d, kv, u->events[i].type == ETCD_EVENT_DELETE, u->received_usec);
-			if (kv->mod_revision >= d->watch_next_rev)
-				d->watch_next_rev = kv->mod_revision + 1;
-		}
+	case STORE_WATCH_EVENTS:
+		for (size_t i = 0; i < u->n_events; i++)
+			handle_event(d, &u->events[i], u->received_usec);
+		d->watch_rev = u->rev;
 		return;
-	case ETCD_WATCH_COMPACTED:
+	case STORE_WATCH_RESYNC:
 		d->watch = NULL;
-		d->m_compactions++;
-		log_warning("watch revision compacted (compact revision %" PRId64 "); re-listing",
-			    u->compact_revision);
+		switch (u->resync) {
+		case STORE_RESYNC_COMPACTED:
+			d->m_compactions++;
+			log_warning("watch revision compacted (%s); re-listing",
+				    u->detail ? u->detail : "");
+			break;
+		case STORE_RESYNC_BEHIND:
+			log_warning("%s (data lost or replaced); re-listing",
+				    u->detail ? u->detail : "the store is behind us");
+			break;
+		}
 		watch_sync(d);
 		return;
-	case ETCD_WATCH_CLOSED: {
+	case STORE_WATCH_CLOSED: {
 		uint64_t b = backoff_next(&d->watch_backoff);
 
 		d->watch = NULL;
+		if (u->rev.s[0])
+			d->watch_rev = u->rev;
 		d->m_watch_reconnects++;
 		log_warning_errno(u->error, "lease watch ended; reconnecting in %.1f s",
 				  (double)b / 1e6);
@@ -858,112 +882,95 @@ static void watch_cb(struct etcd_watch *w, const struct etcd_watch_update *u, vo
 	}
 }
 
-static int keycmp(const void *a, const void *b)
+static void watch_start(struct daemon *d)
 {
-	return strcmp(((const struct etcd_kv *)a)->key, ((const struct etcd_kv *)b)->key);
+	if (d->store.ops->watch(d->store.state, &d->watch_rev, watch_cb, d, &d->watch) < 0) {
+		d->watch = NULL;
+		loop_timer_arm(d->t_watch, backoff_next(&d->watch_backoff));
+	}
 }
 
-static void snapshot_done(struct etcd_client *c, const struct etcd_result *r, void *userdata)
+static void snapshot_done(int error, const char *message, const struct store_snapshot *s,
+			  void *userdata)
 {
 	struct daemon *d = userdata;
-	struct etcd_kv *kvs = r->kvs;
 	bool own_seen = false;
 	size_t i, j;
-	int ret;
 
 	d->listing = false;
-	if (r->error < 0) {
+	if (error < 0) {
 		uint64_t b = backoff_next(&d->watch_backoff);
 
 		d->m_watch_reconnects++;
-		log_warning_errno(r->error, "listing %s failed (%s); retrying in %.1f s", d->prefix,
-				  r->message ? r->message : "", (double)b / 1e6);
+		log_warning_errno(error, "listing leases failed (%s); retrying in %.1f s",
+				  message ? message : "", (double)b / 1e6);
 		loop_timer_arm(d->t_watch, b);
 		return;
 	}
-	/* etcd returns keys sorted; sort anyway, the diff below depends on it */
-	qsort(kvs, r->n_kvs, sizeof(*kvs), keycmp);
-
-	/* removed: cached keys missing from the snapshot */
+	/* removed: cached keys missing from the snapshot (both sorted by key) */
 	for (i = 0, j = 0; i < d->n_cache;) {
-		_cleanup_free_ char *k = full_key(d, d->cache[i].key);
-		bool found = false;
-
-		if (!k)
-			break;
-		while (j < r->n_kvs && strcmp(kvs[j].key, k) < 0)
+		while (j < s->n_entries && strcmp(s->entries[j].key, d->cache[i].key) < 0)
 			j++;
-		found = j < r->n_kvs && streq(kvs[j].key, k);
-		if (!found) {
-			cache_del(d, d->cache[i].key, 0);
-			continue; /* the entry at i is now the next one */
+		if (j < s->n_entries && streq(s->entries[j].key, d->cache[i].key)) {
+			i++;
+			continue;
 		}
-		i++;
+		cache_del(d, d->cache[i].key, 0); /* the entry at i is now the next one */
 	}
-	for (i = 0; i < r->n_kvs; i++) {
-		const char *key = startswith(kvs[i].key, d->subnets_prefix);
-
-		if (key && d->own_state == OWN_HELD && streq(key, d->own_key))
+	if (s->config)
+		check_config_change(d, s->config, s->config_len);
+	for (i = 0; i < s->n_entries; i++) {
+		if (d->own_state == OWN_HELD && streq(s->entries[i].key, d->own_key))
 			own_seen = true;
-		handle_kv(d, &kvs[i], false, 0);
+		handle_entry(d, &s->entries[i], false, 0);
 	}
 	if (d->own_state == OWN_HELD && !own_seen)
-		lease_lost(d, "it is missing from etcd (expired, deleted, or etcd lost its data)");
+		lease_lost(d, "it is missing from the store (expired, deleted, or the store lost "
+			   "its data)");
 	if (d->backend && d->backend->leases_synced)
 		d->backend->leases_synced(d->backend_state);
 
 	/* the reply of a big list is parsed into many small blocks; give them back */
 	malloc_trim(0);
-	d->watch_next_rev = d->o.first_watch_revision ? d->o.first_watch_revision
-						      : r->header.revision + 1;
-	d->o.first_watch_revision = 0;
-	ret = etcd_watch_start(d->etcd, d->prefix_slash, NULL, d->watch_next_rev, watch_cb, d,
-			       &d->watch);
-	if (ret < 0) {
-		d->watch = NULL;
-		loop_timer_arm(d->t_watch, backoff_next(&d->watch_backoff));
-	}
+	d->watch_rev = d->o.first_watch_rev.s[0] ? d->o.first_watch_rev : s->rev;
+	d->o.first_watch_rev.s[0] = 0;
+	watch_start(d);
 }
 
 static void watch_sync(struct daemon *d)
 {
 	if (d->listing)
 		return;
-	d->watch_next_rev = 0; /* a failed list is retried as a list */
+	d->watch_rev.s[0] = 0; /* a failed list is retried as a list */
 	if (d->watch) {
-		etcd_watch_free(d->watch);
+		d->store.ops->watch_stop(d->store.state, d->watch);
 		d->watch = NULL;
 	}
 	d->listing = true;
-	if (etcd_range_prefix(d->etcd, d->prefix_slash, snapshot_done, d) < 0) {
+	if (d->store.ops->list(d->store.state, snapshot_done, d) < 0) {
 		d->listing = false;
 		loop_timer_arm(d->t_watch, BACKOFF_MAX_USEC);
 	}
 }
 
 /*
- * After a broken watch: go on from the revision after the last event we have, so a
- * reconnect costs no list of every lease (etcd replays what happened meanwhile; a compacted
- * revision answers COMPACTED and we list then).
+ * After a broken watch: go on after the last event we have, so a reconnect costs no list of
+ * every lease (the store replays what happened meanwhile, or says it cannot: then we list).
  */
 static void watch_resume(struct daemon *d)
 {
 	if (d->watch || d->listing)
 		return;
-	log_info("resuming the lease watch at revision %" PRId64, d->watch_next_rev);
+	log_info("resuming the lease watch at revision %s", d->watch_rev.s);
 	d->m_watch_resumes++;
-	if (etcd_watch_start(d->etcd, d->prefix_slash, NULL, d->watch_next_rev, watch_cb, d,
-			     &d->watch) < 0) {
-		d->watch = NULL;
-		loop_timer_arm(d->t_watch, backoff_next(&d->watch_backoff));
-	}
+	watch_start(d);
 }
 
 static void watch_fired(struct loop_timer *t, void *userdata)
 {
 	struct daemon *d = userdata;
 
-	if (d->watch_next_rev > 0)
+	if (d->watch_rev.s[0])
 		watch_resume(d);
 	else
 		watch_sync(d);
@@ -984,35 +991,25 @@ static void reconcile_fired(struct loop_timer *t, void *userdata)
 
 /* life cycle ----------------------------------------------------------------------------- */
 
-int daemon_new(struct loop *l, struct etcd_client *etcd, const struct daemon_options *o,
+int daemon_new(struct loop *l, const struct lease_store *store, const struct daemon_options *o,
 	       struct daemon **ret)
 {
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
-	size_t plen;
 	int r;
 
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return -ENOMEM;
 	d->loop = l;
-	d->etcd = etcd;
+	d->store = *store;
 	d->o = *o;
-	d->prefix = strdup(o->prefix && *o->prefix ? o->prefix : "/coreos.com/network");
-	if (!d->prefix)
-		return -ENOMEM;
-	plen = strlen(d->prefix);
-	while (plen > 1 && d->prefix[plen - 1] == '/')
-		d->prefix[--plen] = 0;
-	if (asprintf(&d->config_key, "%s/config", d->prefix) < 0 ||
-	    asprintf(&d->subnets_prefix, "%s/subnets/", d->prefix) < 0 ||
-	    asprintf(&d->prefix_slash, "%s/", d->prefix) < 0)
-		return -ENOMEM;
 	if ((r = loop_timer_new(l, config_fired, d, &d->t_config)) < 0 ||
 	    (r = loop_timer_new(l, acquire_fired, d, &d->t_acquire)) < 0 ||
 	    (r = loop_timer_new(l, renew_fired, d, &d->t_renew)) < 0 ||
 	    (r = loop_timer_new(l, watch_fired, d, &d->t_watch)) < 0 ||
 	    (r = loop_timer_new(l, reconcile_fired, d, &d->t_reconcile)) < 0 ||
-	    (r = loop_timer_new(l, claim_fired, d, &d->t_claim)) < 0)
+	    (r = loop_timer_new(l, claim_fired, d, &d->t_claim)) < 0 ||
+	    (r = loop_timer_new(l, rewrite_fired, d, &d->t_rewrite)) < 0)
 		return r;
 	if (o->state_dir)
 		d->state_dir = strdup(o->state_dir);
@@ -1042,7 +1039,8 @@ struct daemon *daemon_free(struct daemon *d)
 {
 	if (!d)
 		return NULL;
-	etcd_watch_free(d->watch);
+	if (d->watch)
+		d->store.ops->watch_stop(d->store.state, d->watch);
 	/* leave the dataplane in place: only the backend's memory goes */
 	if (d->backend && d->backend->free)
 		d->backend->free(d->backend_state);
@@ -1052,15 +1050,10 @@ struct daemon *daemon_free(struct daemon *d)
 	loop_timer_free(d->t_watch);
 	loop_timer_free(d->t_reconcile);
 	loop_timer_free(d->t_claim);
+	loop_timer_free(d->t_rewrite);
 	for (size_t i = 0; i < d->n_cache; i++)
 		free(d->cache[i].key);
 	free(d->cache);
-	free(d->prefix);
-	free(d->prefix_slash);
-	free(d->config_key);
-	free(d->subnets_prefix);
-	free(d->own_value);
-	free(d->pending_value);
 	free(d->written_env);
 	free(d->state_dir);
 	free(d);
@@ -1077,93 +1070,75 @@ bool daemon_ready(const struct daemon *d)
 	return d->ready;
 }
 
-int daemon_metrics(const struct daemon *d, char **ret)
+void daemon_get_stats(const struct daemon *d, struct daemon_stats *ret)
 {
-	const struct etcd_stats *es = etcd_client_stats(d->etcd);
-	_cleanup_free_ char *hist = NULL;
-	size_t hlen = 0;
-	FILE *f;
-	int64_t left = 0, renew_in = 0;
+	uint64_t now = loop_now(d->loop);
+	bool held = d->own_state == OWN_HELD;
+	struct daemon_stats s = {
+		.held = held,
+		.reservation = held && d->own_reservation,
+		.own_key = held ? d->own_key : "",
+		.remote = cache_live(d),
+		.garbage = cache_garbage(d),
+		.acquisitions = d->m_acquisitions,
+		.renewals = d->m_renewals,
+		.renew_errors = d->m_renew_errors,
+		.lease_lost = d->m_lease_lost,
+		.races_lost = d->m_races_lost,
+		.garbage_total = d->m_garbage_total,
+		.events_added = d->m_events_added,
+		.events_removed = d->m_events_removed,
+		.backend_errors = d->m_backend_errors,
+		.stale_delete_errors = d->m_stale_delete_errors,
+		.watch_reconnects = d->m_watch_reconnects,
+		.watch_resumes = d->m_watch_resumes,
+		.compactions = d->m_compactions,
+		.config_refused = d->m_config_refused,
+		.wakeups = loop_wakeups(d->loop),
+		.lat_count = d->m_lat_count,
+		.lat_sum = d->m_lat_sum,
+	};
 
-	f = open_memstream(&hist, &hlen);
-	if (!f)
-		return -ENOMEM;
-	for (size_t i = 0; i < ELEMENTSOF(latency_buckets); i++)
-		fprintf(f, "linend_event_to_program_seconds_bucket{le=\"%g\"} %" PRIu64 "\n",
-			latency_buckets[i], d->m_lat_buckets[i]);
-	fprintf(f, "linend_event_to_program_seconds_bucket{le=\"+Inf\"} %" PRIu64 "\n",
-		d->m_lat_count);
-	fprintf(f, "linend_event_to_program_seconds_sum %.9f\n", d->m_lat_sum);
-	fprintf(f, "linend_event_to_program_seconds_count %" PRIu64 "\n", d->m_lat_count);
+	if (held && !d->own_reservation && d->own_expiry_usec > now)
+		s.expiry_in = (int64_t)(d->own_expiry_usec - now) / 1000000;
+	if (held && !d->own_reservation && d->own_renew_usec > now)
+		s.renew_in = (int64_t)(d->own_renew_usec - now) / 1000000;
+	memcpy(s.lat_buckets, d->m_lat_buckets, sizeof(s.lat_buckets));
+	*ret = s;
+}
+
+void daemon_metrics_extra(const struct daemon *d, FILE *f)
+{
+	if (d->store.ops->metrics)
+		d->store.ops->metrics(d->store.state, f);
 	if (d->backend && d->backend->metrics)
 		d->backend->metrics(d->backend_state, f);
-	fclose(f);
-	if (d->own_state == OWN_HELD && d->own.etcd_lease && d->own_expiry_usec > now_usec())
-		left = (int64_t)(d->own_expiry_usec - now_usec()) / 1000000;
-	if (d->own_state == OWN_HELD && d->own.etcd_lease && d->own_renew_usec > now_usec())
-		renew_in = (int64_t)(d->own_renew_usec - now_usec()) / 1000000;
-	if (asprintf(ret,
-		     "# HELP linend_lease_held 1 while this node holds its subnet lease.\n"
-		     "# TYPE linend_lease_held gauge\n"
-		     "linend_lease_held{subnet=\"%s\",reservation=\"%s\"} %d\n"
-		     "# HELP linend_lease_expiry_seconds Seconds until our lease expires (0: none).\n"
-		     "# TYPE linend_lease_expiry_seconds gauge\n"
-		     "linend_lease_expiry_seconds %" PRId64 "\n"
-		     "# HELP linend_lease_renew_in_seconds Seconds until we renew it (TTL minus "
-		     "--subnet-lease-renew-margin).\n"
-		     "# TYPE linend_lease_renew_in_seconds gauge\n"
-		     "linend_lease_renew_in_seconds %" PRId64 "\n"
-		     "# TYPE linend_lease_acquisitions_total counter\n"
-		     "linend_lease_acquisitions_total %" PRIu64 "\n"
-		     "# TYPE linend_lease_renewals_total counter\n"
-		     "linend_lease_renewals_total %" PRIu64 "\n"
-		     "# TYPE linend_lease_renew_errors_total counter\n"
-		     "linend_lease_renew_errors_total %" PRIu64 "\n"
-		     "# TYPE linend_lease_lost_total counter\n"
-		     "linend_lease_lost_total %" PRIu64 "\n"
-		     "# TYPE linend_lease_races_lost_total counter\n"
-		     "linend_lease_races_lost_total %" PRIu64 "\n"
-		     "# HELP linend_remote_leases Remote leases in the cache.\n"
-		     "# TYPE linend_remote_leases gauge\n"
-		     "linend_remote_leases %zu\n"
-		     "# HELP linend_garbage_leases Keys under subnets/ that are not valid leases.\n"
-		     "# TYPE linend_garbage_leases gauge\n"
-		     "linend_garbage_leases %zu\n"
-		     "# TYPE linend_garbage_leases_total counter\n"
-		     "linend_garbage_leases_total %" PRIu64 "\n"
-		     "# TYPE linend_backend_events_total counter\n"
-		     "linend_backend_events_total{event=\"added\"} %" PRIu64 "\n"
-		     "linend_backend_events_total{event=\"removed\"} %" PRIu64 "\n"
-		     "# TYPE linend_backend_errors_total counter\n"
-		     "linend_backend_errors_total %" PRIu64 "\n"
-		     "# TYPE linend_etcd_requests_total counter\n"
-		     "linend_etcd_requests_total %" PRIu64 "\n"
-		     "# TYPE linend_etcd_errors_total counter\n"
-		     "linend_etcd_errors_total %" PRIu64 "\n"
-		     "# TYPE linend_etcd_failovers_total counter\n"
-		     "linend_etcd_failovers_total %" PRIu64 "\n"
-		     "# TYPE linend_watch_reconnects_total counter\n"
-		     "linend_watch_reconnects_total %" PRIu64 "\n"
-		     "# TYPE linend_watch_resumes_total counter\n"
-		     "linend_watch_resumes_total %" PRIu64 "\n"
-		     "# TYPE linend_watch_compactions_total counter\n"
-		     "linend_watch_compactions_total %" PRIu64 "\n"
-		     "# TYPE linend_config_refused_total counter\n"
-		     "linend_config_refused_total %" PRIu64 "\n"
-		     "# TYPE linend_loop_wakeups_total counter\n"
-		     "linend_loop_wakeups_total %" PRIu64 "\n"
-		     "# HELP linend_event_to_program_seconds From a watch event's arrival to the backend call's return.\n"
-		     "# TYPE linend_event_to_program_seconds histogram\n"
-		     "%s",
-		     d->own_state == OWN_HELD ? d->own_key : "",
-		     d->own_state == OWN_HELD && !d->own.etcd_lease ? "true" : "false",
-		     d->own_state == OWN_HELD, left, renew_in, d->m_acquisitions, d->m_renewals,
-		     d->m_renew_errors, d->m_lease_lost, d->m_races_lost, cache_live(d),
-		     cache_garbage(d), d->m_garbage_total, d->m_events_added, d->m_events_removed,
-		     d->m_backend_errors, es->requests, es->errors, es->failovers,
-		     d->m_watch_reconnects, d->m_watch_resumes, d->m_compactions,
-		     d->m_config_refused,
-		     loop_wakeups(d->loop), hist ? hist : "") < 0)
-		return -ENOMEM;
-	return 0;
 }
+
+#ifdef LINEN_TEST_HOOKS
+const struct lease *daemon_test_own(const struct daemon *d, const char **ret_key)
+{
+	if (d->own_state != OWN_HELD)
+		return NULL;
+	if (ret_key)
+		*ret_key = d->own_key;
+	return &d->own;
+}
+
+const struct lease *daemon_test_cache_at(const struct daemon *d, size_t i, const char **ret_key,
+					 bool *ret_garbage)
+{
+	if (i >= d->n_cache)
+		return NULL;
+	if (ret_key)
+		*ret_key = d->cache[i].key;
+	if (ret_garbage)
+		*ret_garbage = d->cache[i].garbage;
+	return &d->cache[i].lease;
+}
+
+uint64_t daemon_test_renew_at(const struct daemon *d)
+{
+	return loop_timer_armed(d->t_renew) ? d->own_renew_usec : 0;
+}
+#endif

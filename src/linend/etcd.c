@@ -13,6 +13,7 @@
 #include "basic/json-util.h"
 #include "basic/log.h"
 #include "basic/macro.h"
+#include "linend/curl-loop.h"
 #include "linend/etcd.h"
 
 #define ETCD_MAX_REPLY (64U << 20)
@@ -21,6 +22,7 @@ struct etcd_req;
 
 struct etcd_client {
 	struct loop *loop;
+	struct curl_loop *curl;
 	char **endpoints;
 	size_t n_endpoints;
 	size_t current;
@@ -429,7 +431,7 @@ static void req_free(struct etcd_req *req)
 		return;
 	req_unlink(req);
 	if (req->easy) {
-		loop_curl_remove(req->c->loop, req->easy);
+		curl_loop_remove(req->c->curl, req->easy);
 		curl_easy_cleanup(req->easy);
 	}
 	curl_slist_free_all(req->headers);
@@ -706,7 +708,7 @@ static int req_send(struct etcd_req *req)
 		curl_easy_setopt(easy, CURLOPT_SSLKEY, c->keyfile);
 	curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	req->easy = easy;
-	r = loop_curl_add(c->loop, easy, req_done, req);
+	r = curl_loop_add(c->curl, easy, req_done, req);
 	if (r < 0) {
 		curl_easy_cleanup(easy);
 		req->easy = NULL;
@@ -811,6 +813,8 @@ int etcd_client_new(struct loop *l, const struct etcd_options *o, struct etcd_cl
 	if (!c)
 		return -ENOMEM;
 	c->loop = l;
+	if (curl_loop_new(l, &c->curl) < 0)
+		goto oom;
 	c->endpoints = calloc(n + 1, sizeof(char *));
 	if (!c->endpoints)
 		goto oom;
@@ -857,6 +861,7 @@ struct etcd_client *etcd_client_free(struct etcd_client *c)
 	}
 	while (c->waiting_auth)
 		req_free(c->waiting_auth);
+	curl_loop_free(c->curl);
 	strv_free(c->endpoints);
 	free(c->cafile);
 	free(c->certfile);
@@ -923,12 +928,6 @@ static json_t *put_request(const char *key, const char *value, int64_t lease)
 	return o;
 }
 
-int etcd_put(struct etcd_client *c, const char *key, const char *value, int64_t lease,
-	     etcd_cb cb, void *userdata)
-{
-	return call(c, "/v3/kv/put", put_request(key, value, lease), cb, userdata);
-}
-
 static int txn_put(struct etcd_client *c, json_t *compare, const char *key, const char *value,
 		   int64_t lease, etcd_cb cb, void *userdata)
 {
@@ -979,12 +978,6 @@ int etcd_lease_keepalive(struct etcd_client *c, int64_t id, etcd_cb cb, void *us
 int etcd_lease_revoke(struct etcd_client *c, int64_t id, etcd_cb cb, void *userdata)
 {
 	return call(c, "/v3/lease/revoke", json_pack("{s:o}", "ID", int64_string(id)), cb,
-		    userdata);
-}
-
-int etcd_lease_timetolive(struct etcd_client *c, int64_t id, etcd_cb cb, void *userdata)
-{
-	return call(c, "/v3/lease/timetolive", json_pack("{s:o}", "ID", int64_string(id)), cb,
 		    userdata);
 }
 

@@ -2,7 +2,7 @@
 /*
  * etcd.h - asynchronous etcd v3 client over the HTTP/JSON gateway (etcd 3.4 paths /v3/...).
  *
- * Owns: requests on the loop's curl multi handle, fail-over across the endpoint list, TLS
+ * Owns: requests on its own curl multi handle (curl-loop.h), fail-over across the endpoint list, TLS
  * (CA, client certificate and key), user/password authentication (a token from
  * /v3/auth/authenticate, renewed when etcd rejects it), base64 of keys and values, and the
  * parsing of replies into typed results. Every call is asynchronous: the callback runs on the
@@ -54,8 +54,8 @@ struct etcd_result {
 	struct etcd_kv *kvs; /* range; also the failure-branch range of a txn */
 	size_t n_kvs;
 	bool succeeded; /* txn */
-	int64_t lease_id; /* lease grant, keepalive, timetolive */
-	int64_t ttl;      /* seconds; keepalive/timetolive report <= 0 for an unknown lease */
+	int64_t lease_id; /* lease grant, keepalive */
+	int64_t ttl;      /* seconds; keepalive reports <= 0 for an unknown lease */
 };
 
 struct etcd_stats {
@@ -80,8 +80,6 @@ int etcd_range(struct etcd_client *c, const char *key, const char *range_end, et
 	       void *userdata);
 /* Every key starting with prefix. */
 int etcd_range_prefix(struct etcd_client *c, const char *prefix, etcd_cb cb, void *userdata);
-int etcd_put(struct etcd_client *c, const char *key, const char *value, int64_t lease,
-	     etcd_cb cb, void *userdata);
 /* If the key does not exist, put it; else fail and return the current key (kvs). */
 int etcd_txn_create(struct etcd_client *c, const char *key, const char *value, int64_t lease,
 		    etcd_cb cb, void *userdata);
@@ -92,7 +90,6 @@ int etcd_delete(struct etcd_client *c, const char *key, etcd_cb cb, void *userda
 int etcd_lease_grant(struct etcd_client *c, int64_t ttl, etcd_cb cb, void *userdata);
 int etcd_lease_keepalive(struct etcd_client *c, int64_t id, etcd_cb cb, void *userdata);
 int etcd_lease_revoke(struct etcd_client *c, int64_t id, etcd_cb cb, void *userdata);
-int etcd_lease_timetolive(struct etcd_client *c, int64_t id, etcd_cb cb, void *userdata);
 
 /* Streaming watch ------------------------------------------------------------------------ */
 

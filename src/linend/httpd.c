@@ -14,6 +14,8 @@
 #include "linend/httpd.h"
 
 #define MAX_CONNS 32
+/* how long accepting pauses after a failure that would repeat at once (EMFILE) */
+#define ACCEPT_BACKOFF_USEC 100000ULL
 
 struct conn {
 	struct httpd *h;
@@ -30,10 +32,12 @@ struct httpd {
 	struct loop *loop;
 	int fd;
 	struct loop_io *io;
+	struct loop_timer *t_resume; /* re-enables accepting after a backoff */
 	httpd_handler fn;
 	void *userdata;
 	struct conn *conns;
 	unsigned n_conns;
+	uint64_t accept_errors;
 };
 
 static void conn_free(struct conn *c)
@@ -53,14 +57,18 @@ static const char *reason(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 400:
+		return "Bad Request";
 	case 404:
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 500:
+		return "Internal Server Error";
 	case 503:
 		return "Service Unavailable";
 	default:
-		return "Error";
+		return "Unknown Status"; /* a handler's status we have no phrase for */
 	}
 }
 
@@ -130,6 +138,25 @@ static void conn_io(struct loop_io *io, int fd, uint32_t revents, void *userdata
 		conn_free(c);
 }
 
+static void accept_resume(struct loop_timer *t, void *userdata)
+{
+	struct httpd *h = userdata;
+
+	loop_io_set_events(h->io, EPOLLIN);
+}
+
+/*
+ * The listening socket stays readable while a connection waits, and the loop is
+ * level-triggered: after a failure that would repeat at once (out of fds or memory), stop
+ * watching it for a moment instead of spinning.
+ */
+static void accept_pause(struct httpd *h)
+{
+	h->accept_errors++;
+	if (loop_io_set_events(h->io, 0) >= 0)
+		loop_timer_arm(h->t_resume, ACCEPT_BACKOFF_USEC);
+}
+
 static void accept_io(struct loop_io *io, int fd, uint32_t revents, void *userdata)
 {
 	struct httpd *h = userdata;
@@ -138,8 +165,13 @@ static void accept_io(struct loop_io *io, int fd, uint32_t revents, void *userda
 		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		struct conn *c;
 
-		if (cfd < 0)
+		if (cfd < 0) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				accept_pause(h);
 			return;
+		}
 		if (h->n_conns >= MAX_CONNS) {
 			/* make room: the oldest connection is the likeliest to be stuck */
 			struct conn *old = h->conns;
@@ -152,6 +184,7 @@ static void accept_io(struct loop_io *io, int fd, uint32_t revents, void *userda
 		c = calloc(1, sizeof(*c));
 		if (!c) {
 			close(cfd);
+			accept_pause(h);
 			return;
 		}
 		c->h = h;
@@ -215,8 +248,15 @@ int httpd_new(struct loop *l, const char *ip, uint16_t port, httpd_handler fn, v
 		free(h);
 		return r;
 	}
+	r = loop_timer_new(l, accept_resume, h, &h->t_resume);
+	if (r < 0) {
+		close(h->fd);
+		free(h);
+		return r;
+	}
 	r = loop_io_add(l, h->fd, EPOLLIN, accept_io, h, &h->io);
 	if (r < 0) {
+		loop_timer_free(h->t_resume);
 		close(h->fd);
 		free(h);
 		return r;
@@ -232,7 +272,24 @@ struct httpd *httpd_free(struct httpd *h)
 	while (h->conns)
 		conn_free(h->conns);
 	loop_io_free(h->io);
+	loop_timer_free(h->t_resume);
 	close(h->fd);
 	free(h);
 	return NULL;
+}
+
+uint16_t httpd_port(const struct httpd *h)
+{
+	struct sockaddr_storage ss = {};
+	socklen_t sl = sizeof(ss);
+
+	if (getsockname(h->fd, (struct sockaddr *)&ss, &sl) < 0)
+		return 0;
+	return ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+					      : ((struct sockaddr_in *)&ss)->sin_port);
+}
+
+uint64_t httpd_accept_errors(const struct httpd *h)
+{
+	return h->accept_errors;
 }

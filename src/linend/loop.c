@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * loop.c - epoll + timerfd + signalfd + curl multi, one thread.
+ * loop.c - epoll + timerfd + signalfd, one thread.
  *
  * Sources freed while an epoll batch is being dispatched may still be named
  * by later entries of that batch, so they are only marked dead and unlinked
@@ -40,6 +40,10 @@ struct loop_timer {
 	bool armed;
 	loop_timer_fn fn;
 	void *userdata;
+#ifdef LINEN_TEST_HOOKS
+	uint64_t deadline; /* fake clock */
+	struct loop_timer *next_timer;
+#endif
 };
 
 /* The timerfd io is the first member, so the io pointer is the timer pointer. */
@@ -48,11 +52,6 @@ struct loop_timer {
 struct signal_handler {
 	int signo;
 	loop_signal_fn fn;
-	void *userdata;
-};
-
-struct curl_req {
-	loop_curl_fn fn;
 	void *userdata;
 };
 
@@ -69,8 +68,11 @@ struct loop {
 	struct signal_handler signals[8];
 	size_t n_signals;
 
-	CURLM *multi;
-	struct loop_timer *curl_timer;
+#ifdef LINEN_TEST_HOOKS
+	bool fake;          /* timers run on fake_now, advanced by loop_fake_advance() */
+	uint64_t fake_now;
+	struct loop_timer *timers; /* every live timer, for the fake clock */
+#endif
 };
 
 uint64_t now_usec(void)
@@ -154,6 +156,13 @@ static void reap_dead(struct loop *l)
 		l->dead = io->next_dead;
 		switch (io->kind) {
 		case SOURCE_TIMER:
+#ifdef LINEN_TEST_HOOKS
+			for (struct loop_timer **p = &l->timers; *p; p = &(*p)->next_timer)
+				if (*p == container_of_timer(io)) {
+					*p = (*p)->next_timer;
+					break;
+				}
+#endif
 			close(io->fd);
 			free(container_of_timer(io));
 			break;
@@ -200,6 +209,10 @@ int loop_timer_new(struct loop *l, loop_timer_fn fn, void *userdata, struct loop
 		free(t);
 		return r;
 	}
+#ifdef LINEN_TEST_HOOKS
+	t->next_timer = l->timers;
+	l->timers = t;
+#endif
 	*ret = t;
 	return 0;
 }
@@ -208,6 +221,13 @@ int loop_timer_arm(struct loop_timer *t, uint64_t usec)
 {
 	struct itimerspec its = {};
 
+#ifdef LINEN_TEST_HOOKS
+	if (t->io.loop->fake) {
+		t->deadline = t->io.loop->fake_now + usec;
+		t->armed = true;
+		return 0;
+	}
+#endif
 	/* A zero it_value would disarm; "now" is the smallest non-zero delay. */
 	if (usec == 0)
 		its.it_value.tv_nsec = 1;
@@ -227,8 +247,12 @@ void loop_timer_disarm(struct loop_timer *t)
 
 	if (!t)
 		return;
-	timerfd_settime(t->io.fd, 0, &its, NULL);
 	t->armed = false;
+#ifdef LINEN_TEST_HOOKS
+	if (t->io.loop->fake)
+		return;
+#endif
+	timerfd_settime(t->io.fd, 0, &its, NULL);
 }
 
 bool loop_timer_armed(const struct loop_timer *t)
@@ -279,121 +303,6 @@ int loop_signal_add(struct loop *l, int signo, loop_signal_fn fn, void *userdata
 	return 0;
 }
 
-/* curl multi glue ----------------------------------------------------------------------- */
-
-static void curl_check_done(struct loop *l)
-{
-	CURLMsg *m;
-	int left;
-
-	while ((m = curl_multi_info_read(l->multi, &left))) {
-		struct curl_req *req = NULL;
-		CURL *easy = m->easy_handle;
-		CURLcode code = m->data.result;
-
-		if (m->msg != CURLMSG_DONE)
-			continue;
-		curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
-		curl_multi_remove_handle(l->multi, easy);
-		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
-		if (req) {
-			loop_curl_fn fn = req->fn;
-			void *ud = req->userdata;
-
-			free(req);
-			fn(easy, code, ud);
-		}
-	}
-}
-
-static void curl_io_dispatch(struct loop_io *io, int fd, uint32_t revents, void *userdata)
-{
-	struct loop *l = userdata;
-	int running, action = 0;
-
-	if (revents & EPOLLIN)
-		action |= CURL_CSELECT_IN;
-	if (revents & EPOLLOUT)
-		action |= CURL_CSELECT_OUT;
-	if (revents & (EPOLLERR | EPOLLHUP))
-		action |= CURL_CSELECT_ERR;
-	curl_multi_socket_action(l->multi, fd, action, &running);
-	curl_check_done(l);
-}
-
-static int curl_socket_cb(CURL *easy, curl_socket_t s, int what, void *userp, void *socketp)
-{
-	struct loop *l = userp;
-	struct loop_io *io = socketp;
-	uint32_t events = 0;
-
-	if (what == CURL_POLL_REMOVE) {
-		if (io) {
-			loop_io_free(io);
-			curl_multi_assign(l->multi, s, NULL);
-		}
-		return 0;
-	}
-	if (what == CURL_POLL_IN || what == CURL_POLL_INOUT)
-		events |= EPOLLIN;
-	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
-		events |= EPOLLOUT;
-	if (io)
-		return loop_io_set_events(io, events) < 0 ? -1 : 0;
-	if (loop_io_add(l, s, events, curl_io_dispatch, l, &io) < 0)
-		return -1;
-	curl_multi_assign(l->multi, s, io);
-	return 0;
-}
-
-static void curl_timer_fired(struct loop_timer *t, void *userdata)
-{
-	struct loop *l = userdata;
-	int running;
-
-	curl_multi_socket_action(l->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	curl_check_done(l);
-}
-
-static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp)
-{
-	struct loop *l = userp;
-
-	if (timeout_ms < 0) {
-		loop_timer_disarm(l->curl_timer);
-		return 0;
-	}
-	return loop_timer_arm(l->curl_timer, (uint64_t)timeout_ms * 1000) < 0 ? -1 : 0;
-}
-
-int loop_curl_add(struct loop *l, CURL *easy, loop_curl_fn fn, void *userdata)
-{
-	struct curl_req *req;
-
-	req = calloc(1, sizeof(*req));
-	if (!req)
-		return -ENOMEM;
-	req->fn = fn;
-	req->userdata = userdata;
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, req);
-	if (curl_multi_add_handle(l->multi, easy) != CURLM_OK) {
-		curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
-		free(req);
-		return -EIO;
-	}
-	return 0;
-}
-
-void loop_curl_remove(struct loop *l, CURL *easy)
-{
-	struct curl_req *req = NULL;
-
-	curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **)&req);
-	curl_multi_remove_handle(l->multi, easy);
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, NULL);
-	free(req);
-}
-
 /* the loop itself ------------------------------------------------------------------------ */
 
 int loop_new(struct loop **ret)
@@ -412,32 +321,14 @@ int loop_new(struct loop **ret)
 		free(l);
 		return r;
 	}
-	r = loop_timer_new(l, curl_timer_fired, l, &l->curl_timer);
-	if (r < 0)
-		goto fail;
-	l->multi = curl_multi_init();
-	if (!l->multi) {
-		r = -ENOMEM;
-		goto fail;
-	}
-	curl_multi_setopt(l->multi, CURLMOPT_SOCKETFUNCTION, curl_socket_cb);
-	curl_multi_setopt(l->multi, CURLMOPT_SOCKETDATA, l);
-	curl_multi_setopt(l->multi, CURLMOPT_TIMERFUNCTION, curl_timer_cb);
-	curl_multi_setopt(l->multi, CURLMOPT_TIMERDATA, l);
 	*ret = l;
 	return 0;
-fail:
-	loop_free(l);
-	return r;
 }
 
 struct loop *loop_free(struct loop *l)
 {
 	if (!l)
 		return NULL;
-	if (l->multi)
-		curl_multi_cleanup(l->multi);
-	loop_timer_free(l->curl_timer);
 	loop_io_free(l->sigio);
 	reap_dead(l);
 	if (l->sigfd >= 0)
@@ -451,6 +342,7 @@ int loop_run(struct loop *l)
 {
 	struct epoll_event evs[32];
 
+	l->quit = false; /* a loop may be run again after loop_exit() (tests) */
 	while (!l->quit) {
 		int n = epoll_wait(l->epfd, evs, ELEMENTSOF(evs), -1);
 
@@ -482,3 +374,50 @@ uint64_t loop_wakeups(const struct loop *l)
 {
 	return l->wakeups;
 }
+
+uint64_t loop_now(const struct loop *l)
+{
+#ifdef LINEN_TEST_HOOKS
+	if (l->fake)
+		return l->fake_now;
+#endif
+	return now_usec();
+}
+
+#ifdef LINEN_TEST_HOOKS
+void loop_fake_clock(struct loop *l, uint64_t start_usec)
+{
+	l->fake = true;
+	l->fake_now = start_usec;
+}
+
+static struct loop_timer *fake_next_due(struct loop *l, uint64_t until)
+{
+	struct loop_timer *best = NULL;
+
+	for (struct loop_timer *t = l->timers; t; t = t->next_timer)
+		if (!t->io.dead && t->armed && t->deadline <= until &&
+		    (!best || t->deadline < best->deadline))
+			best = t;
+	return best;
+}
+
+unsigned loop_fake_advance(struct loop *l, uint64_t usec)
+{
+	uint64_t until = l->fake_now + usec;
+	struct loop_timer *t;
+	unsigned n = 0;
+
+	/* in deadline order, so a timer armed by a callback for "now" runs in this call too */
+	while ((t = fake_next_due(l, until))) {
+		if (t->deadline > l->fake_now)
+			l->fake_now = t->deadline;
+		t->armed = false;
+		t->fn(t, t->userdata);
+		n++;
+	}
+	l->fake_now = until;
+	reap_dead(l);
+	return n;
+}
+#endif

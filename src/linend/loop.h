@@ -3,14 +3,13 @@
  * loop.h - linend's single-threaded event loop.
  *
  * Owns: one epoll instance and everything that wakes the daemon — file
- * descriptors, one-shot timers (a timerfd each), signals (one signalfd) and
- * libcurl's multi interface (its sockets and its timer are driven through
- * curl_multi_socket_action, so curl never polls on its own). Nothing in the
- * daemon sleeps or spins: when there is no work, epoll_wait blocks.
+ * descriptors, one-shot timers (a timerfd each) and signals (one signalfd).
+ * Protocol clients build on these (curl-loop.h drives libcurl). Nothing in the
+ * daemon sleeps or spins: when there is no work, epoll_wait blocks. Test builds
+ * can run the timers on a fake clock instead (loop_fake_clock).
  */
 #pragma once
 
-#include <curl/curl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/epoll.h>
@@ -24,8 +23,6 @@ struct loop_timer;
 typedef void (*loop_io_fn)(struct loop_io *io, int fd, uint32_t revents, void *userdata);
 typedef void (*loop_timer_fn)(struct loop_timer *t, void *userdata);
 typedef void (*loop_signal_fn)(struct loop *l, int signo, void *userdata);
-/* A transfer finished; the easy handle is already detached from the multi. */
-typedef void (*loop_curl_fn)(CURL *easy, CURLcode code, void *userdata);
 
 int loop_new(struct loop **ret);
 struct loop *loop_free(struct loop *l);
@@ -48,11 +45,6 @@ void loop_timer_free(struct loop_timer *t);
 /* Block signo and deliver it through the loop's signalfd. */
 int loop_signal_add(struct loop *l, int signo, loop_signal_fn fn, void *userdata);
 
-/* Start a transfer on the loop's curl multi handle; fn runs when it ends. */
-int loop_curl_add(struct loop *l, CURL *easy, loop_curl_fn fn, void *userdata);
-/* Abort a running transfer without calling its callback. */
-void loop_curl_remove(struct loop *l, CURL *easy);
-
 /* Run until loop_exit(); returns the exit code given there. */
 int loop_run(struct loop *l);
 void loop_exit(struct loop *l, int code);
@@ -62,3 +54,15 @@ uint64_t loop_wakeups(const struct loop *l);
 /* CLOCK_MONOTONIC and CLOCK_REALTIME in microseconds. */
 uint64_t now_usec(void);
 uint64_t realtime_usec(void);
+/* The loop's monotonic clock in microseconds: now_usec(), or the fake clock in tests. */
+uint64_t loop_now(const struct loop *l);
+
+#ifdef LINEN_TEST_HOOKS
+/*
+ * Tests: from now on timers run on a fake clock starting at start_usec and fire only inside
+ * loop_fake_advance(), which moves the clock by usec and runs every timer that falls due, in
+ * deadline order (including those armed meanwhile). Returns how many ran.
+ */
+void loop_fake_clock(struct loop *l, uint64_t start_usec);
+unsigned loop_fake_advance(struct loop *l, uint64_t usec);
+#endif

@@ -8,7 +8,8 @@
  * milliseconds of any ruleset change (a flush, a deleted table), and a periodic check
  * (--iptables-resync) covers lost notifications. A check compares the listed table with the
  * rendered text and reloads the whole table when they differ. With both flags off the tables
- * are removed at start. Runs on the loop; used only by backends that own a dataplane.
+ * are removed at start. Runs on the loop; owned by linend's main() for every backend, as
+ * flanneld does, and pointed at each (re)acquired lease through the daemon's lease_hook.
  */
 #pragma once
 

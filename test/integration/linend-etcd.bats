@@ -417,11 +417,12 @@ lease_id() {
 @test "several nodes racing for the same subnet: losers retry and all end distinct" {
 	etcd_start
 	put_config '{"Network":"10.6.0.0/16","SubnetMin":"10.6.7.0","SubnetMax":"10.6.10.0","Backend":{"Type":"alloc"}}'
-	# every node prefers 10.6.7.0/24 and waits 1 s between listing and claiming, so all
-	# of them list before anyone claims: one wins the create, the others lose and retry
+	# every node prefers 10.6.7.0/24 and waits 3 s between listing and claiming (room for
+	# a slow start on a loaded machine), so all of them list before anyone claims: one
+	# wins the create, the others lose and retry
 	for n in 1 2 3 4; do
 		printf 'FLANNEL_SUBNET=10.6.7.1/24\n' >"$T/node$n.env"
-		node_start "$n" --test-claim-delay-ms 1000
+		node_start "$n" --test-claim-delay-ms 3000
 	done
 	for n in 1 2 3 4; do wait_for 20 ready "$(eval echo \$HP$n)"; done
 	[ "$(for n in 1 2 3 4; do subnet_of $n; done | sort -u | wc -l)" = 4 ]
@@ -437,9 +438,9 @@ lease_id() {
 @test "two nodes race for the very last subnet: one wins, the loser waits alive and takes it when freed" {
 	etcd_start
 	put_config '{"Network":"10.6.0.0/16","SubnetMin":"10.6.7.0","SubnetMax":"10.6.7.0","Backend":{"Type":"alloc"}}'
-	# both list before either claims (1 s between list and claim): one create fails
-	node_start 1 --test-claim-delay-ms 1000
-	node_start 2 --test-claim-delay-ms 1000
+	# both list before either claims (3 s between list and claim): one create fails
+	node_start 1 --test-claim-delay-ms 3000
+	node_start 2 --test-claim-delay-ms 3000
 	wait_for 20 bash -c "curl -sf 127.0.0.1:$HP1/readyz || curl -sf 127.0.0.1:$HP2/readyz"
 	if ready "$HP1"; then win=1 lose=2; else win=2 lose=1; fi
 	wait_for 10 grep -q "lost the race for subnet 10.6.7.0-24" "$T/node$lose.log"
