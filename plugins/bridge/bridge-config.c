@@ -172,6 +172,9 @@ static int decode(const json_t *config, struct bridge_config *c, const char **re
 		if (!c->ipam_type)
 			return -ENOMEM;
 	}
+	/* The reference's dnsConfSet(): any field non-empty. */
+	c->has_dns = (c->dns.nameservers && c->dns.nameservers[0]) || c->dns.domain ||
+		     (c->dns.search && c->dns.search[0]) || (c->dns.options && c->dns.options[0]);
 	if (trunk) {
 		r = parse_trunk(&d, trunk, c, err);
 		if (r < 0)

@@ -54,6 +54,7 @@ int skel_decode_dns(const struct godec *d, const json_t *config, struct cni_dns 
 	char path[GODEC_PATH_MAX];
 	const json_t *dns = NULL;
 	const char *domain = NULL;
+	bool ns = false, search = false, opts = false;
 	struct godec dd;
 	int r;
 
@@ -61,10 +62,10 @@ int skel_decode_dns(const struct godec *d, const json_t *config, struct cni_dns 
 	if (r < 0)
 		return r;
 	dd = godec_nested(d, "DNS", "dns", path);
-	if ((r = godec_strv(&dd, dns, "nameservers", &ret->nameservers, NULL)) < 0 ||
+	if ((r = godec_strv(&dd, dns, "nameservers", &ret->nameservers, &ns)) < 0 ||
 	    (r = godec_string(&dd, dns, "domain", &domain, NULL)) < 0 ||
-	    (r = godec_strv(&dd, dns, "search", &ret->search, NULL)) < 0 ||
-	    (r = godec_strv(&dd, dns, "options", &ret->options, NULL)) < 0)
+	    (r = godec_strv(&dd, dns, "search", &ret->search, &search)) < 0 ||
+	    (r = godec_strv(&dd, dns, "options", &ret->options, &opts)) < 0)
 		return r;
 	if (domain && *domain) {
 		char *s = strdup(domain);
@@ -74,7 +75,6 @@ int skel_decode_dns(const struct godec *d, const json_t *config, struct cni_dns 
 		free(ret->domain);
 		ret->domain = s;
 	}
-	*ret_set = (ret->nameservers && ret->nameservers[0]) || ret->domain ||
-		   (ret->search && ret->search[0]) || (ret->options && ret->options[0]);
+	*ret_set = ns || search || opts || ret->domain;
 	return 0;
 }

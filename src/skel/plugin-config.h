@@ -28,7 +28,7 @@ struct godec skel_godec(struct cni_error *err, const char *prefix, const char *s
  */
 int skel_decode_netconf(const struct godec *d, const json_t *config, const char **ret_ipam_type);
 
-/* The "dns" member (types.DNS) into ret, which the caller owns; *ret_set as the
- * reference's dnsConfSet(): any field non-empty. */
+/* The "dns" member (types.DNS) into ret, which the caller owns; *ret_set as Go's nil test
+ * (ptp's dnsConfSet): a list given, even empty, or a non-empty domain. */
 int skel_decode_dns(const struct godec *d, const json_t *config, struct cni_dns *ret,
 		    bool *ret_set);
