@@ -158,8 +158,8 @@ int godec_bool(const struct godec *d, const json_t *o, const char *key, bool *re
 
 	if (r < 0)
 		return r;
-	if (present)
-		*present = v != NULL;
+	if (present && v)
+		*present = true;
 	if (v)
 		*ret = json_is_true(v);
 	return 0;
@@ -197,8 +197,8 @@ int godec_int(const struct godec *d, const json_t *o, const char *key, const cha
 			if (r < 0)
 				return r;
 		}
-	if (present)
-		*present = v != NULL;
+	if (present && v)
+		*present = true;
 	if (v)
 		*ret = i;
 	return 0;
@@ -213,8 +213,8 @@ int godec_uint64(const struct godec *d, const json_t *o, const char *key, const 
 
 	if (r < 0)
 		return r;
-	if (present)
-		*present = given;
+	if (present && given)
+		*present = true;
 	if (given)
 		*ret = (uint64_t)i;
 	return 0;
@@ -228,8 +228,8 @@ int godec_string(const struct godec *d, const json_t *o, const char *key, const 
 
 	if (r < 0)
 		return r;
-	if (present)
-		*present = v != NULL;
+	if (present && v)
+		*present = true;
 	if (v)
 		*ret = json_string_value(v);
 	return 0;
@@ -254,8 +254,8 @@ int godec_strv(const struct godec *d, const json_t *o, const char *key, char ***
 
 	if (r < 0)
 		return r;
-	if (present)
-		*present = v != NULL;
+	if (present && v)
+		*present = true;
 	if (!v)
 		return 0;
 	json_array_foreach(v, i, e)

@@ -60,9 +60,10 @@ struct godec godec_nested(const struct godec *d, const char *strct, const char *
 			  char path_buf[static GODEC_PATH_MAX]);
 
 /*
- * The typed accessors. Each leaves *ret untouched when the key is absent or null, writes
- * *present (when not NULL) as whether it was given, and returns 0, -EINVAL with Go's type
- * error in d->msg, or -ENOMEM.
+ * The typed accessors. Each leaves *ret untouched when the key is absent or null (so the
+ * caller's default stays, and a later source can override an earlier one), sets *present
+ * (when not NULL) to true when it was given, and returns 0, -EINVAL with Go's type error in
+ * d->msg, or -ENOMEM.
  */
 int godec_bool(const struct godec *d, const json_t *o, const char *key, bool *ret,
 	       bool *present);
