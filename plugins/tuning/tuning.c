@@ -33,6 +33,7 @@
 #include "basic/fileio.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
+#include "basic/godec.h"
 #include "basic/sysctl.h"
 #include "netlink/netlink.h"
 #include "plugins/tuning/tuning-config.h"
@@ -497,7 +498,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	if (tuning_config_parse(req->config, NULL, &c, &ignored) >= 0)
 		dir = c->data_dir;
 	else
-		dir = json_object_get_string(req->config, "dataDir") ?: TUNING_DEFAULT_DATA_DIR;
+		dir = json_string_value(godec_get(req->config, "dataDir")) ?: TUNING_DEFAULT_DATA_DIR;
 	if (!*dir)
 		dir = TUNING_DEFAULT_DATA_DIR;
 	if (tuning_backup_path(dir, req->container_id, req->ifname, &path) < 0)
