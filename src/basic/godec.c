@@ -160,7 +160,7 @@ int godec_bool(const struct godec *d, const json_t *o, const char *key, bool *re
 		return r;
 	if (present && v)
 		*present = true;
-	if (v)
+	if (v && ret)
 		*ret = json_is_true(v);
 	return 0;
 }
@@ -199,7 +199,7 @@ int godec_int(const struct godec *d, const json_t *o, const char *key, const cha
 		}
 	if (present && v)
 		*present = true;
-	if (v)
+	if (v && ret)
 		*ret = i;
 	return 0;
 }
@@ -215,7 +215,7 @@ int godec_uint64(const struct godec *d, const json_t *o, const char *key, const 
 		return r;
 	if (present && given)
 		*present = true;
-	if (given)
+	if (given && ret)
 		*ret = (uint64_t)i;
 	return 0;
 }
@@ -223,14 +223,20 @@ int godec_uint64(const struct godec *d, const json_t *o, const char *key, const 
 int godec_string(const struct godec *d, const json_t *o, const char *key, const char **ret,
 		 bool *present)
 {
+	return godec_text(d, o, key, "string", ret, present);
+}
+
+int godec_text(const struct godec *d, const json_t *o, const char *key, const char *gotype,
+	       const char **ret, bool *present)
+{
 	json_t *v = NULL;
-	int r = lookup(d, o, key, "string", is_string, &v);
+	int r = lookup(d, o, key, gotype, is_string, &v);
 
 	if (r < 0)
 		return r;
 	if (present && v)
 		*present = true;
-	if (v)
+	if (v && ret)
 		*ret = json_string_value(v);
 	return 0;
 }
@@ -285,7 +291,7 @@ int godec_object(const struct godec *d, const json_t *o, const char *key, const 
 
 	if (r < 0)
 		return r;
-	if (v)
+	if (v && ret)
 		*ret = v;
 	return 0;
 }
@@ -298,7 +304,7 @@ int godec_array(const struct godec *d, const json_t *o, const char *key, const c
 
 	if (r < 0)
 		return r;
-	if (v)
+	if (v && ret)
 		*ret = v;
 	return 0;
 }

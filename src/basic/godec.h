@@ -63,7 +63,7 @@ struct godec godec_nested(const struct godec *d, const char *strct, const char *
  * The typed accessors. Each leaves *ret untouched when the key is absent or null (so the
  * caller's default stays, and a later source can override an earlier one), sets *present
  * (when not NULL) to true when it was given, and returns 0, -EINVAL with Go's type error in
- * d->msg, or -ENOMEM.
+ * d->msg, or -ENOMEM. ret may be NULL to only check the type.
  */
 int godec_bool(const struct godec *d, const json_t *o, const char *key, bool *ret,
 	       bool *present);
@@ -76,6 +76,9 @@ int godec_uint64(const struct godec *d, const json_t *o, const char *key, const 
 /* A borrowed string. */
 int godec_string(const struct godec *d, const json_t *o, const char *key, const char **ret,
 		 bool *present);
+/* A Go type read from a JSON string (net.IP, types.IPNet): a type error names gotype. */
+int godec_text(const struct godec *d, const json_t *o, const char *key, const char *gotype,
+	       const char **ret, bool *present);
 /* A Go []string as a NULL-terminated copy; *ret is freed and replaced when given. */
 int godec_strv(const struct godec *d, const json_t *o, const char *key, char ***ret,
 	       bool *present);
