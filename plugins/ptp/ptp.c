@@ -28,6 +28,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "basic/godec.h"
 #include "basic/log.h"
 #include "basic/netns.h"
 #include "basic/sysctl.h"
@@ -762,8 +763,8 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		if (!valid)
 			return -ENOMEM;
 		json_array_foreach(va, i, o) {
-			json_t *id = json_object_get(o, "containerID");
-			json_t *ifn = json_object_get(o, "ifname");
+			json_t *id = godec_get(o, "containerID");
+			json_t *ifn = godec_get(o, "ifname");
 
 			if (json_is_string(id) && json_is_string(ifn))
 				valid[n++] = (struct fw_attachment){ json_string_value(id),

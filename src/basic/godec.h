@@ -43,6 +43,13 @@ struct godec {
  * accessors below are for fields; this is for code that only peeks. */
 json_t *godec_get(const json_t *o, const char *key);
 
+/* A member of a Go map[string]interface{} (a delegate config, flannel's ipam): map keys
+ * match exactly, unlike struct fields, and a null value is present. */
+static inline json_t *godec_map_get(const json_t *map, const char *key)
+{
+	return json_object_get(map, key);
+}
+
 /* The word encoding/json uses for a JSON value's kind: "string", "number", "object"... */
 const char *godec_kind(const json_t *v);
 
