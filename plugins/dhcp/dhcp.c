@@ -71,12 +71,14 @@ static int rpc_call(struct skel_request *req, const char *method, json_t **ret_r
 		if (!cwd || asprintf(&netns, "%s/%s", cwd, req->netns) < 0)
 			return -ENOMEM;
 	}
-	call = json_pack("{ss ss ss ss ss s#}", "method", method, "containerID",
+	call = json_pack("{ss ss ss ss ss}", "method", method, "containerID",
 			 req->container_id ? req->container_id : "", "netns",
 			 netns ? netns : req->netns ? req->netns : "", "ifName",
 			 req->ifname ? req->ifname : "", "args",
-			 getenv("CNI_ARGS") ? getenv("CNI_ARGS") : "", "stdinData",
-			 req->stdin_data, (int)req->stdin_len);
+			 getenv("CNI_ARGS") ? getenv("CNI_ARGS") : "");
+	if (!call || json_object_set_new(call, "stdinData",
+					 json_stringn(req->stdin_data, req->stdin_len)) < 0)
+		return -ENOMEM;
 	out = call ? json_dumps(call, JSON_COMPACT) : NULL;
 	if (!out)
 		return -ENOMEM;
