@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "basic/json-util.h"
+#include "plugins/dhcp/dhcp-config.h"
 #include "plugins/dhcp/dhcp-lease.h"
 #include "plugins/dhcp/dhcp-packet.h"
 
@@ -460,6 +462,106 @@ static void test_duration(void **state)
 	assert_int_equal(dhcp_parse_duration("s", &ms), -EINVAL);
 }
 
+static int parse_cfg(const char *ipam, const char *args, struct dhcp_config *c, char *err)
+{
+	/* The config borrows strings from the JSON: keep it until the next call. */
+	static json_t *j;
+	char text[2048];
+
+	snprintf(text, sizeof(text), "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"ipam\":%s}",
+		 ipam);
+	json_decref(j);
+	j = json_loads(text, 0, NULL);
+	assert_non_null(j);
+	return dhcp_config_parse(j, args, "error parsing netconf: ", c, err);
+}
+
+static void test_config_defaults_and_request(void **state)
+{
+	struct dhcp_config c;
+	char err[DHCP_ERR_MAX];
+
+	assert_int_equal(parse_cfg("{\"type\":\"dhcp\"}", NULL, &c, err), 0);
+	assert_null(c.socket_path);
+	assert_int_equal(c.prl_len, 2);
+	assert_memory_equal(c.prl, ((uint8_t[]){ 1, 3 }), 2);
+	assert_int_equal(c.n_provide, 0);
+
+	/* Requested options first, defaults after, no duplicates; names or numbers. */
+	assert_int_equal(parse_cfg("{\"daemonSocketPath\":\"/x.sock\",\"request\":"
+				   "[{\"option\":\"121\"},{\"option\":\"routers\"}]}",
+				   NULL, &c, err), 0);
+	assert_string_equal(c.socket_path, "/x.sock");
+	assert_int_equal(c.prl_len, 3);
+	assert_memory_equal(c.prl, ((uint8_t[]){ 121, 3, 1 }), 3);
+
+	/* skipDefault on any entry drops both defaults; key case as Go matches it. */
+	assert_int_equal(parse_cfg("{\"Request\":[{\"option\":\"6\"},"
+				   "{\"SKIPDEFAULT\":true,\"option\":\"33\"}]}", NULL, &c, err),
+			 0);
+	assert_int_equal(c.prl_len, 2);
+	assert_memory_equal(c.prl, ((uint8_t[]){ 6, 33 }), 2);
+}
+
+static void test_config_provide(void **state)
+{
+	struct dhcp_config c;
+	char err[DHCP_ERR_MAX];
+
+	/* fromArg wins over value when CNI_ARGS has the key; otherwise value stays. */
+	assert_int_equal(parse_cfg("{\"provide\":[{\"option\":\"host-name\",\"value\":\"v\","
+				   "\"fromArg\":\"K8S_POD_NAME\"},{\"option\":\"60\","
+				   "\"value\":\"vendor\",\"fromArg\":\"NOPE\"}]}",
+				   "IgnoreUnknown=1;K8S_POD_NAME=web-0", &c, err), 0);
+	assert_int_equal(c.n_provide, 2);
+	assert_int_equal(c.provide[0].code, 12);
+	assert_int_equal(c.provide[0].len, 5);
+	assert_memory_equal(c.provide[0].val, "web-0", 5);
+	assert_int_equal(c.provide[1].code, 60);
+	assert_memory_equal(c.provide[1].val, "vendor", 6);
+	/* Neither a value nor the argument: nothing provided. */
+	assert_int_equal(parse_cfg("{\"provide\":[{\"option\":\"12\",\"fromArg\":\"X\"}]}",
+				   "Y=1", &c, err), 0);
+	assert_int_equal(c.n_provide, 0);
+}
+
+static void test_config_errors(void **state)
+{
+	struct dhcp_config c;
+	char err[DHCP_ERR_MAX];
+
+	assert_int_equal(parse_cfg("{\"request\":[{\"option\":\"nonsense\"}]}", NULL, &c, err),
+			 -EINVAL);
+	assert_string_equal(err, "Can not parse option \"nonsense\": Can not parse option: "
+			    "strconv.ParseUint: parsing \"nonsense\": invalid syntax");
+	assert_int_equal(parse_cfg("{\"request\":[{\"option\":\"256\"}]}", NULL, &c, err),
+			 -EINVAL);
+	assert_string_equal(err, "Can not parse option \"256\": Can not parse option: "
+			    "strconv.ParseUint: parsing \"256\": value out of range");
+	assert_int_equal(parse_cfg("{\"provide\":\"x\"}", NULL, &c, err), -EINVAL);
+	assert_string_equal(err, "error parsing netconf: json: cannot unmarshal string into Go "
+			    "struct field IPAMConfig.ipam.provide of type []main.ProvideOption");
+	assert_int_equal(parse_cfg("{\"request\":[{\"skipDefault\":\"yes\"}]}", NULL, &c, err),
+			 -EINVAL);
+	assert_string_equal(err, "error parsing netconf: json: cannot unmarshal string into Go "
+			    "struct field RequestOption.ipam.request.skipDefault of type bool");
+	assert_int_equal(parse_cfg("{\"daemonSocketPath\":7}", NULL, &c, err), -EINVAL);
+	assert_string_equal(err, "error parsing netconf: json: cannot unmarshal number into Go "
+			    "struct field IPAMConfig.ipam.daemonSocketPath of type string");
+}
+
+static void test_client_id(void **state)
+{
+	char id[DHCP_CLIENT_ID_MAX + 1], long_id[300];
+
+	dhcp_client_id("c1", "net", "eth0", id);
+	assert_string_equal(id, "c1/net/eth0");
+	memset(long_id, 'a', sizeof(long_id) - 1);
+	long_id[sizeof(long_id) - 1] = 0;
+	dhcp_client_id(long_id, "net", "eth0", id);
+	assert_int_equal(strlen(id), 254);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -477,6 +579,10 @@ int main(void)
 		cmocka_unit_test(test_clock_states),
 		cmocka_unit_test(test_resend_schedule),
 		cmocka_unit_test(test_duration),
+		cmocka_unit_test(test_config_defaults_and_request),
+		cmocka_unit_test(test_config_provide),
+		cmocka_unit_test(test_config_errors),
+		cmocka_unit_test(test_client_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
