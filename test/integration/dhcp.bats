@@ -51,13 +51,20 @@ start_dnsmasq() {
 	wait_for 5 test -s "$D/dnsmasq.pid"
 }
 
-# start_daemon [flags...]: the daemon in the host namespace, on $SOCK
+listening() {
+	[ "$(grep -c 'listening on' "$D/daemon.log" 2>/dev/null)" -gt "$1" ]
+}
+
+# start_daemon [flags...]: the daemon in the host namespace, on $SOCK; waits until it says it
+# listens (a socket file alone may be a dead daemon's)
 start_daemon() {
+	local before
+	before=$(grep -c 'listening on' "$D/daemon.log" 2>/dev/null || true)
 	ip netns exec "$HOST" "$DHCP" daemon -socketpath "$SOCK" -pidfile "$S/dhcp.pid" "$@" \
 		2>>"$D/daemon.log" &
 	DAEMON_PID=$!
 	track "$DAEMON_PID"
-	wait_for 5 test -S "$SOCK"
+	wait_for 10 listening "${before:-0}"
 }
 
 stop_daemon() {
