@@ -134,6 +134,16 @@ void dhcp_client_stop(struct dhcp_client *c)
 	}
 }
 
+bool dhcp_client_link_gone(const struct dhcp_client *c)
+{
+	struct ifreq ifr = {};
+
+	strcpy(ifr.ifr_name, c->ifname);
+	if (ioctl(c->ctl_fd, SIOCGIFINDEX, &ifr) < 0)
+		return errno == ENODEV;
+	return ifr.ifr_ifindex != c->ifindex;
+}
+
 static bool stopped(struct dhcp_client *c)
 {
 	struct pollfd p = { .fd = c->stop_fd, .events = POLLIN };

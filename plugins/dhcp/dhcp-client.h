@@ -50,6 +50,10 @@ int dhcp_client_renew(struct dhcp_client *c, const struct dhcp_lease_info *cur,
 /* Give the address back; no answer comes. */
 int dhcp_client_release(struct dhcp_client *c, struct in_addr addr, struct in_addr server_id);
 
+/* True when the interface we were opened on no longer exists (deleted, or replaced by one
+ * of the same name). */
+bool dhcp_client_link_gone(const struct dhcp_client *c);
+
 /* Sleep up to ms (-1 = forever) unless stopped: 0 after the time, -ECANCELED on stop. */
 int dhcp_client_sleep(struct dhcp_client *c, int64_t ms);
 

@@ -50,6 +50,7 @@ struct lease {
 	struct dhcp_lease_info info;   /* guarded by table_lock once the thread runs */
 	struct dhcp_lease_clock clock;
 	pthread_t thread;
+	bool dead;                     /* the thread ended (interface gone); guarded */
 };
 
 static struct daemon_opts opts = {
@@ -268,6 +269,10 @@ static void *lease_thread(void *userdata)
 				dlog("%s: %s", l->client_id, r == -EBADMSG ? "malformed ACK" : err);
 				retry = true;
 			}
+			if (r < 0 && r != -ECANCELED && dhcp_client_link_gone(&l->client)) {
+				free(ack);
+				goto gone;
+			}
 			break;
 		case DHCP_LEASE_EXPIRED:
 			dlog("%s: lease expired, acquiring a new one", l->client_id);
@@ -281,6 +286,9 @@ static void *lease_thread(void *userdata)
 					dlog("%s: the address changed; the container keeps the old "
 					     "one until it is re-added", l->client_id);
 				record_write(l);
+			} else if (r != -ECANCELED && dhcp_client_link_gone(&l->client)) {
+				free(ack);
+				goto gone;
 			} else if (r != -ECANCELED) {
 				dlog("%s: %s", l->client_id, err);
 				/* Try again later; the schedule's end is the pause. */
@@ -300,6 +308,15 @@ static void *lease_thread(void *userdata)
 		else
 			dlog("%s: lease released", l->client_id);
 	}
+	return NULL;
+
+gone:
+	/* Nothing left to renew for: the runtime removed the interface without a DEL. The
+	 * lease stays in the table, dead, until a DEL or an ADD for the same client. */
+	dlog("%s: interface %s is gone, lease dropped", l->client_id, l->ifname);
+	pthread_mutex_lock(&table_lock);
+	l->dead = true;
+	pthread_mutex_unlock(&table_lock);
 	return NULL;
 }
 
@@ -370,9 +387,16 @@ static json_t *do_allocate(struct call *c)
 	/* An active lease for this client: answer from it (CHECK and a repeated ADD). */
 	pthread_mutex_lock(&table_lock);
 	l = table_find(c->client_id);
-	if (l)
+	if (l && l->dead)
+		l = table_take(c->client_id);
+	else if (l)
 		li = l->info;
 	pthread_mutex_unlock(&table_lock);
+	if (l && l->dead) {
+		pthread_join(l->thread, NULL);
+		lease_free(l);
+		l = NULL;
+	}
 	if (l) {
 		dlog("%s: Checking lease", c->client_id);
 		goto answer;

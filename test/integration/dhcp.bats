@@ -238,6 +238,25 @@ in_range() {
 	[ "$status" -eq 0 ]
 }
 
+@test "an interface removed without DEL: the lease is dropped at renewal, a new ADD works" {
+	start_dnsmasq --dhcp-option=option:router,10.77.0.1 --dhcp-option=option:T1,3 \
+		--dhcp-option=option:T2,6
+	start_daemon
+	run cni ADD "/run/netns/$POD" c1 "$(conf)"
+	[ "$status" -eq 0 ]
+	ip -n "$SRV" link del vp0
+	run wait_for 20 grep -q 'interface eth0 is gone' "$D/daemon.log"
+	[ "$status" -eq 0 ]
+	pod_link "$POD" vp1
+	run cni ADD "/run/netns/$POD" c1 "$(conf)"
+	[ "$status" -eq 0 ]
+	in_range "$(jq -r '.ips[0].address' <<<"$output" | cut -d/ -f1)"
+	run cni DEL "/run/netns/$POD" c1 "$(conf)"
+	[ "$status" -eq 0 ]
+	run wait_for 5 eval '! lease_line c1'
+	[ "$status" -eq 0 ]
+}
+
 @test "no daemon: code 999 and the reference's text" {
 	run cni ADD "/run/netns/$POD" c1 "$(conf)"
 	[ "$status" -eq 1 ]
