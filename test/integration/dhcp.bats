@@ -42,7 +42,7 @@ pod_link() {
 # start_dnsmasq [extra options...]: a DHCP server with 2-minute leases (dnsmasq's minimum)
 start_dnsmasq() {
 	ip netns exec "$SRV" dnsmasq --keep-in-foreground --port=0 --conf-file=/dev/null \
-		--user=root --group=root --interface=br0 --bind-interfaces \
+		--user=root --group=root --interface=br0 --bind-interfaces --no-ping \
 		--dhcp-range=10.77.0.50,10.77.0.99,255.255.255.0,2m \
 		--dhcp-leasefile="$D/leases" --pid-file="$D/dnsmasq.pid" \
 		--log-dhcp --log-facility="$D/dnsmasq.log" "$@" &
