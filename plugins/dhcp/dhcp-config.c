@@ -108,53 +108,27 @@ static int decode_ipam(const json_t *netconf, const char *prefix, const json_t *
 	return 0;
 }
 
-int dhcp_config_socket_path(const json_t *netconf, const char **ret,
-			    char err[static DHCP_ERR_MAX])
+/* What json.Unmarshal into the reference's NetConf checks: every type, no value. */
+static int check_types(const json_t *netconf, const char *prefix, const json_t **ret_ipam,
+		       char err[static DHCP_ERR_MAX])
 {
-	char path[GODEC_PATH_MAX];
-	const json_t *ipam;
-	struct godec di;
-	const char *s = NULL;
-	int r;
-
-	r = decode_ipam(netconf, "", &ipam, &di, path, err);
-	if (r < 0)
-		return r;
-	r = godec_string(&di, ipam, "daemonSocketPath", &s, NULL);
-	if (r < 0)
-		return r;
-	*ret = s && *s ? s : NULL;
-	return 0;
-}
-
-int dhcp_config_parse(const json_t *netconf, const char *cni_args, const char *prefix,
-		      struct dhcp_config *ret, char err[static DHCP_ERR_MAX])
-{
-	_cleanup_free_ struct dhcp_config *c = calloc(1, sizeof(*c));
 	char path[GODEC_PATH_MAX], pp[GODEC_PATH_MAX], pq[GODEC_PATH_MAX];
 	const json_t *ipam, *provide = NULL, *request = NULL;
 	struct godec di, dp, dq;
-	bool skip_default = false;
 	json_t *e;
 	size_t i;
 	int r;
 
-	if (!c)
-		return -ENOMEM;
 	r = decode_ipam(netconf, prefix, &ipam, &di, path, err);
 	if (r < 0)
 		return r;
-	if ((r = godec_string(&di, ipam, "daemonSocketPath", &c->socket_path, NULL)) < 0 ||
+	if ((r = godec_string(&di, ipam, "daemonSocketPath", NULL, NULL)) < 0 ||
 	    (r = godec_string(&di, ipam, "type", NULL, NULL)) < 0 ||
 	    (r = godec_array(&di, ipam, "provide", "[]main.ProvideOption", &provide)) < 0 ||
 	    (r = godec_array(&di, ipam, "request", "[]main.RequestOption", &request)) < 0)
 		return r;
-	if (c->socket_path && !*c->socket_path)
-		c->socket_path = NULL;
 	dp = godec_nested(&di, "ProvideOption", "provide", pp);
 	dq = godec_nested(&di, "RequestOption", "request", pq);
-
-	/* Go decodes the whole document before acting on it: check every type first. */
 	if (provide)
 		json_array_foreach(provide, i, e) {
 			if (json_is_null(e))
@@ -176,6 +150,55 @@ int dhcp_config_parse(const json_t *netconf, const char *cni_args, const char *p
 			    (r = godec_text(&dq, e, "option", "main.DHCPOption", NULL, NULL)) < 0)
 				return r;
 		}
+	*ret_ipam = ipam;
+	return 0;
+}
+
+int dhcp_config_socket_path(const json_t *netconf, const char **ret,
+			    char err[static DHCP_ERR_MAX])
+{
+	const json_t *ipam;
+	const char *s = NULL;
+	int r;
+
+	/* The reference's plugin decodes the whole config here: its type errors come first. */
+	r = check_types(netconf, "", &ipam, err);
+	if (r < 0)
+		return r;
+	(void)godec_string(&(struct godec){ .prefix = "", .strct = "IPAMConfig", .path = "ipam",
+					    .msg = err, .msg_size = DHCP_ERR_MAX },
+			   ipam, "daemonSocketPath", &s, NULL);
+	*ret = s && *s ? s : NULL;
+	return 0;
+}
+
+int dhcp_config_parse(const json_t *netconf, const char *cni_args, const char *prefix,
+		      struct dhcp_config *ret, char err[static DHCP_ERR_MAX])
+{
+	_cleanup_free_ struct dhcp_config *c = calloc(1, sizeof(*c));
+	char pp[GODEC_PATH_MAX], pq[GODEC_PATH_MAX];
+	const json_t *ipam, *provide = NULL, *request = NULL;
+	struct godec di, dp, dq;
+	bool skip_default = false;
+	json_t *e;
+	size_t i;
+	int r;
+
+	if (!c)
+		return -ENOMEM;
+	r = check_types(netconf, prefix, &ipam, err);
+	if (r < 0)
+		return r;
+	/* Types are checked: the reads below cannot fail. */
+	di = (struct godec){ .prefix = prefix, .strct = "IPAMConfig", .path = "ipam", .msg = err,
+			     .msg_size = DHCP_ERR_MAX };
+	(void)godec_string(&di, ipam, "daemonSocketPath", &c->socket_path, NULL);
+	(void)godec_array(&di, ipam, "provide", "[]main.ProvideOption", &provide);
+	(void)godec_array(&di, ipam, "request", "[]main.RequestOption", &request);
+	if (c->socket_path && !*c->socket_path)
+		c->socket_path = NULL;
+	dp = godec_nested(&di, "ProvideOption", "provide", pp);
+	dq = godec_nested(&di, "RequestOption", "request", pq);
 
 	if (provide)
 		json_array_foreach(provide, i, e) {

@@ -306,14 +306,37 @@ in_range() {
 	[ "$status" -eq 1 ]
 }
 
-@test "bad config: an unknown option name, a mistyped key" {
+# ref_vs_ours <ipam-extra>: the same ADD through the reference (plugin and daemon) and ours
+ref_vs_ours() {
+	run cni ADD "/run/netns/$POD" c1 "$(conf "$1")"
+	[ "$status" -eq 1 ]
+	ours=$(jq -c '{code,msg}' <<<"$output")
+	run ip netns exec "$HOST" env CNI_COMMAND=ADD CNI_NETNS="/run/netns/$POD" \
+		CNI_CONTAINERID=c1 CNI_IFNAME=eth0 CNI_PATH=/nonexistent /usr/lib/cni/dhcp \
+		<<<"$(conf "$1" | sed "s|$SOCK|$S/ref.sock|")"
+	[ "$status" -eq 1 ]
+	[ "$(jq -c '{code,msg}' <<<"$output")" = "$(sed "s|$SOCK|$S/ref.sock|" <<<"$ours")" ]
+}
+
+@test "bad config: the reference's errors, word for word" {
+	[ -x /usr/lib/cni/dhcp ] || skip "no reference dhcp"
 	start_daemon
-	run cni ADD "/run/netns/$POD" c1 "$(conf '"request":[{"option":"nonsense"}]')"
-	[ "$status" -eq 1 ]
+	ip netns exec "$HOST" /usr/lib/cni/dhcp daemon -socketpath "$S/ref.sock" 2>/dev/null &
+	track $!
+	wait_for 5 test -S "$S/ref.sock"
+	# the option name is the daemon's to reject
+	ref_vs_ours '"request":[{"option":"nonsense"}]'
 	[ "$(jq -r .msg <<<"$output")" = 'error calling DHCP.Allocate: Can not parse option "nonsense": Can not parse option: strconv.ParseUint: parsing "nonsense": invalid syntax' ]
-	run cni ADD "/run/netns/$POD" c1 "$(conf '"provide":"x"')"
+	ref_vs_ours '"provide":[{"option":"300","value":"x"}]'
+	# a type error is the plugin's, before it dials
+	ref_vs_ours '"provide":"x"'
+	[ "$(jq -r .msg <<<"$output")" = 'error obtaining socketPath: error parsing socket path conf: json: cannot unmarshal string into Go struct field IPAMConfig.ipam.provide of type []main.ProvideOption' ]
+	ref_vs_ours '"request":[{"skipDefault":"yes"}]'
+	ref_vs_ours '"provide":[{"option":"host-name","value":7}]'
+	# an interface that does not exist
+	run cni ADD "/run/netns/$POD" c1 "$(conf)" eth9
 	[ "$status" -eq 1 ]
-	[ "$(jq -r .msg <<<"$output")" = 'error calling DHCP.Allocate: error parsing netconf: json: cannot unmarshal string into Go struct field IPAMConfig.ipam.provide of type []main.ProvideOption' ]
+	[ "$(jq -r .msg <<<"$output")" = 'error calling DHCP.Allocate: error looking up "eth9": Link not found' ]
 }
 
 @test "daemon flags: a relative pidfile is refused, an unknown flag is a usage error" {
