@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "basic/fileio.h"
+#include "basic/godec.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
 #include "basic/netns.h"
@@ -527,8 +528,9 @@ static json_t *handle(const char *text, size_t len)
 	c.netconf = json_loads(stdin_data, 0, &jerr);
 	if (!c.netconf)
 		return error_reply("error parsing netconf: %s", jerr.text);
-	if (json_is_object(c.netconf) && json_is_string(json_object_get(c.netconf, "name")))
-		name = json_string_value(json_object_get(c.netconf, "name"));
+	/* The network name as Go's decoder finds it (any case of "name"). */
+	if (json_is_string(godec_get(c.netconf, "name")))
+		name = json_string_value(godec_get(c.netconf, "name"));
 	dhcp_client_id(c.container_id, name, c.ifname, c.client_id);
 
 	if (strcmp(method, "Allocate") == 0)

@@ -124,6 +124,10 @@ in_range() {
 	run grep -c 'DHCPDISCOVER' "$D/dnsmasq.log"
 	[ "$status" -eq 0 ]
 	[ "$output" -eq 1 ]
+	# without -broadcast the replies came unicast to our MAC: the packet socket got them
+	run grep -c 'broadcast response' "$D/dnsmasq.log"
+	[ "$status" -eq 1 ]
+	[ "$output" -eq 0 ]
 }
 
 @test "an old spec version gets the result converted" {
@@ -147,6 +151,17 @@ in_range() {
 	run cni ADD "/run/netns/$POD" c2 "$(conf '"request":[{"skipDefault":true,"option":"121"}]')"
 	[ "$status" -eq 0 ]
 	run grep -c 'requested options: 121:classless-static-route$' "$D/dnsmasq.log"
+	[ "$status" -eq 0 ]
+	[ "$output" -ge 1 ]
+}
+
+@test "-broadcast: the server broadcasts its replies, the lease is the same" {
+	start_dnsmasq --dhcp-option=option:router,10.77.0.1
+	start_daemon -broadcast
+	run cni ADD "/run/netns/$POD" c1 "$(conf)"
+	[ "$status" -eq 0 ]
+	in_range "$(jq -r '.ips[0].address' <<<"$output" | cut -d/ -f1)"
+	run grep -c 'broadcast response' "$D/dnsmasq.log"
 	[ "$status" -eq 0 ]
 	[ "$output" -ge 1 ]
 }
