@@ -406,6 +406,8 @@ static json_t *do_allocate(struct call *c)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return NULL;
+	/* lease_free() closes the client's fds: none are open yet. */
+	l->client.pkt_fd = l->client.ctl_fd = l->client.stop_fd = -1;
 	strcpy(l->client_id, c->client_id);
 	l->netns = strdup(c->netns);
 	l->ifname = strdup(c->ifname);
