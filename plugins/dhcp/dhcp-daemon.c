@@ -225,6 +225,9 @@ static const char *addr_text(struct in_addr a, char buf[static INET_ADDRSTRLEN])
 static void *lease_thread(void *userdata)
 {
 	struct lease *l = userdata;
+	/* A failed attempt is retried later only within the same state: crossing T2 rebinds
+	 * at once. */
+	enum dhcp_lease_state failed_in = DHCP_LEASE_BOUND;
 	bool retry = false;
 
 	for (;;) {
@@ -237,7 +240,8 @@ static void *lease_thread(void *userdata)
 
 		pthread_mutex_lock(&table_lock);
 		now = dhcp_now_ms();
-		wait = dhcp_lease_wait_ms(&l->clock, now, retry);
+		wait = dhcp_lease_wait_ms(&l->clock, now,
+					  retry && dhcp_lease_state_at(&l->clock, now) == failed_in);
 		pthread_mutex_unlock(&table_lock);
 		if (dhcp_client_sleep(&l->client, wait) < 0)
 			break;
@@ -269,6 +273,7 @@ static void *lease_thread(void *userdata)
 			} else {
 				dlog("%s: %s", l->client_id, r == -EBADMSG ? "malformed ACK" : err);
 				retry = true;
+				failed_in = st;
 			}
 			if (r < 0 && r != -ECANCELED && dhcp_client_link_gone(&l->client)) {
 				free(ack);

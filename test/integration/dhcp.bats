@@ -201,6 +201,26 @@ in_range() {
 	[ "$output" -ge 1 ]
 }
 
+@test "a server gone: renewal fails, the daemon rebinds at T2; DEL still succeeds" {
+	start_dnsmasq --dhcp-option=option:router,10.77.0.1 --dhcp-option=option:T1,4 \
+		--dhcp-option=option:T2,7
+	start_daemon -timeout 1s
+	run cni ADD "/run/netns/$POD" c1 "$(conf)"
+	[ "$status" -eq 0 ]
+	kill "$DNSMASQ_PID"
+	wait_for 5 proc_gone "$DNSMASQ_PID"
+	run wait_for 20 grep -q 'c1/dhcpnet/eth0: rebinding lease' "$D/daemon.log"
+	[ "$status" -eq 0 ]
+	run grep -c 'c1/dhcpnet/eth0: renewing lease' "$D/daemon.log"
+	[ "$status" -eq 0 ]
+	[ "$output" -ge 1 ]
+	run cni DEL "/run/netns/$POD" c1 "$(conf)"
+	[ "$status" -eq 0 ]
+	run grep -c 'c1/dhcpnet/eth0: lease released' "$D/daemon.log"
+	[ "$status" -eq 0 ]
+	[ "$output" -eq 1 ]
+}
+
 @test "DEL releases the lease; DEL again succeeds" {
 	start_dnsmasq --dhcp-option=option:router,10.77.0.1
 	start_daemon
@@ -254,8 +274,8 @@ in_range() {
 }
 
 @test "an interface removed without DEL: the lease is dropped at renewal, a new ADD works" {
-	start_dnsmasq --dhcp-option=option:router,10.77.0.1 --dhcp-option=option:T1,3 \
-		--dhcp-option=option:T2,6
+	start_dnsmasq --dhcp-option=option:router,10.77.0.1 --dhcp-option=option:T1,4 \
+		--dhcp-option=option:T2,7
 	start_daemon
 	run cni ADD "/run/netns/$POD" c1 "$(conf)"
 	[ "$status" -eq 0 ]
