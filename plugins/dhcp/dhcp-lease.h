@@ -35,7 +35,8 @@ void dhcp_lease_clock_set(struct dhcp_lease_clock *c, int64_t now_ms, uint32_t l
 enum dhcp_lease_state dhcp_lease_state_at(const struct dhcp_lease_clock *c, int64_t now_ms);
 
 /* How long to wait at now_ms before acting (0 = act now). While renewing or rebinding after
- * a failed attempt (retry = true) the wait is half the time left to the next deadline, at
+ * a failed attempt in that same state (retry = true; the first attempt of a new state is
+ * never delayed) the wait is half the time left to the next deadline, at
  * least 60 s (RFC 2131 4.4.5), but never past that deadline. -1 = forever. */
 int64_t dhcp_lease_wait_ms(const struct dhcp_lease_clock *c, int64_t now_ms, bool retry);
 
