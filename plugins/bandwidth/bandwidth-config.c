@@ -5,27 +5,30 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 
-#include "basic/json-util.h"
+#include "basic/godec.h"
 #include "basic/macro.h"
 #include "basic/sha512.h"
 #include "plugins/bandwidth/bandwidth-config.h"
+#include "skel/plugin-config.h"
 
 static const char *const keys[] = { "ingressRate", "ingressBurst", "egressRate", "egressBurst" };
 
-/* A Go uint64 field: a non-negative JSON integer, or null (left at 0). */
-static int read_u64(const json_t *obj, const char *key, uint64_t *v, struct cni_error *err)
+/* The four uint64 fields of a BandwidthEntry; *ret_any when one of them was given. */
+static int read_entry(const struct godec *d, const json_t *obj, struct bw_limits *l,
+		      bool *ret_any)
 {
-	const json_t *j = json_object_get_ci(obj, key);
+	uint64_t *dst[] = { &l->ingress_rate, &l->ingress_burst, &l->egress_rate,
+			    &l->egress_burst };
+	int r;
 
-	if (!j || json_is_null(j))
-		return 0;
-	if (!json_is_integer(j) || json_integer_value(j) < 0)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "failed to parse network configuration: %s must be a "
-				     "non-negative integer", key);
-	*v = (uint64_t)json_integer_value(j);
+	for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
+		r = godec_uint64(d, obj, keys[i], "uint64", dst[i], ret_any);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -51,30 +54,27 @@ static int validate_pair(uint64_t rate, uint64_t burst, const char *dir, struct 
 int bw_limits_parse(const json_t *config, const json_t *runtime_config, struct bw_limits *ret,
 		    struct cni_error *err)
 {
-	const json_t *src = NULL;
-	struct bw_limits l = {};
-	uint64_t *dst[] = { &l.ingress_rate, &l.ingress_burst, &l.egress_rate, &l.egress_burst };
+	const struct godec d = skel_godec(err, "failed to parse network configuration: ",
+					  "PluginConf");
+	char pr[GODEC_PATH_MAX], pb[GODEC_PATH_MAX];
+	struct godec dr = godec_nested(&d, "", "runtimeConfig", pr);
+	struct godec db = godec_nested(&dr, "BandwidthEntry", "bandwidth", pb);
+	struct bw_limits top = {}, rt = {}, l;
+	const json_t *b = NULL, *rc = NULL;
+	bool any_top = false, any_rt = false;
 	int r;
 
-	for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-		if (json_object_get_ci(config, keys[i]))
-			src = config;
-	if (!src && json_is_object(runtime_config)) {
-		const json_t *b = json_object_get_ci(runtime_config, "bandwidth");
-
-		if (b && !json_is_null(b) && !json_is_object(b))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "failed to parse network configuration: "
-					     "runtimeConfig.bandwidth must be an object");
-		if (json_is_object(b))
-			src = b;
-	}
-	if (src)
-		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-			r = read_u64(src, keys[i], dst[i], err);
-			if (r < 0)
-				return r;
-		}
+	/* Go fills both before the plugin picks one, so a wrong type in either fails */
+	if ((r = read_entry(&d, config, &top, &any_top)) < 0 ||
+	    (r = skel_decode_netconf(&d, config, NULL)) < 0 ||
+	    (r = godec_object(&d, config, "runtimeConfig",
+			      "struct { Bandwidth *main.BandwidthEntry "
+			      "\"json:\\\"bandwidth,omitempty\\\"\" }", &rc)) < 0 ||
+	    (r = godec_object(&dr, rc ?: runtime_config, "bandwidth", "main.BandwidthEntry", &b)) < 0 ||
+	    (r = read_entry(&db, b, &rt, &any_rt)) < 0)
+		return r;
+	cni_error_clear(err);
+	l = any_top ? top : rt;
 	r = validate_pair(l.ingress_rate, l.ingress_burst, "ingress", err);
 	if (r < 0)
 		return r;

@@ -19,7 +19,6 @@
  * make.
  */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,25 +27,11 @@
 #include "basic/macro.h"
 #include "netlink/netlink.h"
 #include "plugins/bandwidth/bandwidth-config.h"
+#include "skel/plugin-net.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
 #define IFF_UP_FLAG 0x1
-
-/* msg + ": " + strerror, with the kernel's extended ack when it gave one. */
-_printf_(4, 5) static int nl_fail(struct cni_error *err, struct nl_sock *sk, int r,
-				  const char *fmt, ...)
-{
-	const char *ext = sk ? nl_sock_errmsg(sk) : "";
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ext && *ext)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s (%s)", msg, strerror(-r), ext);
-	return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", msg, strerror(-r));
-}
 
 /*
  * The host end of the pod's veth: the peer of CNI_IFNAME, which must live in our (host)
@@ -146,7 +131,7 @@ static int add_ingress(struct nl_sock *host, const struct nl_link *hl, const str
 		return r;
 	r = nl_qdisc_tbf_replace(host, hl->ifindex, &t);
 	if (r < 0)
-		return nl_fail(err, host, r, "create qdisc on %s", hl->name);
+		return skel_nl_error(err, host, r, "create qdisc on %s", hl->name);
 	u->tbf_ifindex = hl->ifindex;
 	return 0;
 }
@@ -160,10 +145,10 @@ static int ensure_ifb(struct nl_sock *host, const struct skel_request *req, cons
 
 	r = nl_ifb_create(host, name, mtu);
 	if (r < 0 && r != -EEXIST)
-		return nl_fail(err, host, r, "adding link %s", name);
+		return skel_nl_error(err, host, r, "adding link %s", name);
 	r = nl_link_get_by_name(host, name, &ifb);
 	if (r < 0)
-		return nl_fail(err, host, r, "failed to find IFB %s", name);
+		return skel_nl_error(err, host, r, "failed to find IFB %s", name);
 	/* A leftover of an earlier ADD of this very attachment is reused; anything else not. */
 	if (!streq(ifb.kind, "ifb"))
 		return cni_error_set(err, CNI_ERR_INTERNAL,
@@ -172,18 +157,18 @@ static int ensure_ifb(struct nl_sock *host, const struct skel_request *req, cons
 	bw_ifb_alias(req->name, alias, sizeof(alias));
 	r = nl_link_set_alias(host, ifb.ifindex, alias);
 	if (r < 0)
-		return nl_fail(err, host, r, "failed to tag IFB %s", name);
+		return skel_nl_error(err, host, r, "failed to tag IFB %s", name);
 	if (ifb.mtu != mtu && mtu > 0) {
 		r = nl_link_set_mtu(host, ifb.ifindex, mtu);
 		if (r < 0)
-			return nl_fail(err, host, r, "failed to set MTU of IFB %s", name);
+			return skel_nl_error(err, host, r, "failed to set MTU of IFB %s", name);
 	}
 	r = nl_link_set_up(host, ifb.ifindex, true);
 	if (r < 0)
-		return nl_fail(err, host, r, "failed to set IFB %s up", name);
+		return skel_nl_error(err, host, r, "failed to set IFB %s up", name);
 	r = nl_link_get_by_index(host, ifb.ifindex, &ifb);
 	if (r < 0)
-		return nl_fail(err, host, r, "failed to find IFB %s", name);
+		return skel_nl_error(err, host, r, "failed to find IFB %s", name);
 	*ret = ifb;
 	return 0;
 }
@@ -217,15 +202,15 @@ static int add_egress(struct nl_sock *host, const struct skel_request *req,
 			r = nl_qdisc_ingress_add(host, hl->ifindex);
 	}
 	if (r < 0)
-		return nl_fail(err, host, r, "create ingress qdisc on %s", hl->name);
+		return skel_nl_error(err, host, r, "create ingress qdisc on %s", hl->name);
 	u->ingress_ifindex = hl->ifindex;
 	r = nl_filter_redirect_compat_add(host, hl->ifindex, NL_TC_HANDLE(0xffff, 0), 1,
 					  ifb.ifindex);
 	if (r < 0)
-		return nl_fail(err, host, r, "add filter on %s", hl->name);
+		return skel_nl_error(err, host, r, "add filter on %s", hl->name);
 	r = nl_qdisc_tbf_replace(host, ifb.ifindex, &t);
 	if (r < 0)
-		return nl_fail(err, host, r, "create qdisc on %s", name);
+		return skel_nl_error(err, host, r, "create qdisc on %s", name);
 	*ret_ifb = ifb;
 	return 0;
 }
@@ -324,7 +309,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 			r = nl_qdisc_del(host, hl.ifindex, NL_TC_H_INGRESS);
 			if (r < 0 && !first_err) {
 				first_err = true;
-				ret = nl_fail(err, host, r, "failed to delete ingress qdisc on %s",
+				ret = skel_nl_error(err, host, r, "failed to delete ingress qdisc on %s",
 					      hl.name);
 			}
 		}
@@ -340,14 +325,14 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 					r = nl_qdisc_del(host, hl.ifindex, NL_TC_H_ROOT);
 			if (r < 0 && !first_err) {
 				first_err = true;
-				ret = nl_fail(err, host, r, "failed to delete qdisc on %s",
+				ret = skel_nl_error(err, host, r, "failed to delete qdisc on %s",
 					      hl.name);
 			}
 		}
 	}
 	r = nl_link_del_by_name(host, name);
 	if (r < 0 && r != -ENODEV && !first_err)
-		ret = nl_fail(err, host, r, "failed to delete IFB %s", name);
+		ret = skel_nl_error(err, host, r, "failed to delete IFB %s", name);
 	return ret;
 }
 
@@ -375,7 +360,7 @@ static int check_tbf(struct nl_sock *host, const struct nl_link *link, uint64_t 
 		return r;
 	r = nl_qdisc_dump(host, link->ifindex, &v, &n);
 	if (r < 0)
-		return nl_fail(err, host, r, "failed to list qdiscs of %s", link->name);
+		return skel_nl_error(err, host, r, "failed to list qdiscs of %s", link->name);
 	for (size_t i = 0; i < n && !q; i++)
 		if (v[i].parent == NL_TC_H_ROOT)
 			q = &v[i];
@@ -407,7 +392,7 @@ static int check_redirect(struct nl_sock *host, const struct nl_link *hl, const 
 
 	r = nl_filter_dump(host, hl->ifindex, NL_TC_HANDLE(0xffff, 0), &v, &n);
 	if (r < 0 && r != -EINVAL && r != -ENOENT)
-		return nl_fail(err, host, r, "failed to list filters of %s", hl->name);
+		return skel_nl_error(err, host, r, "failed to list filters of %s", hl->name);
 	for (size_t i = 0; r >= 0 && i < n; i++)
 		if (streq(v[i].kind, "u32") && v[i].redirect_ifindex == ifb->ifindex)
 			return 0;
@@ -453,7 +438,7 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 			return -ENOMEM;
 		r = nl_link_get_by_name(host, name, &ifb);
 		if (r < 0)
-			return nl_fail(err, host, r, "failed to find IFB %s", name);
+			return skel_nl_error(err, host, r, "failed to find IFB %s", name);
 		if (!(ifb.flags & IFF_UP_FLAG))
 			return cni_error_set(err, CNI_ERR_INTERNAL, "IFB %s is down", name);
 		r = check_tbf(host, &ifb, l.egress_rate, l.egress_burst, tick, err);
@@ -501,7 +486,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 				     strerror(-r));
 	r = nl_ifb_list(host, &ifbs, &n);
 	if (r < 0)
-		return nl_fail(err, host, r, "failed to list IFB devices");
+		return skel_nl_error(err, host, r, "failed to list IFB devices");
 	bw_ifb_alias(req->name, alias, sizeof(alias));
 	for (size_t i = 0; i < n; i++) {
 		bool keep = false;
@@ -515,7 +500,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		r = nl_link_del(host, ifbs[i].ifindex);
 		if (r < 0 && !failed) {
 			failed = true;
-			ret = nl_fail(err, host, r, "failed to delete stale IFB %s", ifbs[i].name);
+			ret = skel_nl_error(err, host, r, "failed to delete stale IFB %s", ifbs[i].name);
 		}
 	}
 	return ret;

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 
+#include "basic/godec.h"
 #include "basic/ip.h"
+#include "basic/mac.h"
+#include "skel/plugin-config.h"
 #include "plugins/bridge/bridge-config.h"
 
 struct bridge_config *bridge_config_free(struct bridge_config *c)
@@ -27,116 +29,6 @@ struct bridge_config *bridge_config_free(struct bridge_config *c)
 	return NULL;
 }
 
-/* Go's encoding/json matches object keys to struct fields case-insensitively (exact first). */
-static json_t *jget(const json_t *o, const char *key)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(o))
-		return NULL;
-	v = json_object_get(o, key);
-	if (v)
-		return json_is_null(v) ? NULL : v;
-	json_object_foreach((json_t *)o, k, v)
-		if (strcasecmp(k, key) == 0)
-			return json_is_null(v) ? NULL : v;
-	return NULL;
-}
-
-/* Go's json.UnmarshalTypeError text, which runtimes and users already know. */
-static int bad_type(struct cni_error *err, const json_t *v, const char *path, const char *key,
-		    const char *gotype)
-{
-	const char *what = "value";
-
-	if (json_is_string(v))
-		what = "string";
-	else if (json_is_number(v))
-		what = "number";
-	else if (json_is_boolean(v))
-		what = "bool";
-	else if (json_is_array(v))
-		what = "array";
-	else if (json_is_object(v))
-		what = "object";
-
-	return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-			     "failed to load netconf: json: cannot unmarshal %s into Go "
-			     "struct field %s.%s of type %s",
-			     what, path, key, gotype);
-}
-
-static int get_bool(const json_t *o, const char *path, const char *key, bool *v,
-		    struct cni_error *err)
-{
-	json_t *j = jget(o, key);
-
-	if (!j)
-		return 0;
-	if (!json_is_boolean(j))
-		return bad_type(err, j, path, key, "bool");
-	*v = json_is_true(j);
-	return 0;
-}
-
-static int get_int(const json_t *o, const char *path, const char *key, json_int_t *v, bool *present,
-		   struct cni_error *err)
-{
-	json_t *j = jget(o, key);
-
-	if (present)
-		*present = j != NULL;
-	if (!j)
-		return 0;
-	if (!json_is_integer(j))
-		return bad_type(err, j, path, key, "int");
-	*v = json_integer_value(j);
-	return 0;
-}
-
-static int get_string(const json_t *o, const char *path, const char *key, const char **v,
-		      struct cni_error *err)
-{
-	json_t *j = jget(o, key);
-
-	if (!j)
-		return 0;
-	if (!json_is_string(j))
-		return bad_type(err, j, path, key, "string");
-	*v = json_string_value(j);
-	return 0;
-}
-
-static int get_strv(const json_t *o, const char *path, const char *key, char ***ret,
-		    struct cni_error *err)
-{
-	json_t *j = jget(o, key), *e;
-	char **v;
-	size_t i;
-
-	if (!j)
-		return 0;
-	if (!json_is_array(j))
-		return bad_type(err, j, path, key, "[]string");
-	v = calloc(json_array_size(j) + 1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	json_array_foreach(j, i, e) {
-		if (!json_is_string(e)) {
-			strv_free(v);
-			return bad_type(err, j, path, key, "[]string");
-		}
-		v[i] = strdup(json_string_value(e));
-		if (!v[i]) {
-			strv_free(v);
-			return -ENOMEM;
-		}
-	}
-	*ret = v;
-	return 0;
-}
-
 /* Linux accepts almost any byte in a name; we also refuse what would break a sysctl path. */
 static bool ifname_ok(const char *s)
 {
@@ -150,83 +42,29 @@ static bool ifname_ok(const char *s)
 	return true;
 }
 
-static int hexval(char ch)
+static int parse_trunk(const struct godec *d, const json_t *j, struct bridge_config *c,
+		       struct cni_error *err)
 {
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
-/* "aa:bb:cc:dd:ee:ff" (any case). */
-static int parse_colon_mac(const char *s, uint8_t mac[6])
-{
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
-			return -EINVAL;
-		mac[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
-/* The 6-byte forms of Go's net.ParseMAC: aa:bb:cc:dd:ee:ff, aa-bb-cc-dd-ee-ff, aabb.ccdd.eeff. */
-static int parse_mac(const char *s, uint8_t mac[6])
-{
-	char norm[18];
-	size_t l = strlen(s);
-
-	if (l == 17 && (s[2] == ':' || s[2] == '-')) {
-		for (size_t i = 0; i < 17; i++) {
-			if (i % 3 == 2) {
-				if (s[i] != s[2])
-					return -EINVAL;
-				norm[i] = ':';
-			} else
-				norm[i] = s[i];
-		}
-		norm[17] = '\0';
-		return parse_colon_mac(norm, mac);
-	}
-	if (l == 14 && s[4] == '.' && s[9] == '.') {
-		size_t o = 0;
-
-		for (size_t i = 0; i < 14; i++) {
-			if (i == 4 || i == 9)
-				continue;
-			norm[o++] = s[i];
-			if (o % 3 == 2 && o < 17)
-				norm[o++] = ':';
-		}
-		norm[17] = '\0';
-		return parse_colon_mac(norm, mac);
-	}
-	return -EINVAL;
-}
-
-static int parse_trunk(const json_t *j, struct bridge_config *c, struct cni_error *err)
-{
+	char path[GODEC_PATH_MAX];
+	struct godec dt = godec_nested(d, "VlanTrunk", "vlanTrunk", path);
 	bool seen[4095] = {};
 	size_t i, n = 0;
 	json_t *item;
 
-	if (!json_is_array(j))
-		return bad_type(err, j, "NetConf", "vlanTrunk", "[]*main.VlanTrunk");
 	c->has_trunk = true;
 	json_array_foreach(j, i, item) {
-		json_int_t mn = 0, mx = 0, id = 0;
-		bool has_min, has_max, has_id;
+		int64_t mn = 0, mx = 0, id = 0;
+		bool has_min = false, has_max = false, has_id = false;
 		int r;
 
 		if (!json_is_object(item))
-			return bad_type(err, item, "NetConf", "vlanTrunk", "main.VlanTrunk");
-		if ((r = get_int(item, "VlanTrunk", "minID", &mn, &has_min, err)) < 0 ||
-		    (r = get_int(item, "VlanTrunk", "maxID", &mx, &has_max, err)) < 0 ||
-		    (r = get_int(item, "VlanTrunk", "id", &id, &has_id, err)) < 0)
+			/* Go leaves a null pointer for null, which the reference then dereferences */
+			return godec_type_error(d, item, "vlanTrunk", "main.VlanTrunk");
+		if ((r = godec_int(&dt, item, "minID", "int", INT64_MIN, INT64_MAX, &mn,
+				   &has_min)) < 0 ||
+		    (r = godec_int(&dt, item, "maxID", "int", INT64_MIN, INT64_MAX, &mx,
+				   &has_max)) < 0 ||
+		    (r = godec_int(&dt, item, "id", "int", INT64_MIN, INT64_MAX, &id, &has_id)) < 0)
 			return r;
 		if (has_min && has_max) {
 			if (mn <= 0 || mn > 4094)
@@ -239,7 +77,7 @@ static int parse_trunk(const json_t *j, struct bridge_config *c, struct cni_erro
 				return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 						     "minID is greater than maxID in trunk "
 						     "parameter");
-			for (json_int_t v = mn; v <= mx; v++)
+			for (int64_t v = mn; v <= mx; v++)
 				seen[v] = true;
 		} else if (has_max)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
@@ -269,39 +107,80 @@ static int parse_trunk(const json_t *j, struct bridge_config *c, struct cni_erro
 	return 0;
 }
 
-static int parse_dns(const json_t *j, struct bridge_config *c, struct cni_error *err)
-{
-	const char *domain = NULL;
-	int r;
-
-	if (!json_is_object(j))
-		return bad_type(err, j, "NetConf", "dns", "types.DNS");
-	if ((r = get_strv(j, "NetConf.dns", "nameservers", &c->dns.nameservers, err)) < 0 ||
-	    (r = get_string(j, "NetConf.dns", "domain", &domain, err)) < 0 ||
-	    (r = get_strv(j, "NetConf.dns", "search", &c->dns.search, err)) < 0 ||
-	    (r = get_strv(j, "NetConf.dns", "options", &c->dns.options, err)) < 0)
-		return r;
-	if (domain && *domain) {
-		c->dns.domain = strdup(domain);
-		if (!c->dns.domain)
-			return -ENOMEM;
-	}
-	/* The reference's dnsConfSet(): any non-empty field. */
-	c->has_dns = (c->dns.nameservers && c->dns.nameservers[0]) || c->dns.domain ||
-		     (c->dns.search && c->dns.search[0]) || (c->dns.options && c->dns.options[0]);
-	return 0;
-}
-
 static int set_mac(struct bridge_config *c, const char *s, struct cni_error *err)
 {
 	if (!s || !*s)
 		return 0;
-	if (parse_mac(s, c->mac) < 0)
+	if (mac_parse_go(s, c->mac) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address \"%.64s\"",
 				     s);
 	c->has_mac = true;
-	snprintf(c->mac_str, sizeof(c->mac_str), "%02x:%02x:%02x:%02x:%02x:%02x", c->mac[0],
-		 c->mac[1], c->mac[2], c->mac[3], c->mac[4], c->mac[5]);
+	mac_format(c->mac, c->mac_str);
+	return 0;
+}
+
+/* The fields of the reference's NetConf, read as encoding/json fills it. */
+static int decode(const json_t *config, struct bridge_config *c, const char **ret_bridge,
+		  const char **ret_backend, int64_t *ret_mtu, int64_t *ret_vlan,
+		  const char **ret_mac_args, const char **ret_mac_rc, struct cni_error *err)
+{
+	const struct godec d = skel_godec(err, "failed to load netconf: ", "NetConf");
+	char pa[GODEC_PATH_MAX], pc[GODEC_PATH_MAX], pr[GODEC_PATH_MAX];
+	const json_t *trunk = NULL, *args = NULL, *cni = NULL, *rc = NULL;
+	const char *ipam_type = NULL;
+	struct godec da, dc, dr;
+	int r;
+
+	if ((r = godec_string(&d, config, "bridge", ret_bridge, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "isGateway", &c->is_gw, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "isDefaultGateway", &c->is_default_gw, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "forceAddress", &c->force_address, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "ipMasq", &c->ip_masq, NULL)) < 0 ||
+	    (r = godec_string(&d, config, "ipMasqBackend", ret_backend, NULL)) < 0 ||
+	    (r = godec_int(&d, config, "mtu", "int", INT64_MIN, INT64_MAX, ret_mtu, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "hairpinMode", &c->hairpin, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "promiscMode", &c->promisc, NULL)) < 0 ||
+	    (r = godec_int(&d, config, "vlan", "int", INT64_MIN, INT64_MAX, ret_vlan, NULL)) < 0 ||
+	    (r = godec_array(&d, config, "vlanTrunk", "[]*main.VlanTrunk", &trunk)) < 0 ||
+	    (r = godec_bool(&d, config, "preserveDefaultVlan", &c->preserve_default_vlan,
+			    NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "macspoofchk", &c->macspoofchk, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "enabledad", &c->enabledad, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "disableContainerInterface",
+			    &c->disable_container_interface, NULL)) < 0 ||
+	    (r = godec_bool(&d, config, "portIsolation", &c->port_isolation, NULL)) < 0 ||
+	    (r = skel_decode_netconf(&d, config, &ipam_type)) < 0 ||
+	    (r = skel_decode_dns(&d, config, &c->dns, &c->has_dns)) < 0)
+		return r;
+	if ((r = godec_object(&d, config, "args",
+			      "struct { Cni main.BridgeArgs \"json:\\\"cni,omitempty\\\"\" }",
+			      &args)) < 0)
+		return r;
+	da = godec_nested(&d, "", "args", pa);
+	dc = godec_nested(&da, "BridgeArgs", "cni", pc);
+	if ((r = godec_object(&da, args, "cni", "main.BridgeArgs", &cni)) < 0 ||
+	    (r = godec_string(&dc, cni, "mac", ret_mac_args, NULL)) < 0)
+		return r;
+	if ((r = godec_object(&d, config, "runtimeConfig",
+			      "struct { Mac string \"json:\\\"mac,omitempty\\\"\" }", &rc)) < 0)
+		return r;
+	dr = godec_nested(&d, "", "runtimeConfig", pr);
+	if ((r = godec_string(&dr, rc, "mac", ret_mac_rc, NULL)) < 0)
+		return r;
+	if (ipam_type) {
+		c->ipam_type = strdup(ipam_type);
+		if (!c->ipam_type)
+			return -ENOMEM;
+	}
+	/* The reference's dnsConfSet(): any field non-empty. */
+	c->has_dns = (c->dns.nameservers && c->dns.nameservers[0]) || c->dns.domain ||
+		     (c->dns.search && c->dns.search[0]) || (c->dns.options && c->dns.options[0]);
+	if (trunk) {
+		r = parse_trunk(&d, trunk, c, err);
+		if (r < 0)
+			return r;
+	}
+	cni_error_clear(err);
 	return 0;
 }
 
@@ -310,9 +189,8 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 {
 	static const char *const known_args[] = { "MAC", NULL };
 	_cleanup_(bridge_config_freep) struct bridge_config *c = NULL;
-	const char *s = NULL, *backend = NULL;
-	json_int_t i = 0;
-	json_t *j;
+	const char *s = NULL, *backend = NULL, *mac_args = NULL, *mac_rc = NULL;
+	int64_t mtu = 0, vlan = 0;
 	int r;
 
 	if (!json_is_object(config))
@@ -323,7 +201,7 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 	strcpy(c->bridge, BRIDGE_DEFAULT_NAME);
 	c->preserve_default_vlan = true; /* the reference keeps VID 1 unless told otherwise */
 
-	r = get_string(config, "NetConf", "bridge", &s, err);
+	r = decode(config, c, &s, &backend, &mtu, &vlan, &mac_args, &mac_rc, err);
 	if (r < 0)
 		return r;
 	if (s && *s) {
@@ -332,80 +210,23 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 					     "invalid bridge name \"%.64s\"", s);
 		strcpy(c->bridge, s);
 	}
-	if ((r = get_bool(config, "NetConf", "isGateway", &c->is_gw, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "isDefaultGateway", &c->is_default_gw, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "forceAddress", &c->force_address, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "ipMasq", &c->ip_masq, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "hairpinMode", &c->hairpin, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "promiscMode", &c->promisc, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "preserveDefaultVlan", &c->preserve_default_vlan,
-			  err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "macspoofchk", &c->macspoofchk, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "enabledad", &c->enabledad, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "disableContainerInterface",
-			  &c->disable_container_interface, err)) < 0 ||
-	    (r = get_bool(config, "NetConf", "portIsolation", &c->port_isolation, err)) < 0)
-		return r;
 	if (c->is_default_gw)
 		c->is_gw = true;
-
-	r = get_string(config, "NetConf", "ipMasqBackend", &backend, err);
-	if (r < 0)
-		return r;
 	/* Accepted for compatibility; masquerading always goes through our own nft table. */
 	if (backend && *backend && !streq(backend, "iptables") && !streq(backend, "nftables"))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "unknown ipMasqBackend \"%.64s\"",
 				     backend);
-
-	i = 0;
-	r = get_int(config, "NetConf", "mtu", &i, NULL, err);
-	if (r < 0)
-		return r;
-	if (i < 0 || i > 65535)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "invalid MTU %lld", (long long)i);
-	c->mtu = (uint32_t)i;
-
-	i = 0;
-	r = get_int(config, "NetConf", "vlan", &i, NULL, err);
-	if (r < 0)
-		return r;
-	if (i < 0 || i > 4094)
+	if (mtu < 0 || mtu > 65535)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "invalid MTU %lld", (long long)mtu);
+	c->mtu = (uint32_t)mtu;
+	if (vlan < 0 || vlan > 4094)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "invalid VLAN ID %lld (must be between 0 and 4094)",
-				     (long long)i);
-	c->vlan = (uint16_t)i;
-
-	j = jget(config, "vlanTrunk");
-	if (j) {
-		r = parse_trunk(j, c, err);
-		if (r < 0)
-			return r;
-	}
+				     (long long)vlan);
+	c->vlan = (uint16_t)vlan;
 	if (c->vlan > 0 && c->n_trunk > 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "cannot set vlan and vlanTrunk at the same time");
-
-	j = jget(config, "ipam");
-	if (j) {
-		if (!json_is_object(j))
-			return bad_type(err, j, "NetConf", "ipam", "types.IPAM");
-		s = NULL;
-		r = get_string(j, "NetConf.ipam", "type", &s, err);
-		if (r < 0)
-			return r;
-		if (s && *s) {
-			c->ipam_type = strdup(s);
-			if (!c->ipam_type)
-				return -ENOMEM;
-		}
-	}
-
-	j = jget(config, "dns");
-	if (j) {
-		r = parse_dns(j, c, err);
-		if (r < 0)
-			return r;
-	}
 
 	/* MAC, lowest precedence first. */
 	if (args) {
@@ -416,20 +237,8 @@ int bridge_config_parse(const json_t *config, const struct cni_args *args,
 		if (r < 0)
 			return r;
 	}
-	j = jget(jget(config, "args"), "cni");
-	if (j) {
-		s = NULL;
-		r = get_string(j, "NetConf.args.cni", "mac", &s, err);
-		if (r < 0 || (r = set_mac(c, s, err)) < 0)
-			return r;
-	}
-	j = jget(config, "runtimeConfig");
-	if (j) {
-		s = NULL;
-		r = get_string(j, "NetConf.runtimeConfig", "mac", &s, err);
-		if (r < 0 || (r = set_mac(c, s, err)) < 0)
-			return r;
-	}
+	if ((r = set_mac(c, mac_args, err)) < 0 || (r = set_mac(c, mac_rc, err)) < 0)
+		return r;
 	*ret = TAKE_PTR(c);
 	return 0;
 }

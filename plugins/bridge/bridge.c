@@ -23,7 +23,6 @@
 #define IFF_LOWER_UP 0x10000
 #endif
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +37,8 @@
 #include "fw/masq.h"
 #include "netlink/netlink.h"
 #include "plugins/bridge/bridge-config.h"
+#include "skel/plugin-net.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
 /* The reference polls the host veth's oper state after 0, 50, 500, 1000 and 1000 ms. */
@@ -53,22 +54,6 @@ static int test_hook(const char *step, struct cni_error *err)
 	if (f && streq(f, step))
 		return cni_error_set(err, CNI_ERR_INTERNAL, "test failure injected at %s", step);
 	return 0;
-}
-
-/* msg + ": " + strerror, with the kernel's extended ack when it gave one. */
-_printf_(4, 5) static int nl_fail(struct cni_error *err, struct nl_sock *sk, int r, const char *fmt,
-				  ...)
-{
-	char msg[512];
-	const char *ext = sk ? nl_sock_errmsg(sk) : "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ext && *ext)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s (%s)", msg, strerror(-r), ext);
-	return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", msg, strerror(-r));
 }
 
 static const char *operstate_name(uint8_t s)
@@ -92,18 +77,6 @@ static int set_if_sysctl(const char *proto, const char *ifname, const char *name
 
 	snprintf(key, sizeof(key), "net/%s/conf/%s/%s", proto, ifname, name);
 	return sysctl_write(key, value);
-}
-
-/* The reference's ip.EnableIP4Forward/EnableIP6Forward: write only when not already on. */
-static int enable_forward(int family)
-{
-	const char *key =
-		family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
-	_cleanup_free_ char *v = NULL;
-
-	if (sysctl_read(key, &v) >= 0 && streq(v, "1"))
-		return 0;
-	return sysctl_write(key, "1");
 }
 
 /* --- ADD ------------------------------------------------------------------------------- */
@@ -136,12 +109,12 @@ static int ensure_bridge(struct add_state *st, struct cni_error *err)
 
 	r = nl_bridge_create(st->host, &spec);
 	if (r < 0 && r != -EEXIST)
-		return nl_fail(err, st->host, r,
+		return skel_nl_error(err, st->host, r,
 			       "failed to create bridge \"%s\": could not add \"%s\"", c->bridge,
 			       c->bridge);
 	r = nl_link_get_by_name(st->host, c->bridge, &st->br);
 	if (r < 0)
-		return nl_fail(err, st->host, r,
+		return skel_nl_error(err, st->host, r,
 			       "failed to create bridge \"%s\": could not lookup \"%s\"", c->bridge,
 			       c->bridge);
 	/* Checked before touching it: promisc on someone else's link would be a side effect. */
@@ -153,7 +126,7 @@ static int ensure_bridge(struct add_state *st, struct cni_error *err)
 	if (c->promisc && !(st->br.flags & IFF_PROMISC)) {
 		r = nl_link_set_promisc(st->host, st->br.ifindex, true);
 		if (r < 0)
-			return nl_fail(err, st->host, r,
+			return skel_nl_error(err, st->host, r,
 				       "failed to create bridge \"%s\": could not set promiscuous "
 				       "mode on \"%s\"",
 				       c->bridge, c->bridge);
@@ -163,7 +136,7 @@ static int ensure_bridge(struct add_state *st, struct cni_error *err)
 	if (!nl_link_is_up(&st->br)) {
 		r = nl_link_set_up(st->host, st->br.ifindex, true);
 		if (r < 0)
-			return nl_fail(err, st->host, r, "failed to create bridge \"%s\": set up",
+			return skel_nl_error(err, st->host, r, "failed to create bridge \"%s\": set up",
 				       c->bridge);
 	}
 	return 0;
@@ -211,18 +184,18 @@ static int setup_port(struct add_state *st, const char *name, bool hairpin, bool
 
 	r = nl_link_get_by_name(st->host, name, &l);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to lookup \"%s\"", name);
+		return skel_nl_error(err, st->host, r, "failed to lookup \"%s\"", name);
 	r = nl_link_set_up(st->host, l.ifindex, true);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to set \"%s\" up", name);
+		return skel_nl_error(err, st->host, r, "failed to set \"%s\" up", name);
 	(void)set_if_sysctl("ipv6", name, "accept_ra", "0");
 	r = nl_link_set_master(st->host, l.ifindex, st->br.ifindex);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to connect \"%s\" to bridge %s", name,
+		return skel_nl_error(err, st->host, r, "failed to connect \"%s\" to bridge %s", name,
 			       c->bridge);
 	r = nl_brport_set(st->host, l.ifindex, &o);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to setup hairpin mode for %s", name);
+		return skel_nl_error(err, st->host, r, "failed to setup hairpin mode for %s", name);
 	if ((vlan || n_trunk) && !c->preserve_default_vlan) {
 		_cleanup_free_ struct nl_bridge_vlan *v = NULL;
 		size_t n = 0;
@@ -234,7 +207,7 @@ static int setup_port(struct add_state *st, const char *name, bool hairpin, bool
 			r = nl_bridge_vlan_del(st->host, l.ifindex, false, &d, 1);
 		}
 		if (r < 0)
-			return nl_fail(err, st->host, r,
+			return skel_nl_error(err, st->host, r,
 				       "failed to remove default vlan on interface \"%s\"", name);
 	}
 	if (vlan) {
@@ -242,13 +215,13 @@ static int setup_port(struct add_state *st, const char *name, bool hairpin, bool
 
 		r = nl_bridge_vlan_add(st->host, l.ifindex, false, &v, 1);
 		if (r < 0)
-			return nl_fail(err, st->host, r,
+			return skel_nl_error(err, st->host, r,
 				       "failed to setup vlan tag on interface \"%s\"", name);
 	}
 	if (n_trunk) {
 		r = add_trunk(st->host, l.ifindex, trunk, n_trunk);
 		if (r < 0)
-			return nl_fail(err, st->host, r,
+			return skel_nl_error(err, st->host, r,
 				       "failed to setup vlan tag on interface \"%s\"", name);
 	}
 	*ret_ifindex = l.ifindex;
@@ -291,7 +264,7 @@ static int make_veth(struct add_state *st, struct nl_sock *sk, const char *name,
 					     "already exists",
 					     name, peer);
 		}
-		return nl_fail(err, sk, r, "failed to make veth pair");
+		return skel_nl_error(err, sk, r, "failed to make veth pair");
 	}
 	return cni_error_set(err, CNI_ERR_INTERNAL, "failed to find a unique veth name");
 }
@@ -309,7 +282,7 @@ static int setup_veth(struct add_state *st, struct cni_error *err)
 		return r;
 	r = nl_link_get_by_name(st->cont, ifname, &l);
 	if (r < 0)
-		return nl_fail(err, st->cont, r, "failed to lookup \"%s\"", ifname);
+		return skel_nl_error(err, st->cont, r, "failed to lookup \"%s\"", ifname);
 	st->cont_ifindex = l.ifindex;
 	memcpy(st->cont_mac, l.mac, 6);
 	mac_str(l.mac, st->cont_mac_str);
@@ -379,7 +352,7 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 			nl_addr_set_broadcast(&a);
 		r = nl_addr_add(st->cont, &a);
 		if (r < 0)
-			return nl_fail(err, st->cont, r, "failed to add IP addr %s to \"%s\"", ps,
+			return skel_nl_error(err, st->cont, r, "failed to add IP addr %s to \"%s\"", ps,
 				       ifname);
 		if (ip->gateway.family == AF_INET && !v4gw.family)
 			v4gw = ip->gateway;
@@ -388,7 +361,7 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 	}
 	r = nl_link_set_up(st->cont, st->cont_ifindex, true);
 	if (r < 0)
-		return nl_fail(err, st->cont, r, "failed to set \"%s\" UP", ifname);
+		return skel_nl_error(err, st->cont, r, "failed to set \"%s\" UP", ifname);
 
 	/* Routes via an IPv6 gateway need the source address out of DAD first. */
 	if (v6gw.family) {
@@ -409,7 +382,7 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 						     "out",
 						     ifname);
 		} else if (r < 0)
-			return nl_fail(err, st->cont, r, "failed to settle addresses on \"%s\"",
+			return skel_nl_error(err, st->cont, r, "failed to settle addresses on \"%s\"",
 				       ifname);
 	}
 
@@ -439,7 +412,7 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 		if (r < 0) {
 			if (rt.gw.family)
 				ip_addr_to_string(&rt.gw, gs);
-			return nl_fail(err, st->cont, r, "failed to add route '%s via %s dev %s'",
+			return skel_nl_error(err, st->cont, r, "failed to add route '%s via %s dev %s'",
 				       ip_prefix_to_string(&cr->dst, ds), gs, ifname);
 		}
 	}
@@ -485,7 +458,7 @@ static int ensure_addr(struct add_state *st, const char *name, int ifindex,
 	ip_prefix_to_string(gw, gs);
 	r = nl_addr_dump(st->host, gw->addr.family, ifindex, &v, &n);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "could not get list of IP addresses");
+		return skel_nl_error(err, st->host, r, "could not get list of IP addresses");
 	for (size_t i = 0; i < n; i++) {
 		if (ip_prefix_equal(&v[i].prefix, gw))
 			return 0;
@@ -499,7 +472,7 @@ static int ensure_addr(struct add_state *st, const char *name, int ifindex,
 						     name, gs);
 			r = nl_addr_del(st->host, &v[i]);
 			if (r < 0)
-				return nl_fail(err, st->host, r,
+				return skel_nl_error(err, st->host, r,
 					       "could not remove IP address from \"%s\"", name);
 		}
 	}
@@ -507,13 +480,13 @@ static int ensure_addr(struct add_state *st, const char *name, int ifindex,
 		nl_addr_set_broadcast(&a);
 	r = nl_addr_add(st->host, &a);
 	if (r < 0 && r != -EEXIST)
-		return nl_fail(err, st->host, r, "could not add IP address to \"%s\"", name);
+		return skel_nl_error(err, st->host, r, "could not add IP address to \"%s\"", name);
 	/* Pin the MAC: a bridge otherwise takes the lowest port MAC, changing as ports churn. */
 	r = nl_link_get_by_index(st->host, ifindex, &l);
 	if (r >= 0 && l.has_mac)
 		r = nl_link_set_mac(st->host, ifindex, l.mac);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "could not set bridge's mac");
+		return skel_nl_error(err, st->host, r, "could not set bridge's mac");
 	return 0;
 }
 
@@ -536,7 +509,7 @@ static int ensure_vlan_iface(struct add_state *st, char name[static BRIDGE_IFNAM
 		return 0;
 	}
 	if (r != -ENODEV)
-		return nl_fail(err, st->host, r, "failed to find interface \"%s\"", name);
+		return skel_nl_error(err, st->host, r, "failed to find interface \"%s\"", name);
 	r = make_veth(st, st->host, name, st->br.mtu, NULL, &created, peer, err);
 	if (r < 0)
 		return r;
@@ -548,7 +521,7 @@ static int ensure_vlan_iface(struct add_state *st, char name[static BRIDGE_IFNAM
 	if (r < 0) {
 		(void)nl_link_del_by_name(st->host, name);
 		if (!cni_error_is_set(err))
-			return nl_fail(err, st->host, r, "failed to create vlan gateway \"%s\"",
+			return skel_nl_error(err, st->host, r, "failed to create vlan gateway \"%s\"",
 				       name);
 		return r;
 	}
@@ -602,8 +575,8 @@ static int setup_gateways(struct add_state *st, const struct ip_prefix *gws, siz
 		else
 			fam_v6 = true;
 	}
-	if ((fam_v4 && (r = enable_forward(AF_INET)) < 0) ||
-	    (fam_v6 && (r = enable_forward(AF_INET6)) < 0))
+	if ((fam_v4 && (r = skel_enable_forward(AF_INET)) < 0) ||
+	    (fam_v6 && (r = skel_enable_forward(AF_INET6)) < 0))
 		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to enable forwarding: %s",
 				     strerror(-r));
 	return 0;
@@ -623,13 +596,6 @@ static int container_ips(const struct cni_result *res, int iface, struct ip_pref
 	*ret = v;
 	*ret_n = n;
 	return 0;
-}
-
-static int fw_fail(struct cni_error *err, const char *what, int r, const char *text)
-{
-	if (text && *text)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, text);
-	return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, strerror(-r));
 }
 
 static int setup_l3(struct add_state *st, struct cni_error *err)
@@ -699,7 +665,7 @@ static int setup_l3(struct add_state *st, struct cni_error *err)
 		r = fw_masq_add(st->req->name, st->req->container_id, st->req->ifname, ips, n,
 				&text);
 		if (r < 0)
-			return fw_fail(err, "failed to set up IP masquerade", r, text);
+			return skel_text_error(err, "failed to set up IP masquerade", r, text);
 	}
 	return 0;
 }
@@ -717,7 +683,7 @@ static int wait_port_up(struct add_state *st, struct cni_error *err)
 				     operstate_name(l.operstate));
 	}
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to lookup \"%s\"", st->host_veth);
+		return skel_nl_error(err, st->host, r, "failed to lookup \"%s\"", st->host_veth);
 	return 0;
 }
 
@@ -801,7 +767,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		r = fw_macspoof_add(req->name, req->container_id, req->ifname, st->host_veth,
 				    st->cont_mac_str, &text);
 		if (r < 0)
-			return fw_fail(err, "failed to set up mac spoof check", r, text);
+			return skel_text_error(err, "failed to set up mac spoof check", r, text);
 	}
 
 	if (c->ipam_type) {
@@ -812,7 +778,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		/* Layer 2 only: nobody else will bring the container end up. */
 		r = nl_link_set_up(st->cont, st->cont_ifindex, true);
 		if (r < 0)
-			return nl_fail(err, st->cont, r, "failed to set \"%s\" up", req->ifname);
+			return skel_nl_error(err, st->cont, r, "failed to set \"%s\" up", req->ifname);
 	}
 
 	if (!c->disable_container_interface) {
@@ -823,13 +789,13 @@ static int do_add(struct add_state *st, struct cni_error *err)
 	/* The host veth's MAC may change, and the bridge's does when its first port joins. */
 	r = nl_link_get_by_index(st->host, st->host_ifindex, &l);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to lookup \"%s\"", st->host_veth);
+		return skel_nl_error(err, st->host, r, "failed to lookup \"%s\"", st->host_veth);
 	r = replace_mac(&st->res->interfaces[1], l.mac);
 	if (r < 0)
 		return r;
 	r = nl_link_get_by_index(st->host, st->br.ifindex, &l);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "could not lookup \"%s\"", c->bridge);
+		return skel_nl_error(err, st->host, r, "could not lookup \"%s\"", c->bridge);
 	r = replace_mac(&st->res->interfaces[0], l.mac);
 	if (r < 0)
 		return r;
@@ -925,44 +891,6 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result, str
 
 /* --- DEL ------------------------------------------------------------------------------- */
 
-/* Remember the first failure, keep going. */
-static void keep_first(struct cni_error *first, int *first_r, int r, const struct cni_error *e)
-{
-	if (r >= 0 || *first_r < 0)
-		return;
-	*first_r = r;
-	*first = *e;
-}
-
-static int del_container_link(struct skel_request *req, struct cni_error *err)
-{
-	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
-	_cleanup_close_ int fd = -1;
-	struct nl_link l;
-	int r;
-
-	fd = netns_open(req->netns);
-	/* A vanished netns (or a leftover mount point file) took its interfaces with it. */
-	if (fd == -ENOENT || fd == -EINVAL)
-		return 0;
-	if (fd < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to open netns \"%s\": %s",
-				     req->netns, strerror(-fd));
-	r = nl_sock_open_netns(fd, &sk);
-	if (r < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to open netns \"%s\": %s",
-				     req->netns, strerror(-r));
-	r = nl_link_get_by_name(sk, req->ifname, &l);
-	if (r == -ENODEV)
-		return 0;
-	if (r < 0)
-		return nl_fail(err, sk, r, "failed to lookup \"%s\"", req->ifname);
-	r = nl_link_del(sk, l.ifindex);
-	if (r < 0)
-		return nl_fail(err, sk, r, "failed to delete \"%s\"", req->ifname);
-	return 0;
-}
-
 static int cmd_del(struct skel_request *req, struct cni_error *err)
 {
 	_cleanup_(bridge_config_freep) struct bridge_config *c = NULL;
@@ -975,14 +903,14 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 		return r;
 	(void)test_hook("del-link", &e);
 	if (req->netns) {
-		r = del_container_link(req, &e);
-		keep_first(&first, &first_r, r, &e);
+		r = skel_del_container_link(req->netns, req->ifname, &e);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	if (c->ipam_type) {
 		(void)test_hook("del-ipam", &e);
 		cni_error_clear(&e);
 		r = skel_delegate(req, c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
-		keep_first(&first, &first_r, r, &e);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	(void)test_hook("del-fw", &e);
 	/* Unlike the reference, also without CNI_NETNS: our entries are keyed by attachment. */
@@ -992,8 +920,8 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 		cni_error_clear(&e);
 		r = fw_macspoof_del(req->name, req->container_id, req->ifname, &text);
 		if (r < 0)
-			fw_fail(&e, "failed to remove mac spoof check", r, text);
-		keep_first(&first, &first_r, r, &e);
+			skel_text_error(&e, "failed to remove mac spoof check", r, text);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	if (c->ipam_type && c->ip_masq) {
 		_cleanup_free_ char *text = NULL;
@@ -1001,8 +929,8 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 		cni_error_clear(&e);
 		r = fw_masq_del(req->name, req->container_id, req->ifname, &text);
 		if (r < 0)
-			fw_fail(&e, "failed to tear down IP masquerade", r, text);
-		keep_first(&first, &first_r, r, &e);
+			skel_text_error(&e, "failed to tear down IP masquerade", r, text);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	if (first_r < 0)
 		*err = first;
@@ -1054,7 +982,7 @@ static int check_container(struct check_ctx *x, struct nl_sock *sk, struct cni_e
 
 	r = nl_addr_dump(sk, AF_UNSPEC, x->cont.ifindex, &addrs, &n_addrs);
 	if (r < 0)
-		return nl_fail(err, sk, r, "failed to list addresses of %s", ci->name);
+		return skel_nl_error(err, sk, r, "failed to list addresses of %s", ci->name);
 	for (size_t i = 0; i < x->prev->n_ips; i++) {
 		const struct cni_ipconfig *ip = &x->prev->ips[i];
 		char ps[IP_PREFIX_STRLEN];
@@ -1072,7 +1000,7 @@ static int check_container(struct check_ctx *x, struct nl_sock *sk, struct cni_e
 
 	r = nl_route_dump(sk, AF_UNSPEC, NULL, &routes, &n_routes);
 	if (r < 0)
-		return nl_fail(err, sk, r, "failed to list routes");
+		return skel_nl_error(err, sk, r, "failed to list routes");
 	for (size_t i = 0; i < x->prev->n_routes; i++) {
 		const struct cni_route *cr = &x->prev->routes[i];
 		struct ip_prefix dst = cr->dst;
@@ -1109,7 +1037,7 @@ static int check_vlans(struct nl_sock *host, const struct bridge_config *c, int 
 		return 0;
 	r = nl_bridge_vlan_list(host, ifindex, &v, &n);
 	if (r < 0)
-		return nl_fail(err, host, r, "failed to list VLANs of %s", name);
+		return skel_nl_error(err, host, r, "failed to list VLANs of %s", name);
 	if (c->vlan) {
 		bool ok = false;
 
@@ -1268,7 +1196,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		return r;
 	if (c->ipam_type) {
 		r = skel_delegate(req, c->ipam_type, "GC", req->stdin_data, req->stdin_len, &e);
-		keep_first(&first, &first_r, r, &e);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	/* Without the list we cannot tell ours from theirs: keep everything. */
 	if (json_is_array(req->valid_attachments)) {
@@ -1292,10 +1220,10 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 			r = pass == 0 ? fw_masq_gc(req->name, valid, n, &text)
 				      : fw_macspoof_gc(req->name, valid, n, &text);
 			if (r < 0)
-				fw_fail(&e,
+				skel_text_error(&e,
 					pass == 0 ? "GC of IP masquerade" : "GC of mac spoof check",
 					r, text);
-			keep_first(&first, &first_r, r, &e);
+			skel_keep_first(&first, &first_r, r, &e);
 		}
 	}
 	if (first_r < 0)

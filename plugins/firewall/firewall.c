@@ -16,9 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/godec.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
 #include "fw/firewall.h"
+#include "skel/plugin-config.h"
 #include "skel/plugin-util.h"
 #include "skel/skel.h"
 
@@ -34,43 +36,40 @@ struct firewall_conf {
 static int parse_conf(const struct skel_request *req, struct firewall_conf *c,
 		      struct cni_error *err)
 {
-	const json_t *cfg = req->config;
-	json_t *v;
+	const struct godec d = skel_godec(err, "failed to load netconf: ", "FirewallNetConf");
+	const char *backend = NULL, *policy = NULL, *zone = NULL;
+	bool has_chain = false;
+	int r;
 
 	*c = (struct firewall_conf){ .policy = FW_INGRESS_OPEN };
-	v = json_object_get(cfg, "backend");
-	if (v && !json_is_null(v)) {
-		const char *b = json_is_string(v) ? json_string_value(v) : "?";
-
-		if (streq(b, "firewalld"))
+	if ((r = godec_string(&d, req->config, "backend", &backend, NULL)) < 0 ||
+	    (r = godec_string(&d, req->config, "iptablesAdminChainName", &c->admin_chain,
+			      &has_chain)) < 0 ||
+	    (r = godec_string(&d, req->config, "firewalldZone", &zone, NULL)) < 0 ||
+	    (r = godec_string(&d, req->config, "ingressPolicy", &policy, NULL)) < 0 ||
+	    (r = skel_decode_netconf(&d, req->config, NULL)) < 0)
+		return r;
+	cni_error_clear(err);
+	if (backend) {
+		if (streq(backend, "firewalld"))
 			return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
 					     "backend \"firewalld\" is not supported: linen "
 					     "programs nftables directly (use \"iptables\" or "
 					     "\"nftables\")");
-		if (!streq(b, "iptables") && !streq(b, "nftables"))
+		if (!streq(backend, "iptables") && !streq(backend, "nftables"))
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "unknown firewall backend \"%s\"", b);
+					     "unknown firewall backend \"%s\"", backend);
 	}
-	v = json_object_get(cfg, "ingressPolicy");
-	if (v && !json_is_null(v)) {
-		if (!json_is_string(v) ||
-		    fw_ingress_policy_from_string(json_string_value(v), &c->policy) < 0)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "unknown ingressPolicy %s%s%s (open, same-bridge, "
-					     "isolated)", json_is_string(v) ? "\"" : "",
-					     json_is_string(v) ? json_string_value(v) : "",
-					     json_is_string(v) ? "\"" : "");
-	}
-	v = json_object_get(cfg, "iptablesAdminChainName");
-	if (v && !json_is_null(v)) {
-		c->admin_chain = json_is_string(v) ? json_string_value(v) : NULL;
-		if (!fw_firewall_admin_chain_valid(c->admin_chain))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "iptablesAdminChainName must be a chain name "
-					     "with an upper-case letter or '-' "
-					     "([A-Za-z][A-Za-z0-9_-]*, at most 64), not "
-					     "starting with f- or i-");
-	}
+	if (policy && fw_ingress_policy_from_string(policy, &c->policy) < 0)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "unknown ingressPolicy \"%s\" (open, same-bridge, isolated)",
+				     policy);
+	if (has_chain && !fw_firewall_admin_chain_valid(c->admin_chain))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "iptablesAdminChainName must be a chain name "
+				     "with an upper-case letter or '-' "
+				     "([A-Za-z][A-Za-z0-9_-]*, at most 64), not "
+				     "starting with f- or i-");
 	return 0;
 }
 

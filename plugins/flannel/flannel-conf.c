@@ -10,9 +10,11 @@
 #include <string.h>
 
 #include "basic/fileio.h"
+#include "basic/godec.h"
 #include "basic/json-util.h"
 #include "flannel-conf.h"
 #include "gojson.h"
+#include "skel/plugin-config.h"
 
 /* subnet.env is a few lines; anything this large is not one. */
 /* The reference wraps every ipam.routes problem in three layers of context. */
@@ -208,60 +210,6 @@ int flannel_env_load(const char *path, struct flannel_env *ret, struct cni_error
 	return flannel_env_parse(data, len, path, ret, err);
 }
 
-/* The name encoding/json uses for a JSON value's type in unmarshal errors. */
-static const char *go_json_kind(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT:
-		return "object";
-	case JSON_ARRAY:
-		return "array";
-	case JSON_STRING:
-		return "string";
-	case JSON_INTEGER:
-	case JSON_REAL:
-		return "number";
-	case JSON_TRUE:
-	case JSON_FALSE:
-		return "bool";
-	case JSON_NULL:
-		return "null";
-	}
-	return "value";
-}
-
-static int conf_string(const json_t *config, const char *key, const char **ret,
-		       struct cni_error *err)
-{
-	const json_t *v = json_object_get(config, key);
-
-	if (!v || json_is_null(v))
-		return 0; /* keep the default */
-	if (!json_is_string(v))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "failed to load netconf: json: cannot unmarshal %s into Go "
-				     "struct field NetConf.%s of type string",
-				     go_json_kind(v), key);
-	*ret = json_string_value(v);
-	return 0;
-}
-
-static int conf_object(const json_t *config, const char *key, const json_t **ret,
-		       struct cni_error *err)
-{
-	const json_t *v = json_object_get(config, key);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_object(v))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "failed to load netconf: json: cannot unmarshal %s into Go "
-				     "struct field NetConf.%s of type map[string]interface {}",
-				     go_json_kind(v), key);
-	*ret = v;
-	return 0;
-}
-
 int flannel_conf_parse(const json_t *config, struct flannel_conf *ret, struct cni_error *err)
 {
 	struct flannel_conf c = {
@@ -271,16 +219,20 @@ int flannel_conf_parse(const json_t *config, struct flannel_conf *ret, struct cn
 	};
 	int r;
 
+	const struct godec d = skel_godec(err, "failed to load netconf: ", "NetConf");
+	static const char *const map = "map[string]interface {}";
+
 	if (!json_is_object(config))
 		return cni_error_set(err, CNI_ERR_DECODE, "failed to load netconf: not an object");
-	if ((r = conf_string(config, "name", &c.name, err)) < 0 ||
-	    (r = conf_string(config, "cniVersion", &c.cni_version, err)) < 0 ||
-	    (r = conf_string(config, "subnetFile", &c.subnet_file, err)) < 0 ||
-	    (r = conf_string(config, "dataDir", &c.data_dir, err)) < 0 ||
-	    (r = conf_object(config, "delegate", &c.delegate, err)) < 0 ||
-	    (r = conf_object(config, "ipam", &c.ipam, err)) < 0 ||
-	    (r = conf_object(config, "runtimeConfig", &c.runtime_config, err)) < 0)
+	if ((r = godec_string(&d, config, "name", &c.name, NULL)) < 0 ||
+	    (r = godec_string(&d, config, "cniVersion", &c.cni_version, NULL)) < 0 ||
+	    (r = godec_string(&d, config, "subnetFile", &c.subnet_file, NULL)) < 0 ||
+	    (r = godec_string(&d, config, "dataDir", &c.data_dir, NULL)) < 0 ||
+	    (r = godec_object(&d, config, "delegate", map, &c.delegate)) < 0 ||
+	    (r = godec_object(&d, config, "ipam", map, &c.ipam)) < 0 ||
+	    (r = godec_object(&d, config, "runtimeConfig", map, &c.runtime_config)) < 0)
 		return r;
+	cni_error_clear(err);
 	if (c.cni_version && !*c.cni_version)
 		c.cni_version = NULL;
 	if (!*c.subnet_file)
@@ -300,18 +252,19 @@ static int set_new(json_t *o, const char *key, json_t *v)
 static int route_int(const json_t *in, const char *key, bool *present, json_int_t *ret,
 		     struct cni_error *err)
 {
-	const json_t *v = json_object_get(in, key);
+	/* types.Route decodes through its private struct "route" */
+	const struct godec d = { .prefix = ROUTES_ERR, .strct = "route", .path = "",
+				 .msg = err->msg, .msg_size = sizeof(err->msg) };
+	int64_t v = 0;
+	int r;
 
 	*present = false;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_integer(v))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     ROUTES_ERR "json: cannot unmarshal %s into "
-				     "Go struct field route.%s of type int",
-				     go_json_kind(v), key);
-	*present = true;
-	*ret = json_integer_value(v);
+	r = godec_int(&d, in, key, "int", INT64_MIN, INT64_MAX, &v, present);
+	if (r < 0) {
+		err->code = CNI_ERR_INVALID_CONFIG;
+		return r;
+	}
+	*ret = v;
 	return 0;
 }
 
@@ -333,8 +286,8 @@ static int route_normalize(const json_t *in, json_t **ret, struct cni_error *err
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     ROUTES_ERR "json: cannot unmarshal %s into "
 				     "Go value of type types.Route",
-				     go_json_kind(in));
-	dst = json_object_get_string(in, "dst");
+				     godec_kind(in));
+	dst = json_string_value(godec_get(in, "dst"));
 	/* types.ParseCIDR keeps the address as written (10.1.2.3/16 stays so) */
 	if (!dst || ip_prefix_parse(dst, &p) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
@@ -343,8 +296,8 @@ static int route_normalize(const json_t *in, json_t **ret, struct cni_error *err
 	r = set_new(out, "dst", json_string(ip_prefix_to_string(&p, buf)));
 	if (r < 0)
 		return r;
-	gw = json_object_get_string(in, "gw");
-	if (json_object_get(in, "gw") && !json_is_null(json_object_get(in, "gw"))) {
+	gw = json_string_value(godec_get(in, "gw"));
+	if (godec_get(in, "gw")) {
 		if (!gw || ip_addr_parse(gw, &a) < 0)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     ROUTES_ERR "invalid IP address: %s",
@@ -397,12 +350,12 @@ static int build_ipam(const struct flannel_conf *c, const struct flannel_env *en
 {
 	_cleanup_json_ json_t *ipam = c->ipam ? json_deep_copy(c->ipam) : json_object();
 	_cleanup_json_ json_t *ranges = json_array(), *routes = json_array();
-	const json_t *in_routes = c->ipam ? json_object_get(c->ipam, "routes") : NULL;
+	const json_t *in_routes = c->ipam ? godec_map_get(c->ipam, "routes") : NULL;
 	int r;
 
 	if (!ipam || !ranges || !routes)
 		return -ENOMEM;
-	if (!json_object_get(ipam, "type") && set_new(ipam, "type", json_string("host-local")) < 0)
+	if (!godec_map_get(ipam, "type") && set_new(ipam, "type", json_string("host-local")) < 0)
 		return -ENOMEM;
 	if (env->has_subnet && (r = add_range(ranges, &env->subnet)) < 0)
 		return r;
@@ -416,7 +369,7 @@ static int build_ipam(const struct flannel_conf *c, const struct flannel_env *en
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     ROUTES_ERR "json: cannot unmarshal %s into Go value "
 					     "of type []types.Route",
-					     go_json_kind(in_routes));
+					     godec_kind(in_routes));
 		json_array_foreach(in_routes, i, rt) {
 			json_t *out = NULL;
 
@@ -446,16 +399,16 @@ int flannel_delegate_build(const struct flannel_conf *c, const struct flannel_en
 
 	if (!d)
 		return -ENOMEM;
-	type = json_object_get(d, "type");
+	type = godec_map_get(d, "type");
 	if (type && !json_is_string(type))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "'delegate' dictionary, if present, must have (string) 'type' "
 				     "field");
-	if (json_object_get(d, "name"))
+	if (godec_map_get(d, "name"))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "'delegate' dictionary must not have 'name' field, it'll be "
 				     "set by flannel");
-	if (json_object_get(d, "ipam"))
+	if (godec_map_get(d, "ipam"))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "'delegate' dictionary must not have 'ipam' field, it'll be "
 				     "set by flannel");
@@ -467,12 +420,12 @@ int flannel_delegate_build(const struct flannel_conf *c, const struct flannel_en
 	if (!type && set_new(d, "type", json_string("bridge")) < 0)
 		return -ENOMEM;
 	/* if flannel is not masquerading, the bridge should */
-	if (!json_object_get(d, "ipMasq") && set_new(d, "ipMasq", json_boolean(!env->ipmasq)) < 0)
+	if (!godec_map_get(d, "ipMasq") && set_new(d, "ipMasq", json_boolean(!env->ipmasq)) < 0)
 		return -ENOMEM;
-	if (!json_object_get(d, "mtu") && set_new(d, "mtu", json_integer(env->mtu)) < 0)
+	if (!godec_map_get(d, "mtu") && set_new(d, "mtu", json_integer(env->mtu)) < 0)
 		return -ENOMEM;
-	if (streq(json_string_value(json_object_get(d, "type")), "bridge") &&
-	    !json_object_get(d, "isGateway") && set_new(d, "isGateway", json_true()) < 0)
+	if (streq(json_string_value(godec_map_get(d, "type")), "bridge") &&
+	    !godec_map_get(d, "isGateway") && set_new(d, "isGateway", json_true()) < 0)
 		return -ENOMEM;
 	if (c->cni_version && set_new(d, "cniVersion", json_string(c->cni_version)) < 0)
 		return -ENOMEM;
@@ -488,13 +441,13 @@ int flannel_delegate_build(const struct flannel_conf *c, const struct flannel_en
 int flannel_ipam_only_build(const struct flannel_conf *c, json_t **ret, struct cni_error *err)
 {
 	_cleanup_json_ json_t *conf = json_object(), *ipam = json_object();
-	const char *type = c->ipam ? json_object_get_string(c->ipam, "type") : NULL;
-	const char *data_dir = c->ipam ? json_object_get_string(c->ipam, "dataDir") : NULL;
+	const char *type = c->ipam ? json_string_value(godec_map_get(c->ipam, "type")) : NULL;
+	const char *data_dir = c->ipam ? json_string_value(godec_map_get(c->ipam, "dataDir")) : NULL;
 	json_t *ranges;
 
 	if (!conf || !ipam)
 		return -ENOMEM;
-	if (c->ipam && json_object_get(c->ipam, "type") && (!type || !streq(type, "host-local")))
+	if (c->ipam && godec_map_get(c->ipam, "type") && (!type || !streq(type, "host-local")))
 		return -EOPNOTSUPP;
 	/* TEST-NET-1 (RFC 5737): never a real pod network, only there to be a valid range */
 	ranges = json_pack("[[{s:s}]]", "subnet", "192.0.2.0/24");
@@ -524,7 +477,7 @@ static bool is_route(const json_t *o, void *userdata)
 
 char *flannel_delegate_dumps(const json_t *delegate)
 {
-	json_t *routes = json_object_get(json_object_get(delegate, "ipam"), "routes");
+	json_t *routes = godec_map_get(godec_map_get(delegate, "ipam"), "routes");
 
 	return gojson_dumps(delegate, json_is_array(routes) ? is_route : NULL, routes);
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "basic/fileio.h"
+#include "basic/godec.h"
 #include "basic/json-util.h"
 #include "basic/log.h"
 #include "flannel-conf.h"
@@ -81,7 +82,7 @@ static int load_saved(const char *path, json_t **ret, char **ret_data)
 	if (r < 0)
 		return r;
 	j = json_loadb(data, len, 0, NULL);
-	if (!json_is_object(j) || !json_is_string(json_object_get(j, "type")) ||
+	if (!json_is_object(j) || !json_is_string(godec_map_get(j, "type")) ||
 	    strlen(data) != len) {
 		json_decref(j);
 		return -EBADMSG;
@@ -136,7 +137,7 @@ static int delegate_run(const struct skel_request *req, const json_t *conf, cons
 	if (!bytes)
 		return -ENOMEM;
 	if (!type) /* the host-local-only config names its plugin under ipam */
-		type = json_object_get_string(json_object_get(conf, "ipam"), "type");
+		type = json_string_value(godec_map_get(godec_map_get(conf, "ipam"), "type"));
 	log_debug("flannel: %s %s: %s", command, type, bytes);
 	return skel_delegate(req, type, command, bytes, strlen(bytes), err);
 }
@@ -224,7 +225,7 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 {
 	_cleanup_json_ json_t *d = NULL;
 	_cleanup_free_ char *path = NULL;
-	const json_t *prev = json_object_get(req->config, "prevResult");
+	const json_t *prev = godec_get(req->config, "prevResult");
 	struct flannel_conf c;
 	int r;
 
@@ -309,7 +310,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		return r;
 	if (r >= 0) {
 		for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-			json_t *v = json_object_get(req->config, keys[i]);
+			json_t *v = godec_map_get(req->config, keys[i]);
 
 			if (v && json_object_set(d, keys[i], v) < 0)
 				return -ENOMEM;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "netlink/netlink.h"
+#include "skel/plugin-config.h"
 #include "skel/skel.h"
 
 #define LO "lo"
@@ -78,6 +79,17 @@ static int first_loopback_addr(struct nl_sock *sk, int ifindex, int family,
 	return 0;
 }
 
+/* No fields of its own, but the embedded types.NetConf is decoded as the reference does. */
+static int parse_conf(const struct skel_request *req, struct cni_error *err)
+{
+	const struct godec d = skel_godec(err, "failed to parse network config: ", "NetConf");
+	int r = skel_decode_netconf(&d, req->config, NULL);
+
+	if (r >= 0)
+		cni_error_clear(err);
+	return r;
+}
+
 static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		   struct cni_error *err)
 {
@@ -88,6 +100,9 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	struct nl_link lo;
 	int r;
 
+	r = parse_conf(req, err);
+	if (r < 0)
+		return r;
 	r = open_lo(req->netns, &sk, &lo, err);
 	if (r < 0)
 		return r;
@@ -160,6 +175,9 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	struct nl_link lo;
 	int r;
 
+	r = parse_conf(req, err);
+	if (r < 0)
+		return r;
 	r = open_lo(req->netns, &sk, &lo, err);
 	if (r < 0)
 		return r;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "basic/godec.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
 #include "basic/sysctl.h"
@@ -25,6 +26,7 @@
 #include "netlink/nl-link.h"
 #include "netlink/nl-route.h"
 #include "netlink/nl-sock.h"
+#include "skel/plugin-config.h"
 #include "skel/plugin-util.h"
 #include "skel/skel.h"
 
@@ -49,31 +51,19 @@ static void portmap_conf_done(struct portmap_conf *c)
 	free(c->entries);
 }
 
-static int parse_conditions(const json_t *config, const char *key, char ***ret,
-			    struct cni_error *err)
+#define PORTMAP_ERR_PREFIX "failed to parse config: failed to parse network configuration: "
+
+/* A conditionsV4/V6 token list: Go's *[]string, then our nft-token rule. */
+static int parse_conditions(const struct godec *d, const json_t *config, const char *key,
+			    char ***ret, struct cni_error *err)
 {
-	json_t *v = json_object_get_ci(config, key), *t;
 	_cleanup_strv_free_ char **tokens = NULL;
-	size_t i;
 	int r;
 
 	*ret = NULL;
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_array(v))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "%s must be a list of strings",
-				     key);
-	tokens = calloc(json_array_size(v) + 1, sizeof(char *));
-	if (!tokens)
-		return -ENOMEM;
-	json_array_foreach(v, i, t) {
-		if (!json_is_string(t))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "%s must be a list of strings", key);
-		tokens[i] = strdup(json_string_value(t));
-		if (!tokens[i])
-			return -ENOMEM;
-	}
+	r = godec_strv(d, config, key, &tokens, NULL);
+	if (r < 0 || !tokens)
+		return r;
 	r = fw_portmap_conditions_valid(tokens);
 	if (r == -EPROTO)
 		return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
@@ -87,56 +77,69 @@ static int parse_conditions(const json_t *config, const char *key, char ***ret,
 	return 0;
 }
 
-static int parse_port(json_t *m, const char *key, bool required, uint16_t *ret,
-		      struct cni_error *err)
+static int check_port(int64_t p, bool host, uint16_t *ret, struct cni_error *err)
 {
-	json_t *v = json_object_get_ci(m, key);
-	json_int_t p;
-
-	if (!v && !required) {
-		*ret = 0;
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "portMappings: %s must be a number", key);
-	p = json_integer_value(v);
 	if (p <= 0 || p > 65535)
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "Invalid %s number: %lld",
-				     streq(key, "hostPort") ? "host port" : "container port",
-				     (long long)p);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "failed to parse config: Invalid %s number: %lld",
+				     host ? "host port" : "container port", (long long)p);
 	*ret = (uint16_t)p;
 	return 0;
 }
 
-static int parse_mappings(const json_t *runtime_config, struct portmap_conf *c,
+/* runtimeConfig.portMappings, a []PortMapEntry. */
+static int parse_mappings(const struct godec *d, const json_t *config, struct portmap_conf *c,
 			  struct cni_error *err)
 {
-	json_t *maps = json_object_get_ci(runtime_config, "portMappings"), *m;
+	char pr[GODEC_PATH_MAX], pm[GODEC_PATH_MAX];
+	struct godec dr = godec_nested(d, "", "runtimeConfig", pr);
+	struct godec dm = godec_nested(&dr, "PortMapEntry", "portMappings", pm);
+	const json_t *rc = NULL, *maps = NULL;
+	json_t *m;
 	size_t i;
 	int r;
 
-	if (!maps || json_is_null(maps))
+	if ((r = godec_object(d, config, "runtimeConfig",
+			      "struct { PortMaps []main.PortMapEntry "
+			      "\"json:\\\"portMappings,omitempty\\\"\" }", &rc)) < 0 ||
+	    (r = godec_array(&dr, rc, "portMappings", "[]main.PortMapEntry", &maps)) < 0)
+		return r;
+	if (!maps)
 		return 0;
-	if (!json_is_array(maps))
-		return cni_error_set(err, CNI_ERR_DECODE,
-				     "runtimeConfig.portMappings must be a list");
+	/* Go decodes every entry before the plugin checks one */
+	json_array_foreach(maps, i, m) {
+		int64_t port = 0;
+		const char *s = NULL;
+
+		if (json_is_null(m))
+			continue;
+		if (!json_is_object(m))
+			return godec_type_error(&dr, m, "portMappings", "main.PortMapEntry");
+		if ((r = godec_int(&dm, m, "hostPort", "int", INT64_MIN, INT64_MAX, &port,
+				   NULL)) < 0 ||
+		    (r = godec_int(&dm, m, "containerPort", "int", INT64_MIN, INT64_MAX, &port,
+				   NULL)) < 0 ||
+		    (r = godec_string(&dm, m, "protocol", &s, NULL)) < 0 ||
+		    (r = godec_string(&dm, m, "hostIP", &s, NULL)) < 0)
+			return r;
+	}
+	cni_error_clear(err);
 	c->entries = calloc(json_array_size(maps) + 1, sizeof(*c->entries));
 	if (!c->entries)
 		return -ENOMEM;
 	json_array_foreach(maps, i, m) {
 		struct fw_portmap_entry *e = &c->entries[c->n_entries];
-		const char *proto = json_string_value(json_object_get_ci(m, "protocol"));
-		const char *host_ip = json_string_value(json_object_get_ci(m, "hostIP"));
+		int64_t host = 0, cont = 0;
+		const char *proto = NULL, *host_ip = NULL;
 
-		if (!json_is_object(m))
-			return cni_error_set(err, CNI_ERR_DECODE,
-					     "runtimeConfig.portMappings: entries must be objects");
-		r = parse_port(m, "hostPort", true, &e->host_port, err);
-		if (r < 0)
-			return r;
-		r = parse_port(m, "containerPort", true, &e->container_port, err);
-		if (r < 0)
+		/* checked above: these cannot fail now */
+		(void)godec_int(&dm, m, "hostPort", "int", INT64_MIN, INT64_MAX, &host, NULL);
+		(void)godec_int(&dm, m, "containerPort", "int", INT64_MIN, INT64_MAX, &cont, NULL);
+		(void)godec_string(&dm, m, "protocol", &proto, NULL);
+		(void)godec_string(&dm, m, "hostIP", &host_ip, NULL);
+		/* the reference checks the container port first */
+		if ((r = check_port(cont, false, &e->container_port, err)) < 0 ||
+		    (r = check_port(host, true, &e->host_port, err)) < 0)
 			return r;
 		/* Runtimes always send a protocol; tcp is what an absent one meant to them. */
 		if (!proto || !*proto)
@@ -156,58 +159,43 @@ static int parse_mappings(const json_t *runtime_config, struct portmap_conf *c,
 static int parse_conf(const struct skel_request *req, struct portmap_conf *c,
 		      struct cni_error *err)
 {
+	const struct godec d = skel_godec(err, PORTMAP_ERR_PREFIX, "PortMapConf");
 	const json_t *cfg = req->config;
-	json_t *v;
-	const char *backend;
+	const char *backend = NULL, *chain = NULL;
+	bool has_chain = false, has_bit = false;
+	int64_t bit = FW_PORTMAP_MARK_BIT_DEFAULT;
 	int r;
 
 	*c = (struct portmap_conf){ .snat = true, .mark_bit = FW_PORTMAP_MARK_BIT_DEFAULT };
 
-	v = json_object_get_ci(cfg, "snat");
-	if (v && !json_is_null(v)) {
-		if (!json_is_boolean(v))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "snat must be a boolean");
-		c->snat = json_is_true(v);
-	}
-	v = json_object_get_ci(cfg, "masqAll");
-	if (v && !json_is_null(v)) {
-		if (!json_is_boolean(v))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "masqAll must be a boolean");
-		c->masq_all = json_is_true(v);
-	}
-	v = json_object_get_ci(cfg, "externalSetMarkChain");
-	if (v && !json_is_null(v)) {
-		if (json_object_get_ci(cfg, "markMasqBit"))
+	if ((r = godec_bool(&d, cfg, "snat", &c->snat, NULL)) < 0 ||
+	    (r = godec_bool(&d, cfg, "masqAll", &c->masq_all, NULL)) < 0 ||
+	    (r = godec_string(&d, cfg, "externalSetMarkChain", &chain, &has_chain)) < 0 ||
+	    (r = godec_int(&d, cfg, "markMasqBit", "int", INT64_MIN, INT64_MAX, &bit,
+			   &has_bit)) < 0 ||
+	    (r = godec_string(&d, cfg, "backend", &backend, NULL)) < 0 ||
+	    (r = skel_decode_netconf(&d, cfg, NULL)) < 0 ||
+	    (r = parse_conditions(&d, cfg, "conditionsV4", &c->conditions4, err)) < 0 ||
+	    (r = parse_conditions(&d, cfg, "conditionsV6", &c->conditions6, err)) < 0 ||
+	    (r = parse_mappings(&d, cfg, c, err)) < 0)
+		return r;
+	if (has_chain) {
+		if (has_bit)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "Cannot specify externalSetMarkChain and markMasqBit");
 		return cni_error_set(err, CNI_ERR_UNSUPPORTED_FIELD,
 				     "externalSetMarkChain \"%s\" is not supported: it names an "
 				     "iptables chain and linen has only the nftables backend; use "
-				     "markMasqBit", json_is_string(v) ? json_string_value(v) : "?");
+				     "markMasqBit", chain);
 	}
-	v = json_object_get_ci(cfg, "markMasqBit");
-	if (v && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 31)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "MasqMarkBit must be between 0 and 31");
-		c->mark_bit = (unsigned)json_integer_value(v);
-	}
-	v = json_object_get_ci(cfg, "backend");
-	if (v && !json_is_null(v)) {
-		backend = json_is_string(v) ? json_string_value(v) : NULL;
-		if (!backend || !(streq(backend, "nftables") || streq(backend, "iptables")))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "unknown backend \"%s\" (nftables or iptables)",
-					     backend ? backend : "?");
-	}
-	r = parse_conditions(cfg, "conditionsV4", &c->conditions4, err);
-	if (r < 0)
-		return r;
-	r = parse_conditions(cfg, "conditionsV6", &c->conditions6, err);
-	if (r < 0)
-		return r;
-	return parse_mappings(req->runtime_config, c, err);
+	if (bit < 0 || bit > 31)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "MasqMarkBit must be between 0 and 31");
+	c->mark_bit = (unsigned)bit;
+	if (backend && !(streq(backend, "nftables") || streq(backend, "iptables")))
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "unknown backend \"%s\" (nftables or iptables)", backend);
+	return 0;
 }
 
 /*

@@ -6,10 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/random.h>
 
+#include "basic/godec.h"
 #include "plugins/ptp/ptp-config.h"
+#include "skel/plugin-config.h"
 
 static void dns_done(struct cni_dns *d)
 {
@@ -30,99 +31,12 @@ struct ptp_config *ptp_config_free(struct ptp_config *c)
 	return NULL;
 }
 
-/* Go's encoding/json matches keys to struct fields case-insensitively (exact match first). */
-static json_t *jget(const json_t *o, const char *key)
-{
-	const char *k;
-	json_t *v;
-
-	if (!json_is_object(o))
-		return NULL;
-	v = json_object_get(o, key);
-	if (v)
-		return json_is_null(v) ? NULL : v;
-	json_object_foreach((json_t *)o, k, v)
-		if (strcasecmp(k, key) == 0)
-			return json_is_null(v) ? NULL : v;
-	return NULL;
-}
-
-static int bad_type(struct cni_error *err, const char *key, const char *type)
-{
-	return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-			     "failed to load netconf: json: cannot unmarshal \"%s\" into a %s", key,
-			     type);
-}
-
-static int get_string(const json_t *o, const char *key, const char **v, struct cni_error *err)
-{
-	json_t *j = jget(o, key);
-
-	if (!j)
-		return 0;
-	if (!json_is_string(j))
-		return bad_type(err, key, "string");
-	*v = json_string_value(j);
-	return 0;
-}
-
-static int get_strv(const json_t *o, const char *key, char ***ret, bool *set,
-		    struct cni_error *err)
-{
-	json_t *j = jget(o, key), *e;
-	char **v;
-	size_t i;
-
-	if (!j)
-		return 0;
-	if (!json_is_array(j))
-		return bad_type(err, key, "[]string");
-	v = calloc(json_array_size(j) + 1, sizeof(char *));
-	if (!v)
-		return -ENOMEM;
-	json_array_foreach(j, i, e) {
-		if (!json_is_string(e)) {
-			strv_free(v);
-			return bad_type(err, key, "[]string");
-		}
-		v[i] = strdup(json_string_value(e));
-		if (!v[i]) {
-			strv_free(v);
-			return -ENOMEM;
-		}
-	}
-	/* Go: a present list, even empty, is non-nil and so counts as "set". */
-	*set = true;
-	*ret = v;
-	return 0;
-}
-
-static int parse_dns(const json_t *j, struct ptp_config *c, struct cni_error *err)
-{
-	const char *domain = NULL;
-	int r;
-
-	if (!json_is_object(j))
-		return bad_type(err, "dns", "DNS");
-	if ((r = get_strv(j, "nameservers", &c->dns.nameservers, &c->has_dns, err)) < 0 ||
-	    (r = get_strv(j, "search", &c->dns.search, &c->has_dns, err)) < 0 ||
-	    (r = get_strv(j, "options", &c->dns.options, &c->has_dns, err)) < 0 ||
-	    (r = get_string(j, "domain", &domain, err)) < 0)
-		return r;
-	if (domain && *domain) {
-		c->dns.domain = strdup(domain);
-		if (!c->dns.domain)
-			return -ENOMEM;
-		c->has_dns = true;
-	}
-	return 0;
-}
-
 int ptp_config_parse(const json_t *config, struct ptp_config **ret, struct cni_error *err)
 {
 	_cleanup_(ptp_config_freep) struct ptp_config *c = NULL;
-	const char *s = NULL;
-	json_t *j;
+	const char *backend = NULL, *ipam_type = NULL;
+	int64_t mtu = 0;
+	struct godec d;
 	int r;
 
 	if (!json_is_object(config))
@@ -131,53 +45,25 @@ int ptp_config_parse(const json_t *config, struct ptp_config **ret, struct cni_e
 	if (!c)
 		return -ENOMEM;
 
-	j = jget(config, "ipMasq");
-	if (j) {
-		if (!json_is_boolean(j))
-			return bad_type(err, "ipMasq", "bool");
-		c->ip_masq = json_is_true(j);
-	}
-	r = get_string(config, "ipMasqBackend", &s, err);
-	if (r < 0)
+	d = skel_godec(err, "failed to load netconf: ", "NetConf");
+	if ((r = godec_bool(&d, config, "ipMasq", &c->ip_masq, NULL)) < 0 ||
+	    (r = godec_string(&d, config, "ipMasqBackend", &backend, NULL)) < 0 ||
+	    (r = godec_int(&d, config, "mtu", "int", INT64_MIN, INT64_MAX, &mtu, NULL)) < 0 ||
+	    (r = skel_decode_netconf(&d, config, &ipam_type)) < 0 ||
+	    (r = skel_decode_dns(&d, config, &c->dns, &c->has_dns)) < 0)
 		return r;
+	cni_error_clear(err);
 	/* Accepted for compatibility; masquerading always goes through our own nft table. */
-	if (s && *s && !streq(s, "iptables") && !streq(s, "nftables"))
+	if (backend && *backend && !streq(backend, "iptables") && !streq(backend, "nftables"))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "unknown ipMasqBackend \"%.64s\"",
-				     s);
-
-	j = jget(config, "mtu");
-	if (j) {
-		json_int_t m;
-
-		if (!json_is_integer(j))
-			return bad_type(err, "mtu", "int");
-		m = json_integer_value(j);
-		if (m < 0 || m > 65535)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "invalid MTU %lld",
-					     (long long)m);
-		c->mtu = (uint32_t)m;
-	}
-
-	j = jget(config, "ipam");
-	if (j) {
-		if (!json_is_object(j))
-			return bad_type(err, "ipam", "IPAM");
-		s = NULL;
-		r = get_string(j, "type", &s, err);
-		if (r < 0)
-			return r;
-		if (s && *s) {
-			c->ipam_type = strdup(s);
-			if (!c->ipam_type)
-				return -ENOMEM;
-		}
-	}
-
-	j = jget(config, "dns");
-	if (j) {
-		r = parse_dns(j, c, err);
-		if (r < 0)
-			return r;
+				     backend);
+	if (mtu < 0 || mtu > 65535)
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "invalid MTU %lld", (long long)mtu);
+	c->mtu = (uint32_t)mtu;
+	if (ipam_type) {
+		c->ipam_type = strdup(ipam_type);
+		if (!c->ipam_type)
+			return -ENOMEM;
 	}
 	*ret = TAKE_PTR(c);
 	return 0;

@@ -21,19 +21,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
+#include "basic/godec.h"
 #include "basic/log.h"
 #include "basic/netns.h"
 #include "basic/sysctl.h"
 #include "fw/masq.h"
 #include "netlink/netlink.h"
 #include "plugins/ptp/ptp-config.h"
+#include "skel/plugin-net.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
 /* The reference waits up to 10 s for IPv6 addresses to leave the tentative state. */
@@ -48,51 +50,6 @@ static int test_hook(const char *step, struct cni_error *err)
 	if (f && streq(f, step))
 		return cni_error_set(err, CNI_ERR_INTERNAL, "test failure injected at %s", step);
 	return 0;
-}
-
-/* msg + ": " + strerror, with the kernel's extended ack when it gave one. */
-_printf_(4, 5) static int nl_fail(struct cni_error *err, struct nl_sock *sk, int r,
-				  const char *fmt, ...)
-{
-	char msg[512];
-	const char *ext = sk ? nl_sock_errmsg(sk) : "";
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ext && *ext)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s (%s)", msg, strerror(-r), ext);
-	return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", msg, strerror(-r));
-}
-
-static int fw_fail(struct cni_error *err, const char *what, int r, const char *text)
-{
-	if (text && *text)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, text);
-	return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, strerror(-r));
-}
-
-/* Remember the first failure, keep going. */
-static void keep_first(struct cni_error *first, int *first_r, int r, const struct cni_error *e)
-{
-	if (r >= 0 || *first_r < 0)
-		return;
-	*first_r = r;
-	*first = *e;
-	if (!cni_error_is_set(first))
-		cni_error_set(first, CNI_ERR_INTERNAL, "%s", strerror(-r));
-}
-
-/* The reference's ip.EnableForward: write only when not already on. */
-static int enable_forward(int family)
-{
-	const char *key = family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
-	_cleanup_free_ char *v = NULL;
-
-	if (sysctl_read(key, &v) >= 0 && streq(v, "1"))
-		return 0;
-	return sysctl_write(key, "1");
 }
 
 /* The container's addresses (with their subnet length) for the masquerade entries. */
@@ -154,7 +111,7 @@ static int make_veth(struct add_state *st, struct cni_error *err)
 					     "container veth name (\"%s\") peer provided (\"%s\") already exists",
 					     ifname, st->host_veth);
 		}
-		return nl_fail(err, st->cont, r, "failed to make veth pair");
+		return skel_nl_error(err, st->cont, r, "failed to make veth pair");
 	}
 	if (r < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to find a unique veth name");
@@ -162,15 +119,15 @@ static int make_veth(struct add_state *st, struct cni_error *err)
 
 	r = nl_link_get_by_name(st->cont, ifname, &l);
 	if (r < 0)
-		return nl_fail(err, st->cont, r, "failed to look up %s", ifname);
+		return skel_nl_error(err, st->cont, r, "failed to look up %s", ifname);
 	st->cont_ifindex = l.ifindex;
 	r = nl_link_get_by_name(st->host, st->host_veth, &l);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to lookup %s", st->host_veth);
+		return skel_nl_error(err, st->host, r, "failed to lookup %s", st->host_veth);
 	st->host_ifindex = l.ifindex;
 	r = nl_link_set_up(st->host, l.ifindex, true);
 	if (r < 0)
-		return nl_fail(err, st->host, r, "failed to set %s up", st->host_veth);
+		return skel_nl_error(err, st->host, r, "failed to set %s up", st->host_veth);
 	return 0;
 }
 
@@ -248,17 +205,17 @@ static int configure_container(struct add_state *st, struct cni_error *err)
 			nl_addr_set_broadcast(&a);
 		r = nl_addr_add(st->cont, &a);
 		if (r < 0 && r != -EEXIST)
-			return nl_fail(err, st->cont, r, "failed to add IP addr %s to \"%s\"",
+			return skel_nl_error(err, st->cont, r, "failed to add IP addr %s to \"%s\"",
 				       ip_prefix_to_string(&a.prefix, s), ifname);
 	}
 	r = nl_link_set_up(st->cont, st->cont_ifindex, true);
 	if (r < 0)
-		return nl_fail(err, st->cont, r, "failed to set \"%s\" UP", ifname);
+		return skel_nl_error(err, st->cont, r, "failed to set \"%s\" UP", ifname);
 	/* A route with a tentative IPv6 source is refused: wait for DAD as the reference does. */
 	if (v6) {
 		r = nl_addr_wait_dad(st->cont, AF_INET6, st->cont_ifindex, DAD_TIMEOUT_MS);
 		if (r < 0)
-			return nl_fail(err, st->cont, r, "failed while waiting for addresses of %s",
+			return skel_nl_error(err, st->cont, r, "failed while waiting for addresses of %s",
 				       ifname);
 	}
 	for (size_t i = 0; i < st->plan.n_cont_routes; i++) {
@@ -267,7 +224,7 @@ static int configure_container(struct add_state *st, struct cni_error *err)
 
 		r = nl_route_add(st->cont, rt);
 		if (r < 0 && r != -EEXIST)
-			return nl_fail(err, st->cont, r, "failed to add route %s",
+			return skel_nl_error(err, st->cont, r, "failed to add route %s",
 				       ip_prefix_to_string(&rt->dst, d));
 	}
 	for (size_t i = 0; i < st->plan.n_ipam_routes; i++) {
@@ -278,7 +235,7 @@ static int configure_container(struct add_state *st, struct cni_error *err)
 		if (r < 0 && r != -EEXIST) {
 			if (rt->gw.family)
 				ip_addr_to_string(&rt->gw, g);
-			return nl_fail(err, st->cont, r, "failed to add route '%s via %s dev %s'",
+			return skel_nl_error(err, st->cont, r, "failed to add route '%s via %s dev %s'",
 				       ip_prefix_to_string(&rt->dst, d), g, ifname);
 		}
 	}
@@ -295,7 +252,7 @@ static int configure_host(struct add_state *st, struct cni_error *err)
 
 		r = nl_addr_add(st->host, &a);
 		if (r < 0 && r != -EEXIST)
-			return nl_fail(err, st->host, r, "failed to add IP addr %s to veth",
+			return skel_nl_error(err, st->host, r, "failed to add IP addr %s to veth",
 				       ip_prefix_to_string(&a.prefix, s));
 	}
 	for (size_t i = 0; i < st->plan.n_host_routes; i++) {
@@ -309,7 +266,7 @@ static int configure_host(struct add_state *st, struct cni_error *err)
 		 */
 		r = nl_route_replace(st->host, rt);
 		if (r < 0)
-			return nl_fail(err, st->host, r, "failed to add route on host");
+			return skel_nl_error(err, st->host, r, "failed to add route on host");
 	}
 	return 0;
 }
@@ -373,8 +330,8 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		fam4 |= st->res->ips[i].address.addr.family == AF_INET;
 		fam6 |= st->res->ips[i].address.addr.family == AF_INET6;
 	}
-	if ((fam4 && (r = enable_forward(AF_INET)) < 0) ||
-	    (fam6 && (r = enable_forward(AF_INET6)) < 0))
+	if ((fam4 && (r = skel_enable_forward(AF_INET)) < 0) ||
+	    (fam6 && (r = skel_enable_forward(AF_INET6)) < 0))
 		return cni_error_set(err, CNI_ERR_INTERNAL, "Could not enable IP forwarding: %s",
 				     strerror(-r));
 
@@ -386,7 +343,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		return r;
 	r = add_interfaces(st);
 	if (r < 0)
-		return nl_fail(err, NULL, r, "failed to read back the veth pair");
+		return skel_nl_error(err, NULL, r, "failed to read back the veth pair");
 	r = ptp_plan_build(st->res, st->cont_ifindex, st->host_ifindex, &st->plan, err);
 	if (r < 0)
 		return r;
@@ -418,7 +375,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		st->masq_added = true; /* one transaction; DEL of an absent chain is a no-op */
 		r = fw_masq_add(req->name, req->container_id, req->ifname, ips, n, &text);
 		if (r < 0)
-			return fw_fail(err, "failed to set up IP masquerade", r, text);
+			return skel_text_error(err, "failed to set up IP masquerade", r, text);
 	}
 	r = test_hook("done", err);
 	if (r < 0)
@@ -485,30 +442,6 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 
 /* --- DEL ------------------------------------------------------------------------------- */
 
-static int del_container_link(struct skel_request *req, struct cni_error *err)
-{
-	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
-	struct nl_link l;
-	int r;
-
-	r = nl_sock_open_netns_path(req->netns, &sk);
-	/* A vanished netns (or a leftover mount point file) took its interfaces with it. */
-	if (r == -ENOENT || r == -EINVAL)
-		return 0;
-	if (r < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to open netns \"%s\": %s",
-				     req->netns, strerror(-r));
-	r = nl_link_get_by_name(sk, req->ifname, &l);
-	if (r == -ENODEV)
-		return 0;
-	if (r < 0)
-		return nl_fail(err, sk, r, "failed to lookup \"%s\"", req->ifname);
-	r = nl_link_del(sk, l.ifindex);
-	if (r < 0)
-		return nl_fail(err, sk, r, "failed to delete \"%s\"", req->ifname);
-	return 0;
-}
-
 static int cmd_del(struct skel_request *req, struct cni_error *err)
 {
 	_cleanup_(ptp_config_freep) struct ptp_config *c = NULL;
@@ -523,13 +456,13 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	if (c->ipam_type) {
 		cni_error_clear(&e);
 		r = skel_delegate(req, c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
-		keep_first(&first, &first_r, r, &e);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	(void)test_hook("del-link", &e);
 	if (req->netns) {
 		cni_error_clear(&e);
-		r = del_container_link(req, &e);
-		keep_first(&first, &first_r, r, &e);
+		r = skel_del_container_link(req->netns, req->ifname, &e);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	(void)test_hook("del-fw", &e);
 	/* Unlike the reference, also without CNI_NETNS: our entries are keyed by attachment. */
@@ -539,8 +472,8 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 		cni_error_clear(&e);
 		r = fw_masq_del(req->name, req->container_id, req->ifname, &text);
 		if (r < 0)
-			fw_fail(&e, "failed to tear down IP masquerade", r, text);
-		keep_first(&first, &first_r, r, &e);
+			skel_text_error(&e, "failed to tear down IP masquerade", r, text);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	if (first_r < 0)
 		*err = first;
@@ -590,7 +523,7 @@ static int check_routes(struct nl_sock *sk, const struct nl_route *want, size_t 
 		return 0;
 	r = nl_route_dump(sk, AF_UNSPEC, NULL, &have, &n);
 	if (r < 0)
-		return nl_fail(err, sk, r, "failed to list routes");
+		return skel_nl_error(err, sk, r, "failed to list routes");
 	for (size_t i = 0; i < n_want; i++) {
 		char d[IP_PREFIX_STRLEN];
 
@@ -610,7 +543,7 @@ static int check_addrs(struct nl_sock *sk, int ifindex, const char *ifname,
 
 	r = nl_addr_dump(sk, AF_UNSPEC, ifindex, &have, &n);
 	if (r < 0)
-		return nl_fail(err, sk, r, "failed to list addresses of %s", ifname);
+		return skel_nl_error(err, sk, r, "failed to list addresses of %s", ifname);
 	for (size_t i = 0; i < n_want; i++) {
 		char s[IP_PREFIX_STRLEN];
 		bool found = false;
@@ -750,7 +683,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		return r;
 	if (c->ipam_type) {
 		r = skel_delegate(req, c->ipam_type, "GC", req->stdin_data, req->stdin_len, &e);
-		keep_first(&first, &first_r, r, &e);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	/* Without the list we cannot tell ours from theirs: keep everything. */
 	if (json_is_array(req->valid_attachments)) {
@@ -762,8 +695,8 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		if (!valid)
 			return -ENOMEM;
 		json_array_foreach(va, i, o) {
-			json_t *id = json_object_get(o, "containerID");
-			json_t *ifn = json_object_get(o, "ifname");
+			json_t *id = godec_get(o, "containerID");
+			json_t *ifn = godec_get(o, "ifname");
 
 			if (json_is_string(id) && json_is_string(ifn))
 				valid[n++] = (struct fw_attachment){ json_string_value(id),
@@ -772,8 +705,8 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		cni_error_clear(&e);
 		r = fw_masq_gc(req->name, valid, n, &text);
 		if (r < 0)
-			fw_fail(&e, "GC of IP masquerade", r, text);
-		keep_first(&first, &first_r, r, &e);
+			skel_text_error(&e, "GC of IP masquerade", r, text);
+		skel_keep_first(&first, &first_r, r, &e);
 	}
 	if (first_r < 0)
 		*err = first;

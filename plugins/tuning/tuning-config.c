@@ -12,7 +12,10 @@
 #include "basic/fileio.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
+#include "basic/godec.h"
+#include "basic/mac.h"
 #include "plugins/tuning/tuning-config.h"
+#include "skel/plugin-config.h"
 
 static void sysctls_free(struct tuning_sysctl *v, size_t n)
 {
@@ -60,60 +63,35 @@ static int sysctl_set(struct tuning_sysctl **v, size_t *n, const char *key, cons
 	return 0;
 }
 
-/* Go's net.ParseMAC for the 6-byte forms: colon or hyphen separated. */
-static int parse_mac(const char *s, uint8_t ret[6])
-{
-	uint8_t m[6];
-
-	if (strlen(s) != 17)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		const char *p = s + i * 3;
-
-		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]))
-			return -EINVAL;
-		if (i < 5 && p[2] != s[2])
-			return -EINVAL;
-		m[i] = (uint8_t)strtoul((char[]){ p[0], p[1], 0 }, NULL, 16);
-	}
-	if (s[2] != ':' && s[2] != '-')
-		return -EINVAL;
-	memcpy(ret, m, 6);
-	return 0;
-}
-
 static int bad(struct cni_error *err, const char *key, const char *what)
 {
 	return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "failed to load netconf: %s %s", key,
 			     what);
 }
 
-static int read_sysctls(const json_t *obj, const char *where, struct tuning_config *c,
-			struct cni_error *err)
+static int add_sysctl(const char *k, const char *v, void *userdata)
 {
-	const char *k;
-	json_t *v;
+	struct tuning_config *c = userdata;
 
-	if (!obj || json_is_null(obj))
-		return 0;
-	if (!json_is_object(obj))
-		return bad(err, where, "must be an object of strings");
-	json_object_foreach((json_t *)obj, k, v) {
-		if (!json_is_string(v))
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-					     "failed to load netconf: %s[\"%s\"] must be a string",
-					     where, k);
-		if (sysctl_set(&c->sysctls, &c->n_sysctls, k, json_string_value(v)) < 0)
-			return -ENOMEM;
-	}
-	return 0;
+	return sysctl_set(&c->sysctls, &c->n_sysctls, k, v) < 0 ? -ENOMEM : 0;
+}
+
+/* A Go map[string]string member. */
+static int read_sysctls(const struct godec *d, const json_t *obj, struct tuning_config *c)
+{
+	const json_t *m = NULL;
+	int r = godec_object(d, obj, "sysctl", "map[string]string", &m);
+
+	if (r < 0)
+		return r;
+	return godec_map_strings(d, m, "sysctl", add_sysctl, c);
 }
 
 static int set_mac(struct tuning_config *c, const char *mac, struct cni_error *err)
 {
 	char *m;
 
-	if (parse_mac(mac, c->mac_bytes) < 0)
+	if (mac_parse_go(mac, c->mac_bytes) < 0)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "invalid args %s for MAC addr: address %s: "
 				     "invalid MAC address", mac, mac);
@@ -125,62 +103,38 @@ static int set_mac(struct tuning_config *c, const char *mac, struct cni_error *e
 	return 0;
 }
 
-/* Go int fields: an integer, or null for "absent". */
-static int read_int(const json_t *obj, const char *key, bool *has, int *v, struct cni_error *err)
-{
-	const json_t *j = json_object_get(obj, key);
-
-	if (!j || json_is_null(j))
-		return 0;
-	if (!json_is_integer(j) || json_integer_value(j) < 0 || json_integer_value(j) > INT32_MAX)
-		return bad(err, key, "must be a non-negative integer");
-	*v = (int)json_integer_value(j);
-	*has = true;
-	return 0;
-}
-
-static int read_bool(const json_t *obj, const char *key, bool *has, bool *v, struct cni_error *err)
-{
-	const json_t *j = json_object_get(obj, key);
-
-	if (!j || json_is_null(j))
-		return 0;
-	if (!json_is_boolean(j))
-		return bad(err, key, "must be a boolean");
-	*v = json_is_true(j);
-	*has = true;
-	return 0;
-}
-
-static int read_mac(const json_t *obj, const char *key, struct tuning_config *c,
+/* An omitempty MAC string: "" means not set. */
+static int read_mac(const struct godec *d, const json_t *obj, struct tuning_config *c,
 		    struct cni_error *err)
 {
-	const json_t *j = json_object_get(obj, key);
+	const char *mac = NULL;
+	int r = godec_string(d, obj, "mac", &mac, NULL);
 
-	if (!j || json_is_null(j))
-		return 0;
-	if (!json_is_string(j))
-		return bad(err, key, "must be a string");
-	/* An empty string means "not set" (Go's omitempty string). */
-	if (!*json_string_value(j))
-		return 0;
-	return set_mac(c, json_string_value(j), err);
+	if (r < 0 || !mac || !*mac)
+		return r;
+	return set_mac(c, mac, err);
 }
 
-/* Fields shared by the top level and args.cni, with Go's "set only when present". */
-static int read_attrs(const json_t *obj, struct tuning_config *c, struct cni_error *err)
+/* Fields shared by TuningConf and args.cni (IPAMArgs), each set only when given. */
+static int read_attrs(const struct godec *d, const json_t *obj, struct tuning_config *c,
+		      struct cni_error *err)
 {
-	bool has = false;
+	int64_t mtu = c->mtu, txqlen = c->txqlen;
 	int r;
 
-	r = read_bool(obj, "promisc", &has, &c->promisc, err);
-	if (r >= 0)
-		r = read_int(obj, "mtu", &has, &c->mtu, err);
-	if (r >= 0)
-		r = read_bool(obj, "allmulti", &c->has_allmulti, &c->allmulti, err);
-	if (r >= 0)
-		r = read_int(obj, "txQLen", &c->has_txqlen, &c->txqlen, err);
-	return r;
+	if ((r = godec_bool(d, obj, "promisc", &c->promisc, NULL)) < 0 ||
+	    (r = godec_int(d, obj, "mtu", "int", INT64_MIN, INT64_MAX, &mtu, NULL)) < 0 ||
+	    (r = godec_bool(d, obj, "allmulti", &c->allmulti, &c->has_allmulti)) < 0 ||
+	    (r = godec_int(d, obj, "txQLen", "int", INT64_MIN, INT64_MAX, &txqlen,
+			   &c->has_txqlen)) < 0)
+		return r;
+	if (mtu < 0 || mtu > INT32_MAX)
+		return bad(err, "mtu", "must be a non-negative integer");
+	if (txqlen < 0 || txqlen > INT32_MAX)
+		return bad(err, "txQLen", "must be a non-negative integer");
+	c->mtu = (int)mtu;
+	c->txqlen = (int)txqlen;
+	return 0;
 }
 
 int tuning_config_parse(const json_t *config, const struct cni_args *args,
@@ -188,28 +142,35 @@ int tuning_config_parse(const json_t *config, const struct cni_args *args,
 {
 	static const char *const known[] = { "MAC", NULL };
 	_cleanup_(tuning_config_freep) struct tuning_config *c = NULL;
-	const json_t *j, *rc, *a;
-	const char *s;
+	const struct godec d = skel_godec(err, "failed to load netconf: ", "TuningConf");
+	char pa[GODEC_PATH_MAX], pc[GODEC_PATH_MAX], pr[GODEC_PATH_MAX];
+	const json_t *rc = NULL, *a = NULL, *cni = NULL;
+	const char *s = NULL;
+	struct godec da, dc, dr;
 	int r;
 
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	j = json_object_get(config, "dataDir");
-	if (j && !json_is_null(j) && !json_is_string(j))
-		return bad(err, "dataDir", "must be a string");
-	s = json_is_string(j) && *json_string_value(j) ? json_string_value(j)
-						       : TUNING_DEFAULT_DATA_DIR;
-	c->data_dir = strdup(s);
+	if ((r = godec_string(&d, config, "dataDir", &s, NULL)) < 0 ||
+	    (r = skel_decode_netconf(&d, config, NULL)) < 0 ||
+	    (r = godec_object(&d, config, "runtimeConfig",
+			      "struct { Mac string \"json:\\\"mac,omitempty\\\"\" }", &rc)) < 0 ||
+	    (r = godec_object(&d, config, "args",
+			      "struct { A *main.IPAMArgs \"json:\\\"cni\\\"\" }", &a)) < 0)
+		return r;
+	da = godec_nested(&d, "", "args", pa);
+	dc = godec_nested(&da, "IPAMArgs", "cni", pc);
+	dr = godec_nested(&d, "", "runtimeConfig", pr);
+	r = godec_object(&da, a, "cni", "main.IPAMArgs", &cni);
+	if (r < 0)
+		return r;
+	c->data_dir = strdup(s && *s ? s : TUNING_DEFAULT_DATA_DIR);
 	if (!c->data_dir)
 		return -ENOMEM;
 
-	r = read_sysctls(json_object_get(config, "sysctl"), "sysctl", c, err);
-	if (r >= 0)
-		r = read_mac(config, "mac", c, err);
-	if (r >= 0)
-		r = read_attrs(config, c, err);
-	if (r < 0)
+	if ((r = read_sysctls(&d, config, c)) < 0 || (r = read_mac(&d, config, c, err)) < 0 ||
+	    (r = read_attrs(&d, config, c, err)) < 0)
 		return r;
 
 	/* CNI_ARGS MAC, then runtimeConfig.mac, then args.cni.* (each overriding the last) */
@@ -224,23 +185,10 @@ int tuning_config_parse(const json_t *config, const struct cni_args *args,
 				return r;
 		}
 	}
-	rc = json_object_get(config, "runtimeConfig");
-	if (json_is_object(rc)) {
-		r = read_mac(rc, "mac", c, err);
-		if (r < 0)
-			return r;
-	}
-	a = json_object_get(config, "args");
-	a = json_is_object(a) ? json_object_get(a, "cni") : NULL;
-	if (json_is_object(a)) {
-		r = read_sysctls(json_object_get(a, "sysctl"), "args.cni.sysctl", c, err);
-		if (r >= 0)
-			r = read_mac(a, "mac", c, err);
-		if (r >= 0)
-			r = read_attrs(a, c, err);
-		if (r < 0)
-			return r;
-	}
+	if ((r = read_mac(&dr, rc, c, err)) < 0 || (r = read_sysctls(&dc, cni, c)) < 0 ||
+	    (r = read_mac(&dc, cni, c, err)) < 0 || (r = read_attrs(&dc, cni, c, err)) < 0)
+		return r;
+	cni_error_clear(err);
 	*ret = TAKE_PTR(c);
 	return 0;
 }

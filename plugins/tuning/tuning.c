@@ -24,7 +24,6 @@
 #include <netinet/if_ether.h>
 #include <netpacket/packet.h>
 #include <sys/socket.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,9 +32,12 @@
 #include "basic/fileio.h"
 #include "basic/json-util.h"
 #include "basic/macro.h"
+#include "basic/godec.h"
 #include "basic/sysctl.h"
 #include "netlink/netlink.h"
 #include "plugins/tuning/tuning-config.h"
+#include "skel/plugin-net.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
 #define IFF_PROMISC_FLAG 0x100
@@ -144,21 +146,6 @@ static int restore_sysctls_in_ns(void *userdata)
 			(void)sysctl_write(b->sysctls[i].key, b->sysctls[i].value);
 	}
 	return 0;
-}
-
-_printf_(4, 5) static int nl_fail(struct cni_error *err, struct nl_sock *sk, int r,
-				  const char *fmt, ...)
-{
-	const char *ext = sk ? nl_sock_errmsg(sk) : "";
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (ext && *ext)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s (%s)", msg, strerror(-r), ext);
-	return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", msg, strerror(-r));
 }
 
 /* Link attributes back to the saved values; returns the first failure. */
@@ -334,30 +321,30 @@ static int apply_link(struct nl_sock *sk, const struct skel_request *req,
 	if (c->mac) {
 		r = nl_link_set_mac(sk, ifindex, c->mac_bytes);
 		if (r < 0)
-			return nl_fail(err, sk, r, "failed to set MAC of %s to %s", req->ifname,
+			return skel_nl_error(err, sk, r, "failed to set MAC of %s to %s", req->ifname,
 				       c->mac);
 	}
 	if (c->promisc) {
 		r = nl_link_set_promisc(sk, ifindex, true);
 		if (r < 0)
-			return nl_fail(err, sk, r, "failed to set %s promiscuous", req->ifname);
+			return skel_nl_error(err, sk, r, "failed to set %s promiscuous", req->ifname);
 	}
 	if (c->mtu) {
 		r = nl_link_set_mtu(sk, ifindex, (uint32_t)c->mtu);
 		if (r < 0)
-			return nl_fail(err, sk, r, "failed to set MTU of %s to %d", req->ifname,
+			return skel_nl_error(err, sk, r, "failed to set MTU of %s to %d", req->ifname,
 				       c->mtu);
 	}
 	if (c->has_allmulti) {
 		r = nl_link_set_allmulti(sk, ifindex, c->allmulti);
 		if (r < 0)
-			return nl_fail(err, sk, r, "failed to set all-multicast mode of %s",
+			return skel_nl_error(err, sk, r, "failed to set all-multicast mode of %s",
 				       req->ifname);
 	}
 	if (c->has_txqlen) {
 		r = nl_link_set_txqlen(sk, ifindex, (uint32_t)c->txqlen);
 		if (r < 0)
-			return nl_fail(err, sk, r, "failed to set txqueuelen of %s to %d",
+			return skel_nl_error(err, sk, r, "failed to set txqueuelen of %s to %d",
 				       req->ifname, c->txqlen);
 	}
 	return 0;
@@ -413,7 +400,7 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		}
 		r = nl_link_get_by_name(sk, req->ifname, &l);
 		if (r < 0) {
-			r = nl_fail(err, sk, r, "failed to get \"%s\"", req->ifname);
+			r = skel_nl_error(err, sk, r, "failed to get \"%s\"", req->ifname);
 			goto out;
 		}
 	}
@@ -497,7 +484,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	if (tuning_config_parse(req->config, NULL, &c, &ignored) >= 0)
 		dir = c->data_dir;
 	else
-		dir = json_object_get_string(req->config, "dataDir") ?: TUNING_DEFAULT_DATA_DIR;
+		dir = json_string_value(godec_get(req->config, "dataDir")) ?: TUNING_DEFAULT_DATA_DIR;
 	if (!*dir)
 		dir = TUNING_DEFAULT_DATA_DIR;
 	if (tuning_backup_path(dir, req->container_id, req->ifname, &path) < 0)

@@ -5,17 +5,18 @@
  * The order of the checks and the error texts follow the reference plugin
  * (plugins/ipam/host-local/backend/allocator/{config,range,range_set}.go) so
  * that a config rejected by one implementation is rejected by the other with
- * the same words. Keys are matched like Go's encoding/json: exact name first,
- * then case-insensitively.
+ * the same words. decode_types() first does what the reference's json.Unmarshal
+ * does (every key found as encoding/json finds it, every type checked, Go's
+ * error text), so the checks after it see values of the right types only.
  */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "basic/fileio.h"
+#include "basic/godec.h"
 #include "basic/json-util.h"
 #include "ipam/ipam-config.h"
 
@@ -30,25 +31,144 @@ static int errf(char *err, int r, const char *fmt, ...)
 	return r;
 }
 
-/* Go's encoding/json: exact key first, then a case-insensitive match. null counts as absent. */
-static json_t *jget(const json_t *o, const char *key)
+/* A Range's fields; strct/path name the struct for messages. */
+static int decode_range(const struct godec *d, const json_t *o)
 {
-	const char *k;
-	json_t *v;
+	int r;
 
-	if (!json_is_object(o))
-		return NULL;
-	v = json_object_get(o, key);
-	if (!v) {
-		json_t *x;
+	if ((r = godec_text(d, o, "rangeStart", "net.IP", NULL, NULL)) < 0 ||
+	    (r = godec_text(d, o, "rangeEnd", "net.IP", NULL, NULL)) < 0 ||
+	    (r = godec_text(d, o, "subnet", "string", NULL, NULL)) < 0 ||
+	    (r = godec_text(d, o, "gateway", "net.IP", NULL, NULL)) < 0)
+		return r;
+	return 0;
+}
 
-		json_object_foreach((json_t *)o, k, x)
-			if (strcasecmp(k, key) == 0) {
-				v = x;
-				break;
-			}
+/* A []allocator.RangeSet member (a list of lists of Range). */
+static int decode_range_sets(const struct godec *d, const json_t *o, const char *key)
+{
+	char path[GODEC_PATH_MAX];
+	struct godec dr = godec_nested(d, "Range", key, path);
+	const json_t *sets = NULL;
+	json_t *set, *range;
+	size_t i, k;
+	int r;
+
+	r = godec_array(d, o, key, "[]allocator.RangeSet", &sets);
+	if (r < 0 || !sets)
+		return r;
+	json_array_foreach(sets, i, set) {
+		if (json_is_null(set))
+			continue;
+		if (!json_is_array(set))
+			return godec_type_error(d, set, key, "allocator.RangeSet");
+		json_array_foreach(set, k, range) {
+			if (json_is_null(range))
+				continue;
+			if (!json_is_object(range))
+				return godec_type_error(d, range, key, "allocator.Range");
+			r = decode_range(&dr, range);
+			if (r < 0)
+				return r;
+		}
 	}
-	return json_is_null(v) ? NULL : v;
+	return 0;
+}
+
+/* A []*ip.IP member. */
+static int decode_ips(const struct godec *d, const json_t *o)
+{
+	const json_t *ips = NULL;
+	json_t *v;
+	size_t i;
+	int r = godec_array(d, o, "ips", "[]*ip.IP", &ips);
+
+	if (r < 0 || !ips)
+		return r;
+	json_array_foreach(ips, i, v)
+		if (!json_is_string(v) && !json_is_null(v))
+			return godec_type_error(d, v, "ips", "*ip.IP");
+	return 0;
+}
+
+/*
+ * types.Route decodes itself from a private struct, so Go names the list for every field:
+ * "IPAMConfig.ipam.routes of type string".
+ */
+static int decode_routes(const struct godec *d, const json_t *ipam)
+{
+	static const char *const strs[] = { "dst", "gw" };
+	static const char *const ints[] = { "mtu", "advmss", "priority", "table", "scope" };
+	const json_t *routes = NULL;
+	json_t *o, *v;
+	size_t i;
+	int r = godec_array(d, ipam, "routes", "[]*types.Route", &routes);
+
+	if (r < 0 || !routes)
+		return r;
+	json_array_foreach(routes, i, o) {
+		if (json_is_null(o))
+			continue;
+		if (!json_is_object(o))
+			return godec_type_error(d, o, "routes", "types.Route");
+		for (size_t k = 0; k < ELEMENTSOF(strs); k++)
+			if ((v = godec_get(o, strs[k])) && !json_is_string(v))
+				return godec_type_error(d, v, "routes", "string");
+		for (size_t k = 0; k < ELEMENTSOF(ints); k++) {
+			v = godec_get(o, ints[k]);
+			if (v && !json_is_number(v))
+				return godec_type_error(d, v, "routes", "int");
+			if (v && (!json_is_integer(v) || json_integer_value(v) < INT32_MIN ||
+				  json_integer_value(v) > INT32_MAX)) {
+				char num[32], kind[48];
+
+				snprintf(kind, sizeof(kind), "number %s", godec_number_text(v, num));
+				snprintf(d->msg, d->msg_size,
+					 "json: cannot unmarshal %s into Go struct field "
+					 "%s.%s.routes of type int", kind, d->strct, d->path);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* What json.Unmarshal into the reference's allocator.Net checks: every type, no value. */
+static int decode_types(const json_t *netconf, char *err)
+{
+	const struct godec d = { .prefix = "", .strct = "Net", .path = "", .msg = err,
+				 .msg_size = IPAM_ERR_MAX };
+	char pi[GODEC_PATH_MAX], pa[GODEC_PATH_MAX], pc[GODEC_PATH_MAX], pr[GODEC_PATH_MAX];
+	struct godec di = godec_nested(&d, "IPAMConfig", "ipam", pi);
+	struct godec da = godec_nested(&d, "", "args", pa);
+	struct godec dc = godec_nested(&da, "IPAMArgs", "cni", pc);
+	struct godec dr = godec_nested(&d, "", "runtimeConfig", pr);
+	const json_t *ipam = NULL, *args = NULL, *cni = NULL, *rc = NULL;
+	int r;
+
+	if ((r = godec_string(&d, netconf, "name", NULL, NULL)) < 0 ||
+	    (r = godec_string(&d, netconf, "cniVersion", NULL, NULL)) < 0 ||
+	    (r = godec_object(&d, netconf, "ipam", "allocator.IPAMConfig", &ipam)) < 0 ||
+	    (r = godec_object(&d, netconf, "runtimeConfig",
+			      "struct { IPRanges []allocator.RangeSet "
+			      "\"json:\\\"ipRanges,omitempty\\\"\"; IPs []*ip.IP "
+			      "\"json:\\\"ips,omitempty\\\"\" }", &rc)) < 0 ||
+	    (r = godec_object(&d, netconf, "args",
+			      "struct { A *allocator.IPAMArgs \"json:\\\"cni\\\"\" }",
+			      &args)) < 0 ||
+	    (r = decode_range(&di, ipam)) < 0 ||
+	    (r = godec_string(&di, ipam, "type", NULL, NULL)) < 0 ||
+	    (r = decode_routes(&di, ipam)) < 0 ||
+	    (r = godec_string(&di, ipam, "dataDir", NULL, NULL)) < 0 ||
+	    (r = godec_string(&di, ipam, "resolvConf", NULL, NULL)) < 0 ||
+	    (r = decode_range_sets(&di, ipam, "ranges")) < 0 ||
+	    (r = decode_range_sets(&dr, rc, "ipRanges")) < 0 ||
+	    (r = decode_ips(&dr, rc)) < 0 ||
+	    (r = godec_object(&da, args, "cni", "allocator.IPAMArgs", &cni)) < 0 ||
+	    (r = decode_ips(&dc, cni)) < 0)
+		return r;
+	err[0] = 0;
+	return 0;
 }
 
 /* IPv4-mapped IPv6 addresses are IPv4 addresses, as Go's To4() sees them. */
@@ -70,7 +190,7 @@ static const char *ipstr(const struct ip_addr *a, char buf[static IP_ADDR_STRLEN
 /* An optional IP field: absent, null or "" mean unset (family 0). */
 static int parse_ip_field(const json_t *o, const char *key, struct ip_addr *ret, char *err)
 {
-	json_t *v = jget(o, key);
+	json_t *v = godec_get(o, key);
 	struct ip_addr a = {};
 
 	if (v) {
@@ -160,7 +280,7 @@ static int parse_range(const json_t *o, struct ipam_range *ret, char *err)
 
 	if (!json_is_object(o))
 		return errf(err, -EINVAL, "range must be an object");
-	v = jget(o, "subnet");
+	v = godec_get(o, "subnet");
 	if (!v || (json_is_string(v) && !*json_string_value(v)))
 		return errf(err, -EINVAL, "missing subnet");
 	if (!json_is_string(v) || ip_prefix_parse(json_string_value(v), &r.subnet) < 0)
@@ -330,7 +450,7 @@ static int parse_routes(const json_t *a, struct ipam_config *c, char *err)
 
 		if (!json_is_object(o))
 			return errf(err, -EINVAL, "route must be an object");
-		v = jget(o, "dst");
+		v = godec_get(o, "dst");
 		if (!json_is_string(v) || ip_prefix_parse(json_string_value(v), &rt->dst) < 0)
 			return errf(err, -EINVAL, "invalid CIDR address: %s",
 				    json_is_string(v) ? json_string_value(v) : "(missing dst)");
@@ -340,7 +460,7 @@ static int parse_routes(const json_t *a, struct ipam_config *c, char *err)
 		for (size_t k = 0; k < ELEMENTSOF(ints); k++) {
 			int val;
 
-			v = jget(o, ints[k]);
+			v = godec_get(o, ints[k]);
 			if (!v)
 				continue;
 			if (!json_is_integer(v))
@@ -400,7 +520,7 @@ static int add_requested_list(struct ipam_config *c, const json_t *a, const char
 
 static int dup_string(const json_t *o, const char *key, char **ret, char *err)
 {
-	json_t *v = jget(o, key);
+	json_t *v = godec_get(o, key);
 
 	*ret = NULL;
 	if (!v)
@@ -427,6 +547,9 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 	err[0] = 0;
 	if (!json_is_object(netconf))
 		return errf(err, -EINVAL, "network config must be a JSON object");
+	r = decode_types(netconf, err);
+	if (r < 0)
+		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -439,7 +562,7 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 	if (!c->cni_version && !(c->cni_version = strdup("0.1.0")))
 		return -ENOMEM;
 
-	ipam = jget(netconf, "ipam");
+	ipam = godec_get(netconf, "ipam");
 	if (!ipam)
 		return errf(err, -EINVAL, "IPAM config missing 'ipam' key");
 	if (!json_is_object(ipam))
@@ -451,20 +574,20 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 		if (r < 0)
 			return r;
 	}
-	args = jget(netconf, "args");
-	r = add_requested_list(c, jget(jget(args, "cni"), "ips"), "args.cni.ips", err);
+	args = godec_get(netconf, "args");
+	r = add_requested_list(c, godec_get(godec_get(args, "cni"), "ips"), "args.cni.ips", err);
 	if (r < 0)
 		return r;
-	rc = jget(netconf, "runtimeConfig");
-	r = add_requested_list(c, jget(rc, "ips"), "runtimeConfig.ips", err);
+	rc = godec_get(netconf, "runtimeConfig");
+	r = add_requested_list(c, godec_get(rc, "ips"), "runtimeConfig.ips", err);
 	if (r < 0)
 		return r;
 
 	/* Set order: ipRanges capability, the legacy single range, then ranges. */
-	r = collect_sets(jget(rc, "ipRanges"), "runtimeConfig.ipRanges", &jsets, &n_jsets, err);
+	r = collect_sets(godec_get(rc, "ipRanges"), "runtimeConfig.ipRanges", &jsets, &n_jsets, err);
 	if (r < 0)
 		return r;
-	v = jget(ipam, "subnet");
+	v = godec_get(ipam, "subnet");
 	if (v && !(json_is_string(v) && !*json_string_value(v))) {
 		json_t *obj = json_object();
 		static const char *const keys[] = { "subnet", "rangeStart", "rangeEnd", "gateway" };
@@ -473,7 +596,7 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 		if (!legacy || !obj || json_array_append_new(legacy, obj) < 0)
 			return -ENOMEM;
 		for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
-			json_t *f = jget(ipam, keys[k]);
+			json_t *f = godec_get(ipam, keys[k]);
 
 			if (f && json_object_set(obj, keys[k], f) < 0)
 				return -ENOMEM;
@@ -485,7 +608,7 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 	r = collect_sets(legacy_list, "subnet", &jsets, &n_jsets, err);
 	if (r < 0)
 		return r;
-	r = collect_sets(jget(ipam, "ranges"), "ranges", &jsets, &n_jsets, err);
+	r = collect_sets(godec_get(ipam, "ranges"), "ranges", &jsets, &n_jsets, err);
 	if (r < 0)
 		return r;
 	if (n_jsets == 0)
@@ -521,7 +644,7 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 			if (sets_overlap(&c->sets[i], &c->sets[j]))
 				return errf(err, -EINVAL, "range set %zu overlaps with %zu", i, j);
 
-	r = parse_routes(jget(ipam, "routes"), c, err);
+	r = parse_routes(godec_get(ipam, "routes"), c, err);
 	if (r < 0)
 		return r;
 	r = dup_string(ipam, "dataDir", &c->data_dir, err);
@@ -547,6 +670,9 @@ int ipam_config_parse_store(const json_t *netconf, struct ipam_config **ret,
 	err[0] = 0;
 	if (!json_is_object(netconf))
 		return errf(err, -EINVAL, "network config must be a JSON object");
+	r = decode_types(netconf, err);
+	if (r < 0)
+		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
@@ -558,7 +684,7 @@ int ipam_config_parse_store(const json_t *netconf, struct ipam_config **ret,
 		return r;
 	if (!c->cni_version && !(c->cni_version = strdup("0.1.0")))
 		return -ENOMEM;
-	ipam = jget(netconf, "ipam");
+	ipam = godec_get(netconf, "ipam");
 	if (!ipam)
 		return errf(err, -EINVAL, "IPAM config missing 'ipam' key");
 	r = dup_string(ipam, "dataDir", &c->data_dir, err);

@@ -93,30 +93,6 @@ int lease_key_parse(const char *s, struct ip_prefix *ret_subnet, struct ip_prefi
 	return 0;
 }
 
-int mac_parse(const char *s, uint8_t ret[static 6])
-{
-	unsigned v[6];
-	char tail;
-
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
-		   &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		if (s[i * 3 + 2] != ':' && i < 5)
-			return -EINVAL;
-		ret[i] = (uint8_t)v[i];
-	}
-	return 0;
-}
-
-const char *mac_format(const uint8_t mac[static 6], char buf[static 18])
-{
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
-	return buf;
-}
-
 static int append(char **buf, size_t *len, const char *fmt, ...) _printf_(3, 4);
 static int append(char **buf, size_t *len, const char *fmt, ...)
 {

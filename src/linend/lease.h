@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "basic/ip.h"
+#include "basic/mac.h" /* mac_parse, mac_format: the leases' vtepMAC */
 
 #define LEASE_TYPE_MAX 32
 #define LEASE_KEY_MAX (IP_PREFIX_STRLEN * 2 + 2)
@@ -59,6 +60,3 @@ int lease_attrs_format(const struct lease_attrs *a, char **ret);
 int lease_attrs_parse(const char *json, size_t len, struct lease_attrs *ret);
 bool lease_attrs_equal(const struct lease_attrs *a, const struct lease_attrs *b);
 
-/* "aa:bb:cc:dd:ee:ff" (lower case) */
-int mac_parse(const char *s, uint8_t ret[static 6]);
-const char *mac_format(const uint8_t mac[static 6], char buf[static 18]);

@@ -16,6 +16,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
+#include "basic/mac.h"
 #include "basic/macro.h"
 #include "netlink/nl-internal.h"
 #include "netlink/nl-link.h"
@@ -697,39 +698,15 @@ int nl_bridge_vlan_list(struct nl_sock *sk, int ifindex, struct nl_bridge_vlan *
 	return 0;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
+/* The one parser and formatter are basic/mac.h's; these keep the nl_ names working. */
 int nl_mac_parse(const char *s, uint8_t ret[6])
 {
-	uint8_t m[6];
-
-	if (!s || strlen(s) != 17)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-
-		if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != ':'))
-			return -EINVAL;
-		m[i] = (uint8_t)(hi << 4 | lo);
-	}
-	memcpy(ret, m, 6);
-	return 0;
+	return mac_parse(s, ret);
 }
 
 const char *nl_mac_to_string(const uint8_t mac[6], char buf[static 18])
 {
-	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-		 mac[4], mac[5]);
-	return buf;
+	return mac_format(mac, buf);
 }
 
 int nl_mac_random(uint8_t ret[6])

@@ -4,6 +4,7 @@
  * (see plugin-util.h).
  */
 #include <errno.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 #include "basic/fileio.h"
 #include "basic/macro.h"
+#include "basic/sysctl.h"
 #include "skel/plugin-util.h"
 
 static int lock_take(const char *path, int *ret_fd)
@@ -90,4 +92,32 @@ int skel_check_error(const struct skel_request *req, int r, const char *who, con
 	if (asprintf(&reading, "cannot read %s", what) < 0)
 		return -ENOMEM;
 	return skel_errno_error(err, r, who, reading, NULL);
+}
+
+void skel_keep_first(struct cni_error *first, int *first_r, int r, const struct cni_error *e)
+{
+	if (r >= 0 || *first_r < 0)
+		return;
+	*first_r = r;
+	*first = *e;
+	if (!cni_error_is_set(first))
+		cni_error_set(first, CNI_ERR_INTERNAL, "%s", strerror(-r));
+}
+
+int skel_text_error(struct cni_error *err, const char *what, int r, const char *text)
+{
+	if (text && *text)
+		return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, text);
+	return cni_error_set(err, CNI_ERR_INTERNAL, "%s: %s", what, strerror(-r));
+}
+
+int skel_enable_forward(int family)
+{
+	const char *key =
+		family == AF_INET ? "net/ipv4/ip_forward" : "net/ipv6/conf/all/forwarding";
+	_cleanup_free_ char *v = NULL;
+
+	if (sysctl_read(key, &v) >= 0 && streq(v, "1"))
+		return 0;
+	return sysctl_write(key, "1");
 }

@@ -4,7 +4,9 @@
  *
  * Owns: the host-wide lock file a plugin holds while it changes shared state (one nft table,
  * one tc tree), the chained-plugin prevResult rules (required, passed through in the config's
- * version), and CNI errors built from a negative errno the way the firewall plugins report them.
+ * version), CNI errors built from a negative errno the way the firewall plugins report them,
+ * teardown's first-error keeping, and switching on IP forwarding. The netlink-facing helpers
+ * are in plugin-net.h.
  */
 #pragma once
 
@@ -38,3 +40,17 @@ int skel_errno_error(struct cni_error *err, int r, const char *who, const char *
  */
 int skel_check_error(const struct skel_request *req, int r, const char *who, const char *what,
 		     struct cni_error *err);
+
+/*
+ * Teardown's "keep going, report the first": when r < 0 and nothing failed before, *first
+ * becomes e (or code 999 strerror(-r) when e has no message) and *first_r r.
+ */
+void skel_keep_first(struct cni_error *first, int *first_r, int r, const struct cni_error *e);
+
+/* Code 999 "<what>: <text>" when the failed tool gave text (nft's), else "<what>: <strerror>".
+ * Returns -EINVAL. */
+int skel_text_error(struct cni_error *err, const char *what, int r, const char *text);
+
+/* The reference's ip.EnableIP4Forward/EnableIP6Forward: switch on net/ipv4/ip_forward or
+ * net/ipv6/conf/all/forwarding, writing only when it is not on already. */
+int skel_enable_forward(int family);

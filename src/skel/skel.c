@@ -17,9 +17,11 @@
 #include <unistd.h>
 
 #include "basic/fileio.h"
+#include "basic/godec.h"
 #include "basic/json-util.h"
 #include "basic/netns.h"
 #include "libcni/conf.h"
+#include "skel/plugin-config.h"
 #include "skel/skel.h"
 #include "skel/skel-internal.h"
 
@@ -218,7 +220,7 @@ static void request_done(struct skel_request *req)
 static int parse_request(struct skel_request *req, struct cni_error *err)
 {
 	json_error_t je;
-	json_t *v;
+	struct godec d;
 	int r;
 
 	req->config = json_loadb(req->stdin_data, req->stdin_len, 0, &je);
@@ -229,20 +231,23 @@ static int parse_request(struct skel_request *req, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_DECODE,
 				     "error unmarshall network config: not a JSON object");
 
-	v = json_object_get(req->config, "name");
-	if (v && !json_is_string(v) && !json_is_null(v))
-		return cni_error_set(err, CNI_ERR_DECODE,
-				     "error unmarshall network config: \"name\" must be a string");
-	req->name = json_string_value(v);
+	/* The reference's skel reads these two with encoding/json, so with its rules and words */
+	d = skel_godec(err, "error unmarshall network config: ", "");
+	r = godec_string(&d, req->config, "name", &req->name, NULL);
+	if (r < 0) {
+		err->code = CNI_ERR_DECODE;
+		return r;
+	}
 	r = cni_validate_network_name(req->name, err);
 	if (r < 0)
 		return r;
-
-	v = json_object_get(req->config, "cniVersion");
-	if (v && !json_is_string(v) && !json_is_null(v))
-		return cni_error_set(err, CNI_ERR_DECODE,
-				     "decoding version from network config: \"cniVersion\" must be a string");
-	req->cni_version = json_string_value(v);
+	d = skel_godec(err, "decoding version from network config: ", "");
+	r = godec_string(&d, req->config, "cniVersion", &req->cni_version, NULL);
+	if (r < 0) {
+		err->code = CNI_ERR_DECODE;
+		return r;
+	}
+	cni_error_clear(err);
 	if (!req->cni_version || !*req->cni_version)
 		req->cni_version = "0.1.0";
 	return 0;
@@ -277,7 +282,7 @@ static int parse_extras(struct skel_request *req, char *const *envp, struct cni_
 	if (r < 0 && (r == -ENOMEM || req->command == SKEL_ADD || req->command == SKEL_CHECK))
 		return r;
 
-	prev = json_object_get(req->config, "prevResult");
+	prev = godec_get(req->config, "prevResult");
 	if (prev && !json_is_null(prev)) {
 		r = cni_result_from_json(prev, req->cni_version, &req->prev_result, err);
 		if (r < 0) {
@@ -291,7 +296,7 @@ static int parse_extras(struct skel_request *req, char *const *envp, struct cni_
 		if (r < 0)
 			return r;
 	}
-	req->runtime_config = json_object_get(req->config, "runtimeConfig");
+	req->runtime_config = godec_get(req->config, "runtimeConfig");
 	req->valid_attachments = json_object_get(req->config, "cni.dev/valid-attachments");
 	if (!req->valid_attachments)
 		req->valid_attachments = json_object_get(req->config, "cni.dev/attachments");
