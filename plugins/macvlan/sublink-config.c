@@ -191,7 +191,7 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 	if (kind->master_required && !c->master)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "\"master\" field is required. It specifies the host interface "
-				     "name to create the VLAN for");
+				     "name to create the VLAN for.");
 	if (kind->has_vlan_id && (c->vlan_id < 0 || c->vlan_id > 4094))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "invalid VLAN ID %lld (must be between 0 and 4095 inclusive)",

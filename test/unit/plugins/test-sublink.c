@@ -175,7 +175,7 @@ static void test_vlan(void **state)
 	assert_int_equal(c->mtu, 1400);
 	parse_fails(&sublink_vlan, HEAD ",\"vlanId\":5}", NULL, CNI_ERR_INVALID_CONFIG,
 		    "\"master\" field is required. It specifies the host interface name to "
-		    "create the VLAN for");
+		    "create the VLAN for.");
 	parse_fails(&sublink_vlan, HEAD ",\"master\":\"eth0\",\"vlanId\":4095}", NULL,
 		    CNI_ERR_INVALID_CONFIG,
 		    "invalid VLAN ID 4095 (must be between 0 and 4095 inclusive)");
