@@ -135,6 +135,8 @@ static int add_interface(struct nl_sock *sk, const struct nl_link *vrf, const ch
 		if (!vrf_route_to_move(&rt))
 			continue;
 		rt.table = vrf->vrf_table;
+		/* LINKDOWN/DEAD as dumped (the link was down) are refused in a request. */
+		rt.flags &= RTNH_F_ONLINK;
 		r = nl_route_append(sk, &rt);
 		if (r < 0 && r != -EEXIST)
 			return skel_nl_error(err, sk, r, "could not add route '%s' to VRF %s",

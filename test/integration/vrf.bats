@@ -95,7 +95,7 @@ assert_pod_untouched() {
 	cfg=$(vconf '"vrfname":"blue","table":100')
 	run ours ADD "$POD" c1 "$cfg"
 	[ "$status" -eq 0 ]
-	[ "$(jq -c . <<<"$output")" = "$(jq -c '. + {dns: {}}' <<<"$PREV")" ]
+	[ "$(jq -cS . <<<"$output")" = "$(jq -cS '. + {dns: {}}' <<<"$PREV")" ]
 	run ip -n "$POD" -d link show blue
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"vrf table 100"* ]]
