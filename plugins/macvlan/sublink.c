@@ -29,6 +29,22 @@
 
 #define DAD_TIMEOUT_MS 10000
 
+/*
+ * Test builds only (-Dtest_hooks=true): LINEN_TEST_FAIL_AT=<step> fails ADD there, so the
+ * rollback of a late failure is testable. Steps: link (after the link is made), ipam (after
+ * IPAM answered).
+ */
+static int test_hook(const char *step, struct cni_error *err)
+{
+#ifdef LINEN_TEST_HOOKS
+	const char *f = getenv("LINEN_TEST_FAIL_AT");
+
+	if (f && streq(f, step))
+		return cni_error_set(err, CNI_ERR_INTERNAL, "test failure injected at %s", step);
+#endif
+	return 0;
+}
+
 static const struct sublink_kind *K;
 
 static void dns_done(struct cni_dns *d)
@@ -334,6 +350,9 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		return skel_nl_error(err, st->cont, r, "failed to refetch %s \"%s\"", K->name,
 				     req->ifname);
 	st->ifindex = l.ifindex;
+	r = test_hook("link", err);
+	if (r < 0)
+		return r;
 
 	st->res = cni_result_new();
 	if (!st->res)
@@ -368,6 +387,9 @@ static int do_add(struct add_state *st, struct cni_error *err)
 					     req->ifname);
 		goto dns;
 	}
+	r = test_hook("ipam", err);
+	if (r < 0)
+		return r;
 	if (st->res->n_ips == 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "IPAM plugin returned missing IP config");
 	for (size_t i = 0; i < st->res->n_ips; i++)

@@ -351,3 +351,18 @@ bad_config() {
 	ip -n "$HOST" link del m1p
 	assert_clean
 }
+
+@test "a late failure of ADD (test hook) takes back the link and the address" {
+	local step cfg
+	cfg=$(conf 1.0.0 '"master":"br0"')
+	for step in link ipam; do
+		run mv ADD "$POD" c1 "$cfg" LINEN_TEST_FAIL_AT=$step
+		if [ "$status" -eq 0 ]; then
+			run mv DEL "$POD" c1 "$cfg"
+			skip "built without -Dtest_hooks=true"
+		fi
+		[ "$status" -eq 1 ]
+		[ "$(jq -r .msg <<<"$output")" = "test failure injected at $step" ]
+		assert_clean
+	done
+}
