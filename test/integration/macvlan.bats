@@ -81,7 +81,7 @@ pod_mac() {
 
 @test "ADD, kernel state, result, ping between two pods, CHECK, DEL, DEL again" {
 	local cfg out ip1 ip2
-	cfg=$(conf 1.0.0 '"master":"br0","mtu":1400')
+	cfg=$(conf 1.1.0 '"master":"br0","mtu":1400')
 	run mv ADD "$POD" c1 "$cfg"
 	[ "$status" -eq 0 ]
 	out=$output
@@ -233,7 +233,8 @@ pod_mac() {
 
 @test "side by side with the reference: same result, same kernel state" {
 	local v cfg a b
-	for v in 0.3.1 0.4.0 1.0.0; do
+	# (the reference 1.1.1 knows no spec 1.1.0)
+	for v in 0.1.0 0.2.0 0.3.0 0.3.1 0.4.0 1.0.0; do
 		cfg=$(conf "$v" '"master":"br0","mode":"vepa","mtu":1300,"mac":"02:00:00:00:00:0a","dns":{"nameservers":["10.67.0.53"]}')
 		rm -rf "${D:?}"/*
 		run ref ADD "$POD" c1 "$cfg"
