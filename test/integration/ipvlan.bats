@@ -90,3 +90,22 @@ teardown() {
 	[ "$status" -eq 0 ]
 	assert_clean
 }
+
+@test "chained: master and addresses from prevResult; without either, an error and nothing left" {
+	local chained
+	chained='{"cniVersion":"1.0.0","name":"slnet","type":"ipvlan","prevResult":{"cniVersion":"1.0.0","interfaces":[{"name":"IF"}],"ips":[{"address":"10.68.0.9/24","interface":0}]}}'
+	# prevResult's only interface is the master; its address stands in for IPAM
+	if ! kind_supported; then
+		run ours ADD "$POD" c1 "${chained/IF/br0}"
+		[ "$status" -eq 1 ]
+		[ "$(jq -r .msg <<<"$output")" = "failed to create ipvlan: Operation not supported (this kernel has no ipvlan link type)" ]
+		assert_clean
+	fi
+	bad_config "${chained/IF/nosuch0}"
+	# neither IPAM nor prevResult addresses: refused before anything is made
+	run ours ADD "$POD" c1 '{"cniVersion":"1.0.0","name":"slnet","type":"ipvlan","master":"br0"}'
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .code <<<"$output")" = 7 ]
+	[ "$(jq -r .msg <<<"$output")" = "ipvlan needs an IPAM configuration or a prevResult with addresses" ]
+	assert_clean
+}
