@@ -130,6 +130,9 @@ const char *sublink_mode_name(const struct sublink_kind *kind, uint32_t value)
 	return NULL;
 }
 
+/* How Go names the anonymous struct of NetConf.RuntimeConfig in a type error. */
+#define RUNTIME_CONFIG_GOTYPE "struct { Mac string \"json:\\\"mac,omitempty\\\"\" }"
+
 static int dup_nonempty(const char *s, char **ret)
 {
 	if (!s || !*s)
@@ -171,7 +174,7 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 	if (r >= 0 && kind->has_master)
 		r = godec_bool(&d, config, "linkInContainer", &c->link_in_container, NULL);
 	if (r >= 0 && kind->has_mac)
-		r = godec_object(&d, config, "runtimeConfig", "struct { Mac string \"json:\\\"mac,omitempty\\\"\" }", &rt);
+		r = godec_object(&d, config, "runtimeConfig", RUNTIME_CONFIG_GOTYPE, &rt);
 	if (r >= 0 && kind->has_mac) {
 		dr = godec_nested(&d, "", "runtimeConfig", path);
 		r = godec_string(&dr, rt, "mac", &rt_mac, NULL);
@@ -182,7 +185,8 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 		return r;
 	cni_error_clear(err);
 
-	if ((r = dup_nonempty(master, &c->master)) < 0 || (r = dup_nonempty(ipam, &c->ipam_type)) < 0)
+	if ((r = dup_nonempty(master, &c->master)) < 0 ||
+	    (r = dup_nonempty(ipam, &c->ipam_type)) < 0)
 		return r;
 	c->mode = strdup(mode ? mode : "");
 	if (!c->mode)
@@ -190,8 +194,8 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 
 	if (kind->master_required && !c->master)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "\"master\" field is required. It specifies the host interface "
-				     "name to create the VLAN for.");
+				     "\"master\" field is required. It specifies the host "
+				     "interface name to create the VLAN for.");
 	if (kind->has_vlan_id && (c->vlan_id < 0 || c->vlan_id > 4094))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "invalid VLAN ID %lld (must be between 0 and 4095 inclusive)",
@@ -202,8 +206,8 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 		while (m->name && !streq(m->name, c->mode))
 			m++;
 		if (!m->name)
-			return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "unknown %s mode: \"%.64s\"",
-					     kind->name, c->mode);
+			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+					     "unknown %s mode: \"%.64s\"", kind->name, c->mode);
 		c->mode_value = m->value;
 	}
 
@@ -212,8 +216,9 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 		uint8_t m[6];
 
 		if (args) {
-			r = cni_args_check_known(args, (const char *[]){ "IgnoreUnknown", "MAC", NULL },
-						 err);
+			static const char *const known[] = { "IgnoreUnknown", "MAC", NULL };
+
+			r = cni_args_check_known(args, known, err);
 			if (r < 0)
 				return r;
 		}
@@ -225,8 +230,8 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 		if (mac && *mac) {
 			if (mac_parse_go(mac, m) < 0)
 				return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-						     "invalid args %.64s for MAC addr: address %.64s: "
-						     "invalid MAC address",
+						     "invalid args %.64s for MAC addr: address "
+						     "%.64s: invalid MAC address",
 						     mac, mac);
 			c->mac = strdup(mac);
 			if (!c->mac)

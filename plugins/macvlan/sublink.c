@@ -165,8 +165,8 @@ static int set_sysctls(struct add_state *st, bool v6, struct cni_error *err)
 				     "failed to enable IPv6 for interface \"%s\": %s", ifname,
 				     strerror(-r));
 	if (k < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to return to the host netns: %s",
-				     strerror(-k));
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "failed to return to the host netns: %s", strerror(-k));
 	return 0;
 }
 
@@ -206,8 +206,8 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 	if (v6) {
 		r = nl_addr_wait_dad(st->cont, AF_INET6, st->ifindex, DAD_TIMEOUT_MS);
 		if (r < 0 && r != -ETIMEDOUT)
-			return skel_nl_error(err, st->cont, r, "failed to settle addresses on \"%s\"",
-					     ifname);
+			return skel_nl_error(err, st->cont, r,
+					     "failed to settle addresses on \"%s\"", ifname);
 	}
 	for (size_t i = 0; i < res->n_routes; i++) {
 		const struct cni_route *cr = &res->routes[i];
@@ -232,7 +232,8 @@ static int configure_iface(struct add_state *st, struct cni_error *err)
 		if (r < 0 && r != -EEXIST) {
 			if (rt.gw.family)
 				ip_addr_to_string(&rt.gw, gs);
-			return skel_nl_error(err, st->cont, r, "failed to add route '%s via %s dev %s'",
+			return skel_nl_error(err, st->cont, r,
+					     "failed to add route '%s via %s dev %s'",
 					     ip_prefix_to_string(&cr->dst, ds), gs, ifname);
 		}
 	}
@@ -261,7 +262,7 @@ static int create_link(struct add_state *st, const struct nl_link *master, struc
 		spec.mac = mac;
 	}
 	if (K->has_master) {
-		/* A name taken on the host would make the kernel refuse the move: a temporary one. */
+		/* A name taken on the host would make the kernel refuse the move: a temp one. */
 		r = sublink_random_name(st->tmp);
 		if (r < 0)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
@@ -391,7 +392,8 @@ static int do_add(struct add_state *st, struct cni_error *err)
 	if (r < 0)
 		return r;
 	if (st->res->n_ips == 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "IPAM plugin returned missing IP config");
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "IPAM plugin returned missing IP config");
 	for (size_t i = 0; i < st->res->n_ips; i++)
 		st->res->ips[i].interface = 0;
 	r = configure_iface(st, err);
@@ -520,7 +522,8 @@ static int check_routes(struct nl_sock *sk, const struct cni_result *p, struct c
 		ip_prefix_mask(&dst);
 		for (size_t k = 0; k < n && !found; k++)
 			found = ip_prefix_equal(&have[k].dst, &dst) &&
-				(!p->routes[i].gw.family || ip_addr_equal(&have[k].gw, &p->routes[i].gw));
+				(!p->routes[i].gw.family ||
+				 ip_addr_equal(&have[k].gw, &p->routes[i].gw));
 		if (!found)
 			return cni_error_set(err, CNI_ERR_INTERNAL, "Failed to match route %s",
 					     ip_prefix_to_string(&dst, s));
@@ -592,15 +595,16 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 				     K->head_not_found, ci->name);
 	if (!streq(l.kind, K->name))
 		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "%srror: Container interface %s not of type %s", K->head_not_kind,
-				     l.name, K->name);
+				     "%srror: Container interface %s not of type %s",
+				     K->head_not_kind, l.name, K->name);
 	if (K->modes) {
 		uint32_t have = K->nl == NL_SUBLINK_IPVLAN ? l.ipvlan_mode : l.macvlan_mode;
 		const char *hs = sublink_mode_name(K, have);
 
 		if (have != c->mode_value)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "%sontainer %s mode %s does not match expected value: %s",
+					     "%sontainer %s mode %s does not match expected "
+					     "value: %s",
 					     K->head_mode, K->mode_word, hs ? hs : "?",
 					     sublink_mode_name(K, c->mode_value));
 	}

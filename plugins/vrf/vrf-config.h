@@ -5,8 +5,8 @@
  * Owns: parsing `vrfname` (required) and `table` (0 = pick one) with the reference's texts,
  * the first routing table no VRF of the namespace uses, and which of an interface's routes
  * must be carried into the VRF's table by hand (the kernel makes the prefix and local
- * routes again in the VRF's table when the interface is enslaved; the rest would be lost). Unit tested in
- * test/unit/plugins/test-vrf.c.
+ * routes again in the VRF's table when the interface is enslaved; the rest would be
+ * lost). Unit tested in test/unit/plugins/test-vrf.c.
  */
 #pragma once
 

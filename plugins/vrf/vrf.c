@@ -85,7 +85,8 @@ static int add_interface(struct nl_sock *sk, const struct nl_link *vrf, const ch
 
 	r = nl_link_get_by_name(sk, ifname, &l);
 	if (r < 0)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "could not get link by name %s", ifname);
+		return cni_error_set(err, CNI_ERR_INTERNAL, "could not get link by name %s",
+				     ifname);
 	if (l.master) {
 		if (nl_link_get_by_index(sk, l.master, &m) < 0)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
@@ -273,8 +274,9 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	if (r < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "Link not found");
 	if (nl_link_get_by_name(sk, req->ifname, &l) < 0 || l.master != vrf.ifindex)
-		return cni_error_set(err, CNI_ERR_INTERNAL, "Failed to find %s associated to vrf %s",
-				     req->ifname, c->vrfname);
+		return cni_error_set(err, CNI_ERR_INTERNAL,
+				     "Failed to find %s associated to vrf %s", req->ifname,
+				     c->vrfname);
 	return 0;
 }
 

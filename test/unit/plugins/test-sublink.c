@@ -67,7 +67,8 @@ static void test_macvlan_defaults_and_modes(void **state)
 		{ "bridge", MACVLAN_MODE_BRIDGE }, { "private", MACVLAN_MODE_PRIVATE },
 		{ "vepa", MACVLAN_MODE_VEPA }, { "passthru", MACVLAN_MODE_PASSTHRU },
 	};
-	_cleanup_(sublink_config_freep) struct sublink_config *c = parse_ok(&sublink_macvlan, HEAD "}");
+	_cleanup_(sublink_config_freep) struct sublink_config *c =
+		parse_ok(&sublink_macvlan, HEAD "}");
 
 	assert_null(c->master);
 	assert_string_equal(c->mode, "");
