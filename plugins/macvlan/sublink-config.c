@@ -142,7 +142,7 @@ static int dup_nonempty(const char *s, char **ret)
 }
 
 int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
-			 const struct cni_args *args, const char *prefix,
+			 const struct cni_args *args, bool validate, const char *prefix,
 			 struct sublink_config **ret, struct cni_error *err)
 {
 	_cleanup_(sublink_config_freep) struct sublink_config *c = NULL;
@@ -191,6 +191,10 @@ int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
 	c->mode = strdup(mode ? mode : "");
 	if (!c->mode)
 		return -ENOMEM;
+	if (!validate) {
+		*ret = TAKE_PTR(c);
+		return 0;
+	}
 
 	if (kind->master_required && !c->master)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,

@@ -77,12 +77,14 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct sublink_config *, sublink_config_free);
 
 /*
  * Parse the stdin object for kind. prefix is the reference's ("failed to load netconf: ", DEL
- * of macvlan says "netConf"). args may be NULL (DEL does not read CNI_ARGS). Checks that need
- * no kernel: the mode name, the VLAN ID range, the MAC's form, a required master. Errors:
- * code 7 with the reference's text; CNI_ARGS errors code 4 as skel's.
+ * of macvlan says "netConf"). args may be NULL (DEL does not read CNI_ARGS). With validate
+ * (ADD, CHECK) the checks that need no kernel follow: the mode name, the VLAN ID range, the
+ * MAC's form, a required master; without (DEL, GC, STATUS) only Go's type errors stop it, so
+ * teardown works for any config the runtime managed to decode. Errors: code 7 with the
+ * reference's text; CNI_ARGS errors code 4 as skel's.
  */
 int sublink_config_parse(const struct sublink_kind *kind, const json_t *config,
-			 const struct cni_args *args, const char *prefix,
+			 const struct cni_args *args, bool validate, const char *prefix,
 			 struct sublink_config **ret, struct cni_error *err);
 
 /* The mode's name for a kernel value, NULL when the kind has no such mode. */

@@ -432,7 +432,8 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	struct add_state st = { .req = req, .cont_nsfd = -1 };
 	int r;
 
-	r = sublink_config_parse(K, req->config, &req->args, load_prefix(SKEL_ADD), &c, err);
+	r = sublink_config_parse(K, req->config, &req->args, true, load_prefix(SKEL_ADD), &c,
+				 err);
 	if (r < 0)
 		return r;
 	st.c = c;
@@ -459,7 +460,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	struct cni_error first = {}, e = {};
 	int first_r = 0, r;
 
-	r = sublink_config_parse(K, req->config, NULL, load_prefix(SKEL_DEL), &c, err);
+	r = sublink_config_parse(K, req->config, NULL, false, load_prefix(SKEL_DEL), &c, err);
 	if (r < 0)
 		return r;
 	if (c->ipam_type) {
@@ -542,7 +543,8 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	char mac[MAC_STRLEN];
 	int r;
 
-	r = sublink_config_parse(K, req->config, &req->args, load_prefix(SKEL_CHECK), &c, err);
+	r = sublink_config_parse(K, req->config, &req->args, true, load_prefix(SKEL_CHECK), &c,
+				 err);
 	if (r < 0)
 		return r;
 	if (K->ipam_required && !c->ipam_type && K == &sublink_dummy)
@@ -642,7 +644,7 @@ static int forward(struct skel_request *req, const char *cmd, struct cni_error *
 	_cleanup_(sublink_config_freep) struct sublink_config *c = NULL;
 	int r;
 
-	r = sublink_config_parse(K, req->config, NULL, load_prefix(SKEL_GC), &c, err);
+	r = sublink_config_parse(K, req->config, NULL, false, load_prefix(SKEL_GC), &c, err);
 	if (r < 0 || !c->ipam_type)
 		return r;
 	return skel_delegate(req, c->ipam_type, cmd, req->stdin_data, req->stdin_len, err);

@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (json_is_string(args))
 		have_args = cni_args_parse(json_string_value(args), &a, &err) == 0;
 	cni_error_clear(&err);
-	if (sublink_config_parse(k, j, have_args ? &a : NULL, "failed to load netconf: ", &c,
-				 &err) < 0) {
+	if (sublink_config_parse(k, j, have_args ? &a : NULL, true, "failed to load netconf: ",
+				 &c, &err) < 0) {
 		if (c || !err.msg[0])
 			abort();
 		goto out;

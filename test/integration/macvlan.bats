@@ -315,6 +315,18 @@ bad_config() {
 	assert_clean
 	EXPECT_CODE=4 bad_config "$(conf 1.0.0 '"master":"br0"')" CNI_ARGS=FOO=bar
 	[ -n "$REF_MSG" ]
+	# DEL decodes only: a config ADD refused still tears down. The reference's DEL checks
+	# nothing of mode and MAC either, but wants the master; ours does not (safe side).
+	run ref DEL "$POD" c1 "$(conf 1.0.0 '"master":"br0","mode":"bridged","mac":"zz"')"
+	[ "$status" -eq 0 ]
+	run mv DEL "$POD" c1 "$(conf 1.0.0 '"master":"br0","mode":"bridged","mac":"zz"')"
+	[ "$status" -eq 0 ]
+	run mv DEL "$POD" c1 "$(conf 1.0.0 '"master":"nosuch0","mode":"bridged","mac":"zz"')"
+	[ "$status" -eq 0 ]
+	run mv DEL "$POD" c1 "$(conf 1.0.0 '"mtu":"x"')"
+	[ "$status" -eq 1 ]
+	[ "$(jq -r .msg <<<"$output")" = "failed to load netConf: json: cannot unmarshal string into Go struct field NetConf.mtu of type int" ]
+	assert_clean
 }
 
 @test "hostile runtime: bad ifname, missing netns, master already in another namespace" {

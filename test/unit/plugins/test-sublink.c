@@ -29,7 +29,8 @@ static struct sublink_config *parse_args(const struct sublink_kind *k, const cha
 	assert_non_null(j);
 	if (cni_args)
 		assert_int_equal(cni_args_parse(cni_args, &a, err), 0);
-	r = sublink_config_parse(k, j, cni_args ? &a : NULL, "failed to load netconf: ", &c, err);
+	r = sublink_config_parse(k, j, cni_args ? &a : NULL, true, "failed to load netconf: ", &c,
+				 err);
 	cni_args_done(&a);
 	if (want_r == 0) {
 		if (r != 0)
@@ -202,6 +203,35 @@ static void test_dummy(void **state)
 		    "IPAM.ipam.type of type string");
 }
 
+/* DEL's parse: only Go's type errors, so a config ADD refused can still be torn down. */
+static void test_teardown_parse(void **state)
+{
+	static const char *const texts[] = {
+		HEAD ",\"mode\":\"nope\",\"mac\":\"zz\"}",
+		HEAD ",\"vlanId\":9999}",
+	};
+	const struct sublink_kind *kinds[] = { &sublink_macvlan, &sublink_vlan };
+	struct cni_error err = {};
+
+	for (size_t i = 0; i < 2; i++) {
+		_cleanup_json_ json_t *j = json_loads(texts[i], 0, NULL);
+		struct sublink_config *c = NULL;
+
+		assert_int_equal(sublink_config_parse(kinds[i], j, NULL, false, "p: ", &c, &err), 0);
+		assert_non_null(c);
+		sublink_config_free(c);
+	}
+	{
+		_cleanup_json_ json_t *j = json_loads(HEAD ",\"mtu\":\"x\"}", 0, NULL);
+		struct sublink_config *c = NULL;
+
+		assert_true(sublink_config_parse(&sublink_macvlan, j, NULL, false, "p: ", &c,
+						 &err) < 0);
+		assert_string_equal(err.msg, "p: json: cannot unmarshal string into Go struct "
+					     "field NetConf.mtu of type int");
+	}
+}
+
 static void test_random_name(void **state)
 {
 	char a[NL_IFNAMSIZ], b[NL_IFNAMSIZ];
@@ -223,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_ipvlan),
 		cmocka_unit_test(test_vlan),
 		cmocka_unit_test(test_dummy),
+		cmocka_unit_test(test_teardown_parse),
 		cmocka_unit_test(test_random_name),
 	};
 
