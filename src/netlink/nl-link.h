@@ -4,8 +4,9 @@
  *
  * Owns: struct nl_link (what we read back from RTM_NEWLINK), creating the
  * link kinds linen needs (bridge, veth with the peer made directly in
- * another namespace, vxlan with every attribute flannel sets, ifb), changing
- * one property at a time, moving links between namespaces, bridge-port
+ * another namespace, vxlan with every attribute flannel sets, ifb, and the
+ * one-attribute kinds of the CNI main plugins: macvlan, ipvlan, vlan, dummy,
+ * vrf), changing one property at a time, moving links between namespaces, bridge-port
  * flags and bridge VLANs (AF_BRIDGE), and waiting for oper state.
  *
  * Every operation is split into a pure message builder (nl_*_msg, unit
