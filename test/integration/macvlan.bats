@@ -259,6 +259,19 @@ pod_mac() {
 		[ "$status" -eq 0 ]
 		[ "$a" = "$b" ] || { diff <(echo "$a") <(echo "$b"); false; }
 	done
+	# layer 2 only (no IPAM): equal but for the kernel's random MAC
+	cfg=$(l2conf 1.0.0 '"master":"br0","mode":"private"')
+	run ref ADD "$POD" c1 "$cfg"
+	[ "$status" -eq 0 ]
+	a=$(jq -S 'del(.interfaces[0].mac)' <<<"$output")
+	run ref DEL "$POD" c1 "$cfg"
+	[ "$status" -eq 0 ]
+	run mv ADD "$POD" c1 "$cfg"
+	[ "$status" -eq 0 ]
+	b=$(jq -S 'del(.interfaces[0].mac)' <<<"$output")
+	run mv DEL "$POD" c1 "$cfg"
+	[ "$status" -eq 0 ]
+	[ "$a" = "$b" ]
 	assert_clean
 }
 
