@@ -67,6 +67,26 @@ static void parse_linkinfo(const struct nlattr *info, struct nl_link *l)
 		return;
 	if (streq(l->kind, "vxlan")) {
 		parse_vxlan(tb[IFLA_INFO_DATA], &l->vxlan);
+	} else if (streq(l->kind, "macvlan")) {
+		const struct nlattr *mv[IFLA_MACVLAN_MAX + 1] = {};
+
+		if (nl_attr_table_nested(tb[IFLA_INFO_DATA], mv, IFLA_MACVLAN_MAX) == 0)
+			nl_attr_u32(mv[IFLA_MACVLAN_MODE], &l->macvlan_mode);
+	} else if (streq(l->kind, "ipvlan")) {
+		const struct nlattr *iv[IFLA_IPVLAN_MAX + 1] = {};
+
+		if (nl_attr_table_nested(tb[IFLA_INFO_DATA], iv, IFLA_IPVLAN_MAX) == 0)
+			nl_attr_u16(iv[IFLA_IPVLAN_MODE], &l->ipvlan_mode);
+	} else if (streq(l->kind, "vlan")) {
+		const struct nlattr *vl[IFLA_VLAN_MAX + 1] = {};
+
+		if (nl_attr_table_nested(tb[IFLA_INFO_DATA], vl, IFLA_VLAN_MAX) == 0)
+			nl_attr_u16(vl[IFLA_VLAN_ID], &l->vlan_id);
+	} else if (streq(l->kind, "vrf")) {
+		const struct nlattr *vr[IFLA_VRF_MAX + 1] = {};
+
+		if (nl_attr_table_nested(tb[IFLA_INFO_DATA], vr, IFLA_VRF_MAX) == 0)
+			nl_attr_u32(vr[IFLA_VRF_TABLE], &l->vrf_table);
 	} else if (streq(l->kind, "bridge")) {
 		const struct nlattr *br[IFLA_BR_MAX + 1] = {};
 		uint8_t u8;
@@ -346,6 +366,83 @@ int nl_ifb_create_msg(void *buf, const char *name, uint32_t mtu)
 	return 0;
 }
 
+const char *nl_sublink_kind_name(enum nl_sublink_kind k)
+{
+	switch (k) {
+	case NL_SUBLINK_MACVLAN:
+		return "macvlan";
+	case NL_SUBLINK_IPVLAN:
+		return "ipvlan";
+	case NL_SUBLINK_VLAN:
+		return "vlan";
+	case NL_SUBLINK_DUMMY:
+		return "dummy";
+	case NL_SUBLINK_VRF:
+		return "vrf";
+	}
+	return NULL;
+}
+
+static bool sublink_needs_parent(enum nl_sublink_kind k)
+{
+	switch (k) {
+	case NL_SUBLINK_MACVLAN:
+	case NL_SUBLINK_IPVLAN:
+	case NL_SUBLINK_VLAN:
+		return true;
+	case NL_SUBLINK_DUMMY:
+	case NL_SUBLINK_VRF:
+		return false;
+	}
+	return false;
+}
+
+int nl_sublink_create_msg(void *buf, const struct nl_sublink_spec *s)
+{
+	const char *kind = nl_sublink_kind_name(s->kind);
+	struct nlmsghdr *nlh;
+	struct nlattr *info, *data = NULL;
+
+	if (!kind || !nl_ifname_valid(s->name))
+		return -EINVAL;
+	if (sublink_needs_parent(s->kind) ? s->link <= 0 : s->link != 0)
+		return -EINVAL;
+	/* 802.1Q: 0 and 4095 are reserved, but the kernel takes 0 (priority tags only). */
+	if (s->kind == NL_SUBLINK_VLAN && s->vlan_id > 4094)
+		return -ERANGE;
+	nlh = newlink_start(buf, s->name, s->mtu, s->mac);
+	if (s->link > 0)
+		mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)s->link);
+	if (s->netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)s->netns_fd);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+	switch (s->kind) {
+	case NL_SUBLINK_MACVLAN:
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, s->mode);
+		break;
+	case NL_SUBLINK_IPVLAN:
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, (uint16_t)s->mode);
+		break;
+	case NL_SUBLINK_VLAN:
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u16(nlh, IFLA_VLAN_ID, s->vlan_id);
+		break;
+	case NL_SUBLINK_VRF:
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u32(nlh, IFLA_VRF_TABLE, s->table);
+		break;
+	case NL_SUBLINK_DUMMY:
+		break;
+	}
+	if (data)
+		mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return 0;
+}
+
 #define SEND_BUILT(sk, build)                   \
 	({                                      \
 		char _buf[NL_MSG_MAX];          \
@@ -368,6 +465,11 @@ int nl_veth_create(struct nl_sock *sk, const struct nl_veth_spec *s)
 int nl_vxlan_create(struct nl_sock *sk, const struct nl_vxlan_spec *s)
 {
 	return SEND_BUILT(sk, nl_vxlan_create_msg(_buf, s));
+}
+
+int nl_sublink_create(struct nl_sock *sk, const struct nl_sublink_spec *s)
+{
+	return SEND_BUILT(sk, nl_sublink_create_msg(_buf, s));
 }
 
 int nl_ifb_create(struct nl_sock *sk, const char *name, uint32_t mtu)

@@ -4,8 +4,9 @@
  *
  * Owns: struct nl_link (what we read back from RTM_NEWLINK), creating the
  * link kinds linen needs (bridge, veth with the peer made directly in
- * another namespace, vxlan with every attribute flannel sets, ifb), changing
- * one property at a time, moving links between namespaces, bridge-port
+ * another namespace, vxlan with every attribute flannel sets, ifb, and the
+ * one-attribute kinds of the CNI main plugins: macvlan, ipvlan, vlan, dummy,
+ * vrf), changing one property at a time, moving links between namespaces, bridge-port
  * flags and bridge VLANs (AF_BRIDGE), and waiting for oper state.
  *
  * Every operation is split into a pure message builder (nl_*_msg, unit
@@ -58,6 +59,10 @@ struct nl_link {
 	int link_netnsid;             /* IFLA_LINK_NETNSID: peer's namespace id, -1 = same ns */
 	bool vlan_filtering;          /* kind "bridge" only */
 	struct nl_vxlan vxlan;        /* kind "vxlan" only */
+	uint32_t macvlan_mode;        /* kind "macvlan": MACVLAN_MODE_* */
+	uint16_t ipvlan_mode;         /* kind "ipvlan": IPVLAN_MODE_* */
+	uint16_t vlan_id;             /* kind "vlan" */
+	uint32_t vrf_table;           /* kind "vrf" */
 };
 
 static inline bool nl_link_is_up(const struct nl_link *l)
@@ -111,6 +116,38 @@ struct nl_vxlan_spec {
 	uint32_t mtu;
 	const uint8_t *mac;
 };
+
+/*
+ * The single-attribute kinds the CNI main plugins put into a container: a link on top of a
+ * parent (macvlan, ipvlan, vlan) or on its own (dummy, vrf), created directly in another
+ * namespace when netns_fd >= 0. The kind's one IFLA_INFO_DATA attribute comes from mode,
+ * vlan_id or table; a kernel without the kind answers -EOPNOTSUPP.
+ */
+enum nl_sublink_kind {
+	NL_SUBLINK_MACVLAN,      /* IFLA_MACVLAN_MODE (u32) = mode */
+	NL_SUBLINK_IPVLAN,       /* IFLA_IPVLAN_MODE (u16) = mode */
+	NL_SUBLINK_VLAN,         /* IFLA_VLAN_ID (u16) = vlan_id */
+	NL_SUBLINK_DUMMY,        /* no data */
+	NL_SUBLINK_VRF,          /* IFLA_VRF_TABLE (u32) = table */
+};
+
+struct nl_sublink_spec {
+	enum nl_sublink_kind kind;
+	const char *name;
+	int link;                /* IFLA_LINK parent ifindex; required for macvlan/ipvlan/vlan */
+	uint32_t mtu;            /* 0 = kernel default (the parent's) */
+	const uint8_t *mac;      /* NULL = kernel's choice */
+	int netns_fd;            /* IFLA_NET_NS_FD; -1 = the socket's namespace */
+	uint32_t mode;
+	uint16_t vlan_id;
+	uint32_t table;
+};
+
+/* "macvlan", "ipvlan", "vlan", "dummy", "vrf". */
+const char *nl_sublink_kind_name(enum nl_sublink_kind k);
+
+int nl_sublink_create_msg(void *buf, const struct nl_sublink_spec *s);
+int nl_sublink_create(struct nl_sock *sk, const struct nl_sublink_spec *s);
 
 int nl_bridge_create_msg(void *buf, const struct nl_bridge_spec *s);
 int nl_veth_create_msg(void *buf, const struct nl_veth_spec *s);

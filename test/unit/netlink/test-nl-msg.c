@@ -234,6 +234,161 @@ static void test_veth_peer_netns(void **state)
 	assert_int_equal(nl_veth_create_msg(buf, &s), -EINVAL);
 }
 
+
+/* ipvlan as the kernel's rtnl_newlink reads it, every byte laid out by hand. */
+static void test_sublink_ipvlan_literal(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	static const uint8_t want[] = {
+		LE32(104), LE16(RTM_NEWLINK),
+		LE16(NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL), LE32(0), LE32(0),
+		0, 0, LE16(0), LE32(0), LE32(0), LE32(0),
+		/* IFLA_IFNAME "veth0a1b2c3d" (13 bytes, padded to 16) */
+		LE16(17), LE16(IFLA_IFNAME), 'v', 'e', 't', 'h', '0', 'a', '1', 'b', '2', 'c', '3',
+		'd', 0, 0, 0, 0,
+		/* IFLA_MTU 1400 */
+		LE16(8), LE16(IFLA_MTU), LE32(1400),
+		/* IFLA_LINK 3: the master */
+		LE16(8), LE16(IFLA_LINK), LE32(3),
+		/* IFLA_NET_NS_FD 9: created directly in the container */
+		LE16(8), LE16(IFLA_NET_NS_FD), LE32(9),
+		/* IFLA_LINKINFO { IFLA_INFO_KIND "ipvlan", IFLA_INFO_DATA { IFLA_IPVLAN_MODE l3 } } */
+		LE16(28), LE16(IFLA_LINKINFO | NLA_F_NESTED),
+		LE16(11), LE16(IFLA_INFO_KIND), 'i', 'p', 'v', 'l', 'a', 'n', 0, 0,
+		LE16(12), LE16(IFLA_INFO_DATA | NLA_F_NESTED),
+		LE16(6), LE16(IFLA_IPVLAN_MODE), LE16(IPVLAN_MODE_L3), 0, 0,
+	};
+	struct nl_sublink_spec s = {
+		.kind = NL_SUBLINK_IPVLAN, .name = "veth0a1b2c3d", .link = 3, .mtu = 1400,
+		.netns_fd = 9, .mode = IPVLAN_MODE_L3,
+	};
+
+	assert_int_equal(nl_sublink_create_msg(buf, &s), 0);
+	assert_int_equal(((struct nlmsghdr *)buf)->nlmsg_len, sizeof(want));
+	assert_memory_equal(buf, want, sizeof(want));
+	/* ipvlan, macvlan and vlan live on a master */
+	s.link = 0;
+	assert_int_equal(nl_sublink_create_msg(buf, &s), -EINVAL);
+	s.link = 3;
+	s.name = "0123456789abcdef";
+	assert_int_equal(nl_sublink_create_msg(buf, &s), -EINVAL);
+}
+
+static void sublink_head(struct hb *h, const char *name)
+{
+	hb_start(h, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	put_ifinfo(h, AF_UNSPEC, 0, 0, 0);
+	hb_str(h, IFLA_IFNAME, name);
+}
+
+static void test_sublink_kinds(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	struct hb h;
+	struct nl_sublink_spec s = {
+		.kind = NL_SUBLINK_MACVLAN, .name = "veth1a2b3c4d", .link = 2, .mac = MAC1,
+		.netns_fd = 7, .mode = MACVLAN_MODE_PASSTHRU,
+	};
+
+	/* macvlan with a MAC and no MTU: IFLA_MACVLAN_MODE is a u32 */
+	assert_int_equal(nl_sublink_create_msg(buf, &s), 0);
+	sublink_head(&h, "veth1a2b3c4d");
+	hb_attr(&h, IFLA_ADDRESS, MAC1, 6);
+	hb_u32(&h, IFLA_LINK, 2);
+	hb_u32(&h, IFLA_NET_NS_FD, 7);
+	hb_nest(&h, IFLA_LINKINFO);
+	hb_str(&h, IFLA_INFO_KIND, "macvlan");
+	hb_nest(&h, IFLA_INFO_DATA);
+	hb_u32(&h, IFLA_MACVLAN_MODE, MACVLAN_MODE_PASSTHRU);
+	hb_end(&h);
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+
+	/* vlan 100 in the same namespace: no NET_NS_FD, IFLA_VLAN_ID a u16 */
+	s = (struct nl_sublink_spec){ .kind = NL_SUBLINK_VLAN, .name = "v1", .link = 4,
+				      .mtu = 1500, .netns_fd = -1, .vlan_id = 100 };
+	assert_int_equal(nl_sublink_create_msg(buf, &s), 0);
+	sublink_head(&h, "v1");
+	hb_u32(&h, IFLA_MTU, 1500);
+	hb_u32(&h, IFLA_LINK, 4);
+	hb_nest(&h, IFLA_LINKINFO);
+	hb_str(&h, IFLA_INFO_KIND, "vlan");
+	hb_nest(&h, IFLA_INFO_DATA);
+	hb_u16(&h, IFLA_VLAN_ID, 100);
+	hb_end(&h);
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+	s.vlan_id = 4095;
+	assert_int_equal(nl_sublink_create_msg(buf, &s), -ERANGE);
+
+	/* dummy: kind only, no parent, no data */
+	s = (struct nl_sublink_spec){ .kind = NL_SUBLINK_DUMMY, .name = "eth0", .netns_fd = -1 };
+	assert_int_equal(nl_sublink_create_msg(buf, &s), 0);
+	sublink_head(&h, "eth0");
+	hb_nest(&h, IFLA_LINKINFO);
+	hb_str(&h, IFLA_INFO_KIND, "dummy");
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+	s.link = 2; /* a dummy has no master */
+	assert_int_equal(nl_sublink_create_msg(buf, &s), -EINVAL);
+
+	/* vrf: IFLA_VRF_TABLE a u32 */
+	s = (struct nl_sublink_spec){ .kind = NL_SUBLINK_VRF, .name = "blue", .netns_fd = -1,
+				      .table = 100 };
+	assert_int_equal(nl_sublink_create_msg(buf, &s), 0);
+	sublink_head(&h, "blue");
+	hb_nest(&h, IFLA_LINKINFO);
+	hb_str(&h, IFLA_INFO_KIND, "vrf");
+	hb_nest(&h, IFLA_INFO_DATA);
+	hb_u32(&h, IFLA_VRF_TABLE, 100);
+	hb_end(&h);
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+	assert_string_equal(nl_sublink_kind_name(NL_SUBLINK_IPVLAN), "ipvlan");
+}
+
+/* What CHECK reads back: the kind's one data attribute. */
+static void test_parse_sublinks(void **state)
+{
+	static const struct {
+		const char *kind;
+		uint16_t type;
+		int size;
+		uint32_t v;
+	} cases[] = {
+		{ "macvlan", IFLA_MACVLAN_MODE, 4, MACVLAN_MODE_VEPA },
+		{ "ipvlan", IFLA_IPVLAN_MODE, 2, IPVLAN_MODE_L3S },
+		{ "vlan", IFLA_VLAN_ID, 2, 42 },
+		{ "vrf", IFLA_VRF_TABLE, 4, 1001 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct nl_link l;
+		struct hb h;
+
+		hb_start(&h, RTM_NEWLINK, 0);
+		put_ifinfo(&h, AF_UNSPEC, 5, IFF_UP, 0);
+		hb_str(&h, IFLA_IFNAME, "eth0");
+		hb_nest(&h, IFLA_LINKINFO);
+		hb_str(&h, IFLA_INFO_KIND, cases[i].kind);
+		hb_nest(&h, IFLA_INFO_DATA);
+		if (cases[i].size == 2)
+			hb_u16(&h, cases[i].type, (uint16_t)cases[i].v);
+		else
+			hb_u32(&h, cases[i].type, cases[i].v);
+		hb_end(&h);
+		hb_end(&h);
+		assert_int_equal(nl_link_parse(hb_done(&h), &l), 0);
+		assert_string_equal(l.kind, cases[i].kind);
+		switch (i) {
+		case 0: assert_int_equal(l.macvlan_mode, cases[i].v); break;
+		case 1: assert_int_equal(l.ipvlan_mode, cases[i].v); break;
+		case 2: assert_int_equal(l.vlan_id, cases[i].v); break;
+		case 3: assert_int_equal(l.vrf_table, cases[i].v); break;
+		}
+	}
+}
+
 static void test_vxlan_flannel(void **state)
 {
 	_Alignas(4) char buf[NL_MSG_MAX];
@@ -997,6 +1152,9 @@ int main(void)
 		cmocka_unit_test(test_link_del_literal),
 		cmocka_unit_test(test_ifb_literal),
 		cmocka_unit_test(test_veth_peer_netns),
+		cmocka_unit_test(test_sublink_ipvlan_literal),
+		cmocka_unit_test(test_sublink_kinds),
+		cmocka_unit_test(test_parse_sublinks),
 		cmocka_unit_test(test_vxlan_flannel),
 		cmocka_unit_test(test_bridge_and_changes),
 		cmocka_unit_test(test_brport_and_vlan),
