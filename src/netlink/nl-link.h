@@ -30,7 +30,7 @@
 struct nl_vxlan {
 	uint32_t vni;
 	struct ip_addr local;   /* AF_INET → IFLA_VXLAN_LOCAL, AF_INET6 → LOCAL6, 0 = none */
-	struct ip_addr group;   /* read back only; flannel never sets a group */
+	struct ip_addr group;   /* the remote (unicast) or group; flannel never sets one */
 	int link;               /* underlay ifindex, 0 = none */
 	uint16_t port;          /* host order; 0 = kernel default (8472) */
 	bool learning;
@@ -58,6 +58,7 @@ struct nl_link {
 	int link_netnsid;             /* IFLA_LINK_NETNSID: peer's namespace id, -1 = same ns */
 	bool vlan_filtering;          /* kind "bridge" only */
 	struct nl_vxlan vxlan;        /* kind "vxlan" only */
+	uint64_t tx_packets;          /* IFLA_STATS64, 0 when the kernel sent none */
 };
 
 static inline bool nl_link_is_up(const struct nl_link *l)
@@ -107,7 +108,7 @@ struct nl_veth_spec {
 
 struct nl_vxlan_spec {
 	const char *name;
-	struct nl_vxlan vx;      /* vni, local, link, port, learning, gbp, ttl, tos are sent */
+	struct nl_vxlan vx;      /* vni, local, group, link, port, learning, gbp, ttl, tos */
 	uint32_t mtu;
 	const uint8_t *mac;
 };
