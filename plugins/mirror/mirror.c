@@ -3,7 +3,7 @@
  * mirror - a chained CNI plugin that copies a pod's traffic to a collector with tc.
  *
  * On the host end of the pod's veth it puts a clsact qdisc and, per mirrored direction, a
- * matchall filter at MIRROR_PRIO whose one action is `mirred egress mirror` (pipe, so the
+ * u32 match-all filter at a fixed prio whose one action is `mirred egress mirror` (pipe, so the
  * packet itself goes on untouched) to the collector: a host interface named in the config,
  * or a VXLAN tunnel to a remote collector that this plugin makes ("lmir-" + hash of remote,
  * VNI, port and underlay), shared by every pod mirroring there. Pod egress is what the host
@@ -32,16 +32,22 @@
 #include "skel/skel.h"
 
 #define MIRROR_LOCK_FILE "/run/linen/mirror.lock"
-/* Far from bandwidth's 1 and from tc's automatic priorities (49152 and down). */
-#define MIRROR_PRIO 0xc1a0
+/*
+ * Far from bandwidth's 1 and from tc's automatic priorities (49152 and down). One prio per
+ * hook: u32 keeps its hash tables per qdisc, not per block, so a dump of one clsact hook
+ * also lists the other hook's u32 tables of the same prio.
+ */
+#define MIRROR_PRIO_POD_EGRESS 0xc1a0
+#define MIRROR_PRIO_POD_INGRESS 0xc1a1
 
 /* Our two hooks, in the order CHECK reports them. */
 static const struct hook {
 	uint32_t parent;
+	uint16_t prio;
 	const char *pod_dir;    /* the pod's direction */
 } hooks[] = {
-	{ NL_TC_H_CLSACT_INGRESS, "egress" },
-	{ NL_TC_H_CLSACT_EGRESS, "ingress" },
+	{ NL_TC_H_CLSACT_INGRESS, MIRROR_PRIO_POD_EGRESS, "egress" },
+	{ NL_TC_H_CLSACT_EGRESS, MIRROR_PRIO_POD_INGRESS, "ingress" },
 };
 
 static bool hook_wanted(const struct mirror_conf *c, const struct hook *h)
@@ -120,9 +126,12 @@ struct ours {
 	uint64_t packets;
 };
 
-static bool is_ours(const struct nl_filter *f)
+static bool is_ours(const struct nl_filter *f, uint32_t parent)
 {
-	return f->prio == MIRROR_PRIO && streq(f->kind, "matchall") && f->mirror_ifindex > 0 &&
+	uint16_t prio = parent == NL_TC_H_CLSACT_INGRESS ? MIRROR_PRIO_POD_EGRESS
+							 : MIRROR_PRIO_POD_INGRESS;
+
+	return f->prio == prio && streq(f->kind, "u32") && f->mirror_ifindex > 0 &&
 	       f->cookie_len == MIRROR_COOKIE_SIZE &&
 	       memcmp(f->cookie, MIRROR_COOKIE_MAGIC, 4) == 0;
 }
@@ -144,7 +153,7 @@ static int hook_filters(struct nl_sock *host, int ifindex, uint32_t parent, stru
 		struct ours o = { .ifindex = ifindex, .parent = parent,
 				  .target = f[i].mirror_ifindex, .packets = f[i].packets };
 
-		if (!is_ours(&f[i]))
+		if (!is_ours(&f[i], parent))
 			continue;
 		memcpy(o.cookie, f[i].cookie, MIRROR_COOKIE_SIZE);
 		if (*n == *cap) {
@@ -273,8 +282,10 @@ static int del_filters(struct nl_sock *host, int ifindex,
 	for (size_t i = 0; i < n; i++) {
 		if (!doomed(v[i].cookie, userdata))
 			continue;
-		/* Our prio holds only our one matchall filter: deleting the prio is exact. */
-		r = nl_filter_del(host, v[i].ifindex, v[i].parent, MIRROR_PRIO);
+		/* Our prio holds only our one filter: deleting the prio is exact. */
+		r = nl_filter_del(host, v[i].ifindex, v[i].parent,
+				  v[i].parent == NL_TC_H_CLSACT_INGRESS ? MIRROR_PRIO_POD_EGRESS
+									: MIRROR_PRIO_POD_INGRESS);
 		if (r < 0 && ret == 0)
 			ret = skel_nl_error(err, host, r, "mirror: failed to delete filter on "
 					    "ifindex %d", v[i].ifindex);
@@ -439,7 +450,7 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	for (size_t i = 0; i < ELEMENTSOF(hooks); i++) {
 		if (!hook_wanted(&c, &hooks[i]))
 			continue;
-		r = nl_filter_mirror_add(host, hl.ifindex, hooks[i].parent, MIRROR_PRIO,
+		r = nl_filter_mirror_add(host, hl.ifindex, hooks[i].parent, hooks[i].prio,
 					 col.ifindex, cookie, sizeof(cookie));
 		if (r < 0) {
 			skel_nl_error(err, host, r, "mirror: failed to add filter mirroring pod %s "

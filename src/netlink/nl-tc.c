@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nl-tc.c - TBF, ingress and clsact qdiscs, a u32 mirred-redirect filter, a matchall
- * mirred-mirror filter, IFB alias tags.
+ * nl-tc.c - TBF, ingress and clsact qdiscs, u32 mirred-redirect and mirred-mirror filters, IFB alias tags.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,17 +330,23 @@ int nl_filter_mirror_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
 		.eaction = TCA_EGRESS_MIRROR,
 		.ifindex = (uint32_t)target_ifindex,
 	};
+	_Alignas(struct tc_u32_sel) uint8_t sel[sizeof(struct tc_u32_sel) +
+						 sizeof(struct tc_u32_key)] = {};
 	struct nlattr *opts, *acts, *act, *aopts;
 	struct nlmsghdr *nlh;
 
 	if (ifindex <= 0 || target_ifindex <= 0 || prio == 0 || !cookie || cookie_len == 0 ||
 	    cookie_len > NL_TC_COOKIE_MAX)
 		return -EINVAL;
-	nlh = tc_start(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 1, parent,
+	nlh = tc_start(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, parent,
 		       NL_TC_HANDLE(prio, htons(ETH_P_ALL)));
-	mnl_attr_put_strz(nlh, TCA_KIND, "matchall");
+	/* u32 rather than matchall: every kernel that has tc has u32 (some lack matchall). */
+	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
 	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
-	acts = mnl_attr_nest_start(nlh, TCA_MATCHALL_ACT);
+	((struct tc_u32_sel *)sel)->flags = TC_U32_TERMINAL;
+	((struct tc_u32_sel *)sel)->nkeys = 1;
+	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(sel), sel);
+	acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
 	act = mnl_attr_nest_start(nlh, 1);
 	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
 	/* The cookie is how DEL and GC tell this attachment's filters from anybody else's. */
@@ -471,12 +476,6 @@ int nl_filter_parse(const struct nlmsghdr *nlh, struct nl_filter *ret)
 
 		if (nl_attr_table_nested(tb[TCA_OPTIONS], o, TCA_U32_MAX) == 0 && o[TCA_U32_ACT])
 			parse_mirred(o[TCA_U32_ACT], &f);
-	} else if (streq(f.kind, "matchall") && tb[TCA_OPTIONS]) {
-		const struct nlattr *o[TCA_MATCHALL_MAX + 1] = {};
-
-		if (nl_attr_table_nested(tb[TCA_OPTIONS], o, TCA_MATCHALL_MAX) == 0 &&
-		    o[TCA_MATCHALL_ACT])
-			parse_mirred(o[TCA_MATCHALL_ACT], &f);
 	}
 	*ret = f;
 	return 0;

@@ -88,7 +88,7 @@ struct nl_filter {
 	uint32_t handle;
 	char kind[16];
 	int redirect_ifindex;   /* mirred egress redirect target, 0 = none */
-	/* matchall with a mirred egress mirror action (the mirror plugin's filters) */
+	/* u32 with a mirred egress mirror action (the mirror plugin's filters) */
 	int mirror_ifindex;     /* mirror target, 0 = none */
 	uint8_t cookie[NL_TC_COOKIE_MAX];   /* that action's cookie */
 	size_t cookie_len;
@@ -113,7 +113,7 @@ int nl_qdisc_clsact_msg(void *buf, int ifindex);
 int nl_qdisc_clsact_add(struct nl_sock *sk, int ifindex);
 
 /*
- * `tc filter add dev <ifindex> parent <parent> protocol all prio <prio> handle 1 matchall
+ * `tc filter add dev <ifindex> parent <parent> protocol all prio <prio> u32 match u32 0 0
  *  action mirred egress mirror dev <target> pipe cookie <cookie>`: a copy of every packet
  * goes to target and the original carries on (pipe), to later filters too. cookie_len is
  * 1..NL_TC_COOKIE_MAX.
