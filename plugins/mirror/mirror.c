@@ -458,9 +458,6 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 			goto fail;
 		}
 	}
-	r = skel_test_hook("mirror-after-filters", err);
-	if (r < 0)
-		goto fail;
 	return skel_pass_prev_result(req, ret_result);
 fail:
 	/* Undo exactly what this ADD made: our filters, then what is left unused. */
