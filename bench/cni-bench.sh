@@ -12,7 +12,7 @@
 #   - ADD into a nearly full /20: 3999 of its 4093 addresses taken by other containers and the
 #     round-robin cursor just before them, so the allocator must skip every taken address;
 #   - the floor: bench/floor.c doing only the kernel calls of one ADD, in-process and per exec;
-#   - ADD and DEL p50 of macvlan (bridge mode on a dummy master) + static IPAM, and of tap +
+#   - ADD and DEL p50 of macvlan (bridge mode on a veth master) + static IPAM, and of tap +
 #     static IPAM, over $EXTRA_PODS pods each, alternating pod by pod like the rest. These
 #     plugins come from other work: a case whose binaries are missing prints "not built"
 #     (ours) or "no reference binary" (the reference; Debian's 1.1.1 has no tap, so tap is
@@ -24,7 +24,7 @@
 #   env: PODS=200 PARALLEL=50 ROUNDS=3 FULL_RUNS=20 EXTRA_PODS=$PODS REF_TAP=/usr/lib/cni/tap OUT
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/build}
+build=$(cd "${1:-$top/build}" && pwd)  # absolute: plugins are symlinked from a temp dir
 PODS=${PODS:-200}
 PARALLEL=${PARALLEL:-50}
 ROUNDS=${ROUNDS:-3}
@@ -200,7 +200,7 @@ xconf() {
 	cat >"$f" <<-EOF
 	{"cniVersion":"1.0.0","name":"bench-x$c-$impl","plugins":[
 	 {$main,"ipam":{"type":"static",
-	  "addresses":[{"address":"10.26${NET[$impl]}.0.2/16","gateway":"10.26${NET[$impl]}.0.1"}]}}]}
+	  "addresses":[{"address":"10.22${NET[$impl]}.0.2/16","gateway":"10.22${NET[$impl]}.0.1"}]}}]}
 	EOF
 	echo "$f"
 }
@@ -219,7 +219,8 @@ xwhy() {
 	done
 }
 declare -A xwhy_of
-ip -n "$HOST" link add cbm0 type dummy
+# macvlan's master: a veth end (kernels without the dummy driver have veth).
+ip -n "$HOST" link add cbm0 type veth peer name cbm1
 ip -n "$HOST" link set cbm0 up
 for c in macvlan tap; do
 	impls=()
