@@ -121,6 +121,7 @@ static int find_host_iface(const struct skel_request *req, struct nl_sock *host,
 struct ours {
 	int ifindex;
 	uint32_t parent;
+	uint32_t handle;
 	int target;
 	uint8_t cookie[MIRROR_COOKIE_SIZE];
 	uint64_t packets;
@@ -150,7 +151,7 @@ static int hook_filters(struct nl_sock *host, int ifindex, uint32_t parent, stru
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < nf; i++) {
-		struct ours o = { .ifindex = ifindex, .parent = parent,
+		struct ours o = { .ifindex = ifindex, .parent = parent, .handle = f[i].handle,
 				  .target = f[i].mirror_ifindex, .packets = f[i].packets };
 
 		if (!is_ours(&f[i], parent))
@@ -267,10 +268,29 @@ static int sweep_tunnels(struct nl_sock *host, struct cni_error *err)
 	return ret;
 }
 
-/* Delete our filters on ifindex whose cookie passes keep() == false. */
+/*
+ * After our node went by handle: when no filter node is left at prio (only u32's empty hash
+ * table, node number 0), delete the prio too, so the hook holds nothing of ours.
+ */
+static int drop_empty_prio(struct nl_sock *host, int ifindex, uint32_t parent, uint16_t prio)
+{
+	_cleanup_free_ struct nl_filter *f = NULL;
+	size_t n = 0;
+	int r;
+
+	r = nl_filter_dump(host, ifindex, parent, &f, &n);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		if (f[i].prio == prio && (f[i].handle & 0xfff) != 0)
+			return 0;
+	return nl_filter_del(host, ifindex, parent, prio, 0);
+}
+
+/* Delete our filters on ifindex (0 = everywhere) whose cookie doomed() picks. */
 static int del_filters(struct nl_sock *host, int ifindex,
 		       bool (*doomed)(const uint8_t *cookie, const void *userdata),
-		       const void *userdata, bool *ret_any, struct cni_error *err)
+		       const void *userdata, struct cni_error *err)
 {
 	_cleanup_free_ struct ours *v = NULL;
 	size_t n = 0;
@@ -280,19 +300,20 @@ static int del_filters(struct nl_sock *host, int ifindex,
 	if (r < 0)
 		return skel_nl_error(err, host, r, "mirror: failed to list tc filters");
 	for (size_t i = 0; i < n; i++) {
+		uint16_t prio = v[i].parent == NL_TC_H_CLSACT_INGRESS ? MIRROR_PRIO_POD_EGRESS
+								      : MIRROR_PRIO_POD_INGRESS;
+
 		if (!doomed(v[i].cookie, userdata))
 			continue;
-		/* Our prio holds only our one filter: deleting the prio is exact. */
-		r = nl_filter_del(host, v[i].ifindex, v[i].parent,
-				  v[i].parent == NL_TC_H_CLSACT_INGRESS ? MIRROR_PRIO_POD_EGRESS
-									: MIRROR_PRIO_POD_INGRESS);
+		/* By handle: a filter somebody else put at our prio stays. */
+		r = nl_filter_del(host, v[i].ifindex, v[i].parent, prio, v[i].handle);
+		if (r >= 0)
+			r = drop_empty_prio(host, v[i].ifindex, v[i].parent, prio);
 		if (r < 0 && ret == 0)
 			ret = skel_nl_error(err, host, r, "mirror: failed to delete filter on "
 					    "ifindex %d", v[i].ifindex);
 		if (r >= 0)
 			(void)drop_empty_clsact(host, v[i].ifindex);
-		if (ret_any)
-			*ret_any = true;
 	}
 	return ret;
 }
@@ -444,7 +465,7 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		goto fail;
 
 	/* A leftover of an earlier ADD of this attachment may point elsewhere: start afresh. */
-	r = del_filters(host, hl.ifindex, cookie_equal, cookie, NULL, err);
+	r = del_filters(host, hl.ifindex, cookie_equal, cookie, err);
 	if (r < 0)
 		goto fail;
 	for (size_t i = 0; i < ELEMENTSOF(hooks); i++) {
@@ -461,7 +482,7 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	return skel_pass_prev_result(req, ret_result);
 fail:
 	/* Undo exactly what this ADD made: our filters, then what is left unused. */
-	(void)del_filters(host, hl.ifindex, cookie_equal, cookie, NULL, &(struct cni_error){});
+	(void)del_filters(host, hl.ifindex, cookie_equal, cookie, &(struct cni_error){});
 	if (made_qdisc)
 		(void)drop_empty_clsact(host, hl.ifindex);
 	if (made_tunnel)
@@ -493,7 +514,7 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 		return r;
 	if (req->netns && *req->netns && find_host_iface(req, host, NULL, &hl, &e) >= 0) {
 		mirror_cookie(req->name, req->container_id, req->ifname, cookie);
-		r = del_filters(host, hl.ifindex, cookie_equal, cookie, NULL, &e);
+		r = del_filters(host, hl.ifindex, cookie_equal, cookie, &e);
 		skel_keep_first(&first, &first_r, r, &e);
 	}
 	cni_error_clear(&e);
@@ -647,7 +668,7 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 	r = open_host(&host, err);
 	if (r < 0)
 		return r;
-	r = del_filters(host, 0, stale, &g, NULL, &e);
+	r = del_filters(host, 0, stale, &g, &e);
 	skel_keep_first(&first, &first_r, r, &e);
 	cni_error_clear(&e);
 	r = sweep_tunnels(host, &e);

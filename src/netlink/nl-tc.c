@@ -370,19 +370,20 @@ int nl_filter_mirror_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint1
 	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
 }
 
-int nl_filter_del_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio)
+int nl_filter_del_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio, uint32_t handle)
 {
 	if (ifindex <= 0 || prio == 0)
 		return -EINVAL;
-	tc_start(buf, RTM_DELTFILTER, 0, ifindex, 0, parent,
+	tc_start(buf, RTM_DELTFILTER, 0, ifindex, handle, parent,
 		 NL_TC_HANDLE(prio, htons(ETH_P_ALL)));
 	return 0;
 }
 
-int nl_filter_del(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio)
+int nl_filter_del(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+		  uint32_t handle)
 {
 	char buf[NL_MSG_MAX];
-	int r = nl_filter_del_msg(buf, ifindex, parent, prio);
+	int r = nl_filter_del_msg(buf, ifindex, parent, prio, handle);
 
 	if (r < 0)
 		return r;

@@ -123,9 +123,13 @@ int nl_filter_mirror_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
 int nl_filter_mirror_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
 			 int target_ifindex, const uint8_t *cookie, size_t cookie_len);
 
-/* Delete the filters of protocol all at prio under parent; none there counts as done. */
-int nl_filter_del_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio);
-int nl_filter_del(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio);
+/*
+ * Delete the filter of protocol all at prio under parent with handle (as dumped, e.g. u32's
+ * 800::800), or every filter at that prio when handle is 0; none there counts as done.
+ */
+int nl_filter_del_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio, uint32_t handle);
+int nl_filter_del(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+		  uint32_t handle);
 
 /* IFLA_IFALIAS is at most this long (IFALIASZ - 1). */
 #define NL_IFALIAS_MAX 256

@@ -210,17 +210,22 @@ count() { # count FILE PATTERN → matching lines
 	run cni add mirnet "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	va=$(hostveth "$A")
-	# somebody else's filter on the same hook, at another prio
+	# somebody else's filters on the same hooks: one at another prio, one at ours
 	tc -n "$H" filter add dev "$va" ingress prio 7 u32 match u32 0 0 flowid 1:1
+	tc -n "$H" filter add dev "$va" egress prio 49569 u32 match ip dst 10.9.9.9/32 flowid 1:2
 	run plugin DEL "$A" "$conf"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 	run tc -n "$H" filter show dev "$va" ingress
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"pref 7 u32"* ]]
 	[[ "$output" != *Mirror* ]]
+	# our prio on that hook is gone entirely, empty u32 table and all
+	[[ "$output" != *"pref 49568"* ]]
 	run tc -n "$H" filter show dev "$va" egress
 	[ "$status" -eq 0 ]
-	[ -z "$output" ]
+	[[ "$output" == *"pref 49569 u32"* ]]
+	[[ "$output" == *"match 0a090909/ffffffff at 16"* ]]
+	[[ "$output" != *Mirror* ]]
 	# the qdisc stays while that filter needs it
 	run tc -n "$H" qdisc show dev "$va"
 	[ "$status" -eq 0 ]

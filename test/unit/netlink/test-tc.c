@@ -256,11 +256,19 @@ static void test_filter_del(void **state)
 		AF_UNSPEC, 0, LE16(0), LE32(8), LE32(0), LE32(0xfffffff3),
 		LE32(0xc1a10300),
 	};
+	/* tc filter del dev <8> egress protocol all prio 49569 handle 800::801 u32 */
+	static const uint8_t want_handle[] = {
+		LE32(36), LE16(RTM_DELTFILTER), LE16(NLM_F_REQUEST), LE32(0), LE32(0),
+		AF_UNSPEC, 0, LE16(0), LE32(8), LE32(0x80000801), LE32(0xfffffff3),
+		LE32(0xc1a10300),
+	};
 
-	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0xc1a1), 0);
+	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0xc1a1, 0), 0);
 	assert_memory_equal(buf, want, sizeof(want));
-	assert_int_equal(nl_filter_del_msg(buf, 0, NL_TC_H_CLSACT_EGRESS, 1), -EINVAL);
-	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0), -EINVAL);
+	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0xc1a1, 0x80000801), 0);
+	assert_memory_equal(buf, want_handle, sizeof(want_handle));
+	assert_int_equal(nl_filter_del_msg(buf, 0, NL_TC_H_CLSACT_EGRESS, 1, 0), -EINVAL);
+	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0, 0), -EINVAL);
 }
 
 static void test_filter_mirror(void **state)
