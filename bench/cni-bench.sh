@@ -199,8 +199,8 @@ xconf() {
 	esac
 	cat >"$f" <<-EOF
 	{"cniVersion":"1.0.0","name":"bench-x$c-$impl","plugins":[
-	 {$main,"ipam":{"type":"static",
-	  "addresses":[{"address":"10.22${NET[$impl]}.0.2/16","gateway":"10.22${NET[$impl]}.0.1"}]}}]}
+	 {$main,"ipam":{"type":"static","addresses":[
+	  {"address":"10.22${NET[$impl]}.0.2/16","gateway":"10.22${NET[$impl]}.0.1"}]}}]}
 	EOF
 	echo "$f"
 }

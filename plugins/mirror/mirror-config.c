@@ -36,8 +36,9 @@ static int parse_direction(const char *s, struct mirror_conf *c, struct cni_erro
 	else if (streq(s, "egress"))
 		c->ingress = false, c->egress = true;
 	else
-		return cni_error_set(err, CNI_ERR_INVALID_CONFIG, "mirror: unknown direction \"%s\" "
-				     "(want \"ingress\", \"egress\" or \"both\")", s);
+		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
+				     "mirror: unknown direction \"%s\" (want \"ingress\", "
+				     "\"egress\" or \"both\")", s);
 	return 0;
 }
 
@@ -59,8 +60,8 @@ static int parse_vxlan(const struct godec *d, const json_t *v, struct mirror_col
 				     "mirror: collector.vxlan needs a remote address");
 	if (ip_addr_parse(remote, &c->vxlan.remote) < 0 || ip_addr_is_zero(&c->vxlan.remote))
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
-				     "mirror: collector.vxlan.remote \"%s\" is not a valid IP address",
-				     remote);
+				     "mirror: collector.vxlan.remote \"%s\" is not a valid IP "
+				     "address", remote);
 	if (!has_vni)
 		return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 				     "mirror: collector.vxlan needs a vni");
@@ -155,8 +156,8 @@ int mirror_conf_parse(const json_t *config, const json_t *runtime_config,
 	/* Go decodes the whole struct before the plugin looks at it: type errors first. */
 	if ((r = skel_decode_netconf(&d, config, NULL)) < 0 ||
 	    (r = godec_object(&d, config, "runtimeConfig",
-			      "struct { Mirror *main.MirrorArgs \"json:\\\"mirror,omitempty\\\"\" }",
-			      &rc)) < 0 ||
+			      "struct { Mirror *main.MirrorArgs "
+			      "\"json:\\\"mirror,omitempty\\\"\" }", &rc)) < 0 ||
 	    (r = godec_object(&dr, rc ?: runtime_config, "mirror", "main.MirrorArgs", &m)) < 0)
 		return r;
 	r = parse_level(&d, config, &c, err);

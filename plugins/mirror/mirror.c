@@ -97,8 +97,8 @@ static int find_host_iface(const struct skel_request *req, struct nl_sock *host,
 	r = nl_link_get_by_index(host, cl.link, &hl);
 	if (r < 0 || !streq(hl.kind, "veth") || hl.link != cl.ifindex)
 		return cni_error_set(err, CNI_ERR_INTERNAL,
-				     "mirror: host end (index %d) of %s is not in the host namespace",
-				     cl.link, req->ifname);
+				     "mirror: host end (index %d) of %s is not in the host "
+				     "namespace", cl.link, req->ifname);
 	if (res) {
 		bool found = false;
 
@@ -354,7 +354,8 @@ static int collector_link(struct nl_sock *host, const struct mirror_collector *c
 		r = nl_link_get_by_name(host, c->interface, ret);
 		if (r < 0)
 			return skel_nl_error(err, host, r,
-					     "mirror: collector interface %s not found", c->interface);
+					     "mirror: collector interface %s not found",
+					     c->interface);
 		return 0;
 	case MIRROR_COLLECTOR_VXLAN:
 		break;
@@ -364,7 +365,8 @@ static int collector_link(struct nl_sock *host, const struct mirror_collector *c
 		underlay = nl_link_name_to_index(host, c->vxlan.dev);
 		if (underlay <= 0)
 			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "mirror: collector underlay %s not found", c->vxlan.dev);
+					     "mirror: collector underlay %s not found",
+					     c->vxlan.dev);
 	}
 	vxlan_want(c, underlay, &want);
 	r = nl_link_get_by_name(host, name, &l);
@@ -580,8 +582,9 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	if (!c.enabled) {
 		for (size_t i = 0; i < n; i++)
 			if (cookie_equal(v[i].cookie, cookie))
-				return cni_error_set(err, CNI_ERR_INTERNAL, "mirror: %s is mirrored "
-						     "but the config disables mirroring", hl.name);
+				return cni_error_set(err, CNI_ERR_INTERNAL,
+						     "mirror: %s is mirrored but the config "
+						     "disables mirroring", hl.name);
 		return 0;
 	}
 	r = collector_link(host, &c.collector, false, &col, &unused, err);
@@ -600,16 +603,18 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 		}
 		if (!hook_wanted(&c, &hooks[h])) {
 			if (mine)
-				return cni_error_set(err, CNI_ERR_INTERNAL, "mirror: pod %s on %s is "
-						     "mirrored but the config does not ask for it",
+				return cni_error_set(err, CNI_ERR_INTERNAL,
+						     "mirror: pod %s on %s is mirrored but the "
+						     "config does not ask for it",
 						     hooks[h].pod_dir, hl.name);
 			continue;
 		}
 		if (!mine)
 			return missing(err, &hooks[h], &hl, host, col.ifindex, col.name, other);
 		if (mine->target != col.ifindex)
-			return cni_error_set(err, CNI_ERR_INTERNAL, "mirror: pod %s on %s is mirrored "
-					     "to ifindex %d, not to the collector %s (%d)",
+			return cni_error_set(err, CNI_ERR_INTERNAL,
+					     "mirror: pod %s on %s is mirrored to ifindex %d, "
+					     "not to the collector %s (%d)",
 					     hooks[h].pod_dir, hl.name, mine->target, col.name,
 					     col.ifindex);
 	}

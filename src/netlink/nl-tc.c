@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nl-tc.c - TBF, ingress and clsact qdiscs, u32 mirred-redirect and mirred-mirror filters, IFB alias tags.
+ * nl-tc.c - TBF, ingress and clsact qdiscs, u32 mirred-redirect and mirred-mirror filters,
+ * IFB alias tags.
  */
 #include <stdio.h>
 #include <stdlib.h>

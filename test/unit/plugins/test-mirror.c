@@ -108,8 +108,8 @@ static void test_capability(void **state)
 	assert_int_equal(c.collector.vxlan.port, MIRROR_DEFAULT_PORT);
 	/* a collector from the runtime replaces the config's, kind and all */
 	assert_int_equal(parse_rt("{" VXLAN("\"remote\":\"192.0.2.10\",\"vni\":7") "}",
-				  "{\"mirror\":{\"collector\":{\"interface\":\"tap9\"}}}", &c, &err),
-			 0);
+				  "{\"mirror\":{\"collector\":{\"interface\":\"tap9\"}}}",
+				  &c, &err), 0);
 	assert_int_equal(c.collector.kind, MIRROR_COLLECTOR_INTERFACE);
 	assert_string_equal(c.collector.interface, "tap9");
 	/* the config's own runtimeConfig wins over the one handed in (as bandwidth reads it) */
@@ -187,17 +187,20 @@ static void test_collectors(void **state)
 		{ "{\"collector\":{\"interface\":\"\"}}",
 		  "mirror: collector needs an interface or a vxlan" },
 		{ "{\"collector\":{\"interface\":\"a-very-long-name0\"}}",
-		  "mirror: collector.interface \"a-very-long-name0\" is not a valid interface name" },
+		  "mirror: collector.interface \"a-very-long-name0\" is not a valid interface "
+		  "name" },
 		{ "{\"collector\":{\"interface\":\"a/b\"}}",
 		  "mirror: collector.interface \"a/b\" is not a valid interface name" },
 		{ "{" VXLAN("\"vni\":1") "}", "mirror: collector.vxlan needs a remote address" },
 		{ "{" VXLAN("\"remote\":\"192.0.2.300\",\"vni\":1") "}",
 		  "mirror: collector.vxlan.remote \"192.0.2.300\" is not a valid IP address" },
 		{ "{" VXLAN("\"remote\":\"collector.example\",\"vni\":1") "}",
-		  "mirror: collector.vxlan.remote \"collector.example\" is not a valid IP address" },
+		  "mirror: collector.vxlan.remote \"collector.example\" is not a valid IP "
+		  "address" },
 		{ "{" VXLAN("\"remote\":\"0.0.0.0\",\"vni\":1") "}",
 		  "mirror: collector.vxlan.remote \"0.0.0.0\" is not a valid IP address" },
-		{ "{" VXLAN("\"remote\":\"192.0.2.1\"") "}", "mirror: collector.vxlan needs a vni" },
+		{ "{" VXLAN("\"remote\":\"192.0.2.1\"") "}",
+		  "mirror: collector.vxlan needs a vni" },
 		{ "{" VXLAN("\"remote\":\"192.0.2.1\",\"vni\":16777216") "}",
 		  "mirror: collector.vxlan.vni 16777216 is out of range (0-16777215)" },
 		{ "{" VXLAN("\"remote\":\"192.0.2.1\",\"vni\":1,\"port\":0") "}",
