@@ -414,3 +414,36 @@ VXCONF='{"type":"mirror","collector":{"vxlan":{"remote":"192.0.2.10","vni":4242,
 	run cni del mirnet "$A"
 	[ "$status" -eq 0 ] || { echo "$output"; false; }
 }
+
+@test "mirror: after bandwidth's egress limit: pod ingress refused clearly; egress-only DEL leaves bandwidth's filter" {
+	[ -x "$BIN/bandwidth" ] || skip "bandwidth not built"
+	ip -n "$H" link add mirprobe0 type ifb 2>/dev/null || skip "no ifb support in this kernel"
+	ip -n "$H" link del mirprobe0
+	bw='{"type":"bandwidth","egressRate":8000000,"egressBurst":80000}'
+	conflist mirnet "$bw, {\"type\":\"mirror\",\"collector\":{\"interface\":\"mon0\"}}"
+	A=$(netns_new mira)
+	run cni add mirnet "$A"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"has an ingress qdisc (bandwidth's?), not clsact: cannot mirror pod ingress there"* ]]
+	run cni del mirnet "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+
+	conflist mirnet "$bw, {\"type\":\"mirror\",\"direction\":\"egress\",
+		\"collector\":{\"interface\":\"mon0\"}}"
+	run cni add mirnet "$A"
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	va=$(hostveth "$A")
+	run tc -n "$H" filter show dev "$va" ingress
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"Egress Mirror to device mon0"* ]]
+	[[ "$output" == *"Egress Redirect to device bwp"* ]]
+	run plugin DEL "$A" '{"cniVersion":"1.0.0","name":"mirnet","type":"mirror"}'
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	run tc -n "$H" filter show dev "$va" ingress
+	[ "$status" -eq 0 ]
+	[[ "$output" != *Mirror* ]]
+	[[ "$output" == *"Egress Redirect to device bwp"* ]]
+	run tc -n "$H" qdisc show dev "$va"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"qdisc ingress ffff:"* ]]
+}
