@@ -11,20 +11,28 @@
 #   - peak RSS of one plugin process (bridge, including its host-local child; loopback);
 #   - ADD into a nearly full /20: 3999 of its 4093 addresses taken by other containers and the
 #     round-robin cursor just before them, so the allocator must skip every taken address;
-#   - the floor: bench/floor.c doing only the kernel calls of one ADD, in-process and per exec.
+#   - the floor: bench/floor.c doing only the kernel calls of one ADD, in-process and per exec;
+#   - ADD and DEL p50 of macvlan (bridge mode on a veth master) + static IPAM, and of tap +
+#     static IPAM, over $EXTRA_PODS pods each, alternating pod by pod like the rest. These
+#     plugins come from other work: a case whose binaries are missing prints "not built"
+#     (ours) or "no reference binary" (the reference; Debian's 1.1.1 has no tap, so tap is
+#     ours only unless REF_TAP names a reference tap binary).
 # Everything happens in namespaces this script creates (the "host" is one) and removes.
 # Not a test: nothing is asserted on the numbers. Output: a markdown table in $OUT.
 #
-# usage: bench/cni-bench.sh [build-dir]   (env: PODS=200 PARALLEL=50 ROUNDS=3 FULL_RUNS=20 OUT)
+# usage: bench/cni-bench.sh [build-dir]
+#   env: PODS=200 PARALLEL=50 ROUNDS=3 FULL_RUNS=20 EXTRA_PODS=$PODS REF_TAP=/usr/lib/cni/tap OUT
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/build}
+build=$(cd "${1:-$top/build}" && pwd)  # absolute: plugins are symlinked from a temp dir
 PODS=${PODS:-200}
 PARALLEL=${PARALLEL:-50}
 ROUNDS=${ROUNDS:-3}
 FULL_RUNS=${FULL_RUNS:-20}
+EXTRA_PODS=${EXTRA_PODS:-$PODS}
 OUT=${OUT:-$top/bench/out/cni.md}
 REF_DIR=/usr/lib/cni
+REF_TAP=${REF_TAP:-$REF_DIR/tap}
 
 [ "$(id -u)" -eq 0 ] || { echo "cni-bench: needs root (network namespaces)" >&2; exit 1; }
 drv=$build/bench/cni-driver
@@ -60,6 +68,17 @@ mkdir -p "$tmp/ours"
 for p in bridge host-local loopback; do
 	ln -s "$(find "$build/plugins" -name "$p" -type f -perm -u+x | head -1)" "$tmp/ours/$p"
 done
+# Plugins of other branches: linked only when built.
+for p in macvlan static tap; do
+	f=$(find "$build/plugins" -name "$p" -type f -perm -u+x 2>/dev/null | head -1)
+	[ -z "$f" ] || ln -s "$f" "$tmp/ours/$p"
+done
+# The reference side of the extra cases: /usr/lib/cni, with tap from $REF_TAP when given.
+mkdir -p "$tmp/ref-extra"
+for p in macvlan static; do
+	[ ! -x "$REF_DIR/$p" ] || ln -s "$REF_DIR/$p" "$tmp/ref-extra/$p"
+done
+[ ! -x "$REF_TAP" ] || ln -s "$(readlink -f "$REF_TAP")" "$tmp/ref-extra/tap"
 declare -A BIN=([ours]=$tmp/ours [ref]=$REF_DIR) NET=([ours]=0 [ref]=1) lat par full
 
 # conflist <impl> <tag> <subnet> -> path
@@ -169,6 +188,78 @@ for ((i = 1; i <= PODS; i++)); do
 	done
 done
 
+echo "cni-bench: macvlan+static and tap+static, $EXTRA_PODS pods each" >&2
+# xconf <case> <impl> -> conflist path; the case's plugin with static IPAM (one address per
+# pod namespace is enough: every pod has its own).
+xconf() {
+	local c=$1 impl=$2 f=$tmp/$2-x$1.conflist main
+	case $c in
+	macvlan) main='"type":"macvlan","master":"cbm0","mode":"bridge"' ;;
+	tap) main='"type":"tap"' ;;
+	esac
+	cat >"$f" <<-EOF
+	{"cniVersion":"1.0.0","name":"bench-x$c-$impl","plugins":[
+	 {$main,"ipam":{"type":"static","addresses":[
+	  {"address":"10.22${NET[$impl]}.0.2/16","gateway":"10.22${NET[$impl]}.0.1"}]}}]}
+	EOF
+	echo "$f"
+}
+# xwhy <case> <impl> -> "" when both binaries are there, else why not
+xwhy() {
+	local c=$1 impl=$2 p
+	for p in "$c" static; do
+		if [ "$impl" = ours ] && [ ! -e "$tmp/ours/$p" ]; then
+			echo "not built ($p)"
+			return
+		fi
+		if [ "$impl" = ref ] && [ ! -e "$tmp/ref-extra/$p" ]; then
+			echo "no reference binary ($p)"
+			return
+		fi
+	done
+}
+declare -A xwhy_of
+# macvlan's master: a veth end (kernels without the dummy driver have veth).
+ip -n "$HOST" link add cbm0 type veth peer name cbm1
+ip -n "$HOST" link set cbm0 up
+for c in macvlan tap; do
+	impls=()
+	for impl in ours ref; do
+		xwhy_of[$c-$impl]=$(xwhy "$c" "$impl")
+		[ -n "${xwhy_of[$c-$impl]}" ] || impls+=("$impl")
+	done
+	[ "${#impls[@]}" -gt 0 ] || continue
+	declare -A xc=()
+	for impl in "${impls[@]}"; do xc[$impl]=$(xconf "$c" "$impl"); done
+	# The reference side runs from ref-extra (its tap need not live in /usr/lib/cni).
+	for cmd in ADD DEL; do
+		for ((i = 1; i <= EXTRA_PODS; i++)); do
+			for impl in $(order "$i"); do
+				[ -n "${xc[$impl]:-}" ] || continue
+				pod=$pfx-x$c-$impl-$i
+				dir=${BIN[$impl]}
+				[ "$impl" = ours ] || dir=$tmp/ref-extra
+				[ "$cmd" = DEL ] || ip netns add "$pod"
+				if [ "$cmd" = ADD ]; then
+					opt=(--result-out "$tmp/res-$pod.json")
+				else
+					opt=(--prev "$tmp/res-$pod.json")
+				fi
+				if "$drv" --host-netns "/run/netns/$HOST" "${opt[@]}" "$cmd" \
+					"${xc[$impl]}" "$dir" "/run/netns/$pod" "id-$pod" eth0 \
+					>"$tmp/out"; then
+					awk '$1 == "T" {print $2}' "$tmp/out" >>"$tmp/x$c-$cmd-$impl"
+				else
+					echo "cni-bench: $c $impl $cmd of pod $i failed" >&2
+					echo 1 >>"$tmp/x$c-fail-$impl"
+				fi
+				[ "$cmd" = ADD ] || ip netns del "$pod"
+			done
+		done
+	done
+	unset xc
+done
+
 echo "cni-bench: $PARALLEL parallel ADDs, $ROUNDS rounds" >&2
 for impl in ours ref; do
 	par[$impl]=$(conflist "$impl" par "10.24${NET[$impl]}.0.0/16")
@@ -231,6 +322,28 @@ mkdir -p "$(dirname "$OUT")"
 row() { # row <label> <ours> <ref> <formatter>
 	printf '| %s | %s | %s | %s |\n' "$1" "$($4 "$2")" "$($4 "$3")" "$(ratio "$2" "$3")"
 }
+# xrow <case> <ADD|DEL>: the extra cases, with why a side is missing instead of a number
+xcell() { # xcell <case> <cmd> <impl>
+	local f=$tmp/x$1-$2-$3
+	if [ -n "${xwhy_of[$1-$3]:-}" ]; then
+		echo "${xwhy_of[$1-$3]}"
+	elif [ -s "$tmp/x$1-fail-$3" ]; then
+		echo "failed ($(wc -l <"$tmp/x$1-fail-$3") runs, see stderr)"
+	elif [ -s "$f" ]; then
+		ms "$(pct "$f" 50)"
+	else
+		echo "-"
+	fi
+}
+xrow() {
+	local o=$tmp/x$1-$2-ours r=$tmp/x$1-$2-ref q=-
+	if [ -s "$o" ] && [ -s "$r" ] && [ ! -s "$tmp/x$1-fail-ours" ] &&
+		[ ! -s "$tmp/x$1-fail-ref" ]; then
+		q=$(ratio "$(pct "$o" 50)" "$(pct "$r" 50)")
+	fi
+	printf '| %s+static %s p50 (%s pods) | %s | %s | %s |\n' "$1" "$2" "$EXTRA_PODS" \
+		"$(xcell "$1" "$2" ours)" "$(xcell "$1" "$2" ref)" "$q"
+}
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 mem=$(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)
 refver=$(dpkg-query -W -f='${Version}' containernetworking-plugins 2>/dev/null || echo unknown)
@@ -279,6 +392,11 @@ floor_del=$(pct "$tmp/floor-del" 50)
 	row "ADD into a nearly full /20 ($TAKEN/4093 taken), p50 of $FULL_RUNS" \
 		"$(pct "$tmp/full-ours" 50)" "$(pct "$tmp/full-ref" 50)" ms
 	row "same, worst of $FULL_RUNS" "$(max "$tmp/full-ours")" "$(max "$tmp/full-ref")" ms
+	for c in macvlan tap; do
+		for cmd in ADD DEL; do
+			xrow "$c" "$cmd"
+		done
+	done
 	echo
 	echo "Failed parallel operations: linen $(awk '{s+=$1} END {print s+0}' "$tmp/parfail-ours")," \
 		"reference $(awk '{s+=$1} END {print s+0}' "$tmp/parfail-ref")."

@@ -9,7 +9,7 @@ pkgs=(
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
 	libjansson-dev libmnl-dev libcurl4-openssl-dev libnftables-dev libcmocka-dev
 	# test and demo
-	bats iproute2 nftables etcd-server etcd-client iperf3 jq curl procps util-linux
+	bats iproute2 nftables etcd-server etcd-client iperf3 tcpdump jq curl procps util-linux
 	netcat-openbsd iputils-ping kmod dnsmasq
 	# docker.bats: dockerd (brings containerd and runc) and a static busybox for its image
 	docker.io busybox-static

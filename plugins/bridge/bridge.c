@@ -11,8 +11,9 @@
  * attachments the runtime no longer lists. ipMasq and macspoofchk live in our own nftables
  * tables (src/fw); IPAM is delegated through the SDK.
  *
- * Test hooks (for crash-safety tests): LINEN_TEST_PAUSE_AT=<step> stops the plugin with
- * SIGSTOP at that step, LINEN_TEST_FAIL_AT=<step> makes an ADD fail there. ADD steps: bridge,
+ * Test hooks (for crash-safety tests; test builds only, see skel_test_hook):
+ * LINEN_TEST_PAUSE_AT=<step> stops the plugin with SIGSTOP at that step,
+ * LINEN_TEST_FAIL_AT=<step> makes an ADD fail there. ADD steps: bridge,
  * veth, port, macspoof, ipam, container, gateway, masq, done; DEL steps (pause only): del-link,
  * del-ipam, del-fw.
  */
@@ -44,17 +45,6 @@
 /* The reference polls the host veth's oper state after 0, 50, 500, 1000 and 1000 ms. */
 #define PORT_UP_TIMEOUT_MS 2550
 #define DAD_TIMEOUT_MS 5000
-
-static int test_hook(const char *step, struct cni_error *err)
-{
-	const char *p = getenv("LINEN_TEST_PAUSE_AT"), *f = getenv("LINEN_TEST_FAIL_AT");
-
-	if (p && streq(p, step))
-		raise(SIGSTOP);
-	if (f && streq(f, step))
-		return cni_error_set(err, CNI_ERR_INTERNAL, "test failure injected at %s", step);
-	return 0;
-}
 
 static const char *operstate_name(uint8_t s)
 {
@@ -287,7 +277,7 @@ static int setup_veth(struct add_state *st, struct cni_error *err)
 	memcpy(st->cont_mac, l.mac, 6);
 	mac_str(l.mac, st->cont_mac_str);
 
-	r = test_hook("port", err);
+	r = skel_test_hook("port", err);
 	if (r < 0)
 		return r;
 	return setup_port(st, st->host_veth, c->hairpin, c->port_isolation, c->vlan, c->trunk,
@@ -605,7 +595,7 @@ static int setup_l3(struct add_state *st, struct cni_error *err)
 	size_t n_gws = 0;
 	int r;
 
-	r = test_hook("ipam", err);
+	r = skel_test_hook("ipam", err);
 	if (r < 0)
 		return r;
 	r = skel_delegate_add(st->req, st->c->ipam_type, st->req->stdin_data, st->req->stdin_len,
@@ -613,7 +603,7 @@ static int setup_l3(struct add_state *st, struct cni_error *err)
 	if (r < 0)
 		return r;
 	st->ipam_added = true;
-	r = test_hook("container", err);
+	r = skel_test_hook("container", err);
 	if (r < 0)
 		return r;
 
@@ -640,7 +630,7 @@ static int setup_l3(struct add_state *st, struct cni_error *err)
 	if (r < 0)
 		return r;
 
-	r = test_hook("gateway", err);
+	r = skel_test_hook("gateway", err);
 	if (r < 0)
 		return r;
 	if (st->c->is_gw) {
@@ -649,7 +639,7 @@ static int setup_l3(struct add_state *st, struct cni_error *err)
 			return r;
 	}
 
-	r = test_hook("masq", err);
+	r = skel_test_hook("masq", err);
 	if (r < 0)
 		return r;
 	if (st->c->ip_masq) {
@@ -725,7 +715,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 	if (st->host_nsfd < 0)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to open host netns: %s",
 				     strerror(errno));
-	r = test_hook("bridge", err);
+	r = skel_test_hook("bridge", err);
 	if (r < 0)
 		return r;
 	r = ensure_bridge(st, err);
@@ -741,7 +731,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to open netns \"%s\": %s",
 				     req->netns, strerror(-r));
 
-	r = test_hook("veth", err);
+	r = skel_test_hook("veth", err);
 	if (r < 0)
 		return r;
 	r = setup_veth(st, err);
@@ -757,7 +747,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 	    (r = cni_result_add_interface(st->res, req->ifname, st->cont_mac_str, req->netns)) < 0)
 		return r;
 
-	r = test_hook("macspoof", err);
+	r = skel_test_hook("macspoof", err);
 	if (r < 0)
 		return r;
 	if (c->macspoofchk) {
@@ -800,7 +790,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 	if (r < 0)
 		return r;
 
-	r = test_hook("done", err);
+	r = skel_test_hook("done", err);
 	if (r < 0)
 		return r;
 	if (c->has_dns) {
@@ -901,18 +891,18 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	r = bridge_config_parse(req->config, NULL, &c, err);
 	if (r < 0)
 		return r;
-	(void)test_hook("del-link", &e);
+	(void)skel_test_hook("del-link", &e);
 	if (req->netns) {
 		r = skel_del_container_link(req->netns, req->ifname, &e);
 		skel_keep_first(&first, &first_r, r, &e);
 	}
 	if (c->ipam_type) {
-		(void)test_hook("del-ipam", &e);
+		(void)skel_test_hook("del-ipam", &e);
 		cni_error_clear(&e);
 		r = skel_delegate(req, c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
 		skel_keep_first(&first, &first_r, r, &e);
 	}
-	(void)test_hook("del-fw", &e);
+	(void)skel_test_hook("del-fw", &e);
 	/* Unlike the reference, also without CNI_NETNS: our entries are keyed by attachment. */
 	if (c->macspoofchk) {
 		_cleanup_free_ char *text = NULL;

@@ -14,7 +14,7 @@
  * masquerade entries of attachments the runtime no longer lists. ipMasq lives in our own
  * nftables table (src/fw/masq.h); IPAM is delegated through the SDK.
  *
- * Test hooks (for rollback and crash tests): LINEN_TEST_FAIL_AT=<step> fails there,
+ * Test hooks (for rollback and crash tests; test builds only, see skel_test_hook): LINEN_TEST_FAIL_AT=<step> fails there,
  * LINEN_TEST_PAUSE_AT=<step> stops with SIGSTOP. ADD steps: ipam, veth, container, host, masq,
  * done; DEL steps (pause only): del-ipam, del-link, del-fw.
  */
@@ -40,17 +40,6 @@
 
 /* The reference waits up to 10 s for IPv6 addresses to leave the tentative state. */
 #define DAD_TIMEOUT_MS 10000
-
-static int test_hook(const char *step, struct cni_error *err)
-{
-	const char *p = getenv("LINEN_TEST_PAUSE_AT"), *f = getenv("LINEN_TEST_FAIL_AT");
-
-	if (p && streq(p, step))
-		raise(SIGSTOP);
-	if (f && streq(f, step))
-		return cni_error_set(err, CNI_ERR_INTERNAL, "test failure injected at %s", step);
-	return 0;
-}
 
 /* The container's addresses (with their subnet length) for the masquerade entries. */
 static int result_prefixes(const struct cni_result *r, struct ip_prefix **ret, size_t *ret_n)
@@ -299,7 +288,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to open netns \"%s\": %s",
 				     req->netns, strerror(-r));
 
-	r = test_hook("ipam", err);
+	r = skel_test_hook("ipam", err);
 	if (r < 0)
 		return r;
 	r = skel_delegate_add(req, st->c->ipam_type, req->stdin_data, req->stdin_len, &ir, err);
@@ -335,7 +324,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		return cni_error_set(err, CNI_ERR_INTERNAL, "Could not enable IP forwarding: %s",
 				     strerror(-r));
 
-	r = test_hook("veth", err);
+	r = skel_test_hook("veth", err);
 	if (r < 0)
 		return r;
 	r = make_veth(st, err);
@@ -348,20 +337,20 @@ static int do_add(struct add_state *st, struct cni_error *err)
 	if (r < 0)
 		return r;
 
-	r = test_hook("container", err);
+	r = skel_test_hook("container", err);
 	if (r < 0)
 		return r;
 	r = configure_container(st, err);
 	if (r < 0)
 		return r;
-	r = test_hook("host", err);
+	r = skel_test_hook("host", err);
 	if (r < 0)
 		return r;
 	r = configure_host(st, err);
 	if (r < 0)
 		return r;
 
-	r = test_hook("masq", err);
+	r = skel_test_hook("masq", err);
 	if (r < 0)
 		return r;
 	if (st->c->ip_masq) {
@@ -377,7 +366,7 @@ static int do_add(struct add_state *st, struct cni_error *err)
 		if (r < 0)
 			return skel_text_error(err, "failed to set up IP masquerade", r, text);
 	}
-	r = test_hook("done", err);
+	r = skel_test_hook("done", err);
 	if (r < 0)
 		return r;
 	ptp_config_apply_dns(st->c, st->res);
@@ -452,19 +441,19 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	if (r < 0)
 		return r;
 	/* The reference's order: the address goes back first, then the link. */
-	(void)test_hook("del-ipam", &e);
+	(void)skel_test_hook("del-ipam", &e);
 	if (c->ipam_type) {
 		cni_error_clear(&e);
 		r = skel_delegate(req, c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
 		skel_keep_first(&first, &first_r, r, &e);
 	}
-	(void)test_hook("del-link", &e);
+	(void)skel_test_hook("del-link", &e);
 	if (req->netns) {
 		cni_error_clear(&e);
 		r = skel_del_container_link(req->netns, req->ifname, &e);
 		skel_keep_first(&first, &first_r, r, &e);
 	}
-	(void)test_hook("del-fw", &e);
+	(void)skel_test_hook("del-fw", &e);
 	/* Unlike the reference, also without CNI_NETNS: our entries are keyed by attachment. */
 	if (c->ip_masq) {
 		_cleanup_free_ char *text = NULL;

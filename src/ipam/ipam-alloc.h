@@ -68,5 +68,12 @@ int ipam_status(const struct ipam_config *c, struct ipam_store *s, ipam_report_f
 /*
  * Test hook: when $LINEN_IPAM_CRASH_AT names this point, the process kills
  * itself with SIGKILL there, so tests can prove a crash anywhere is recoverable.
+ * Test builds only (meson -Dtest_hooks=true); elsewhere it compiles to nothing.
  */
+#ifdef LINEN_TEST_HOOKS
 void ipam_crash_point(const char *point);
+#else
+static inline void ipam_crash_point(const char *point)
+{
+}
+#endif

@@ -133,6 +133,12 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret)
 	}
 	if (tb[IFLA_LINKINFO])
 		parse_linkinfo(tb[IFLA_LINKINFO], &l);
+	if (tb[IFLA_STATS64] &&
+	    mnl_attr_get_payload_len(tb[IFLA_STATS64]) >= 2 * sizeof(uint64_t)) {
+		/* struct rtnl_link_stats64 starts with rx_packets, tx_packets */
+		memcpy(&l.tx_packets, (const uint8_t *)mnl_attr_get_payload(tb[IFLA_STATS64]) +
+		       sizeof(uint64_t), sizeof(uint64_t));
+	}
 	*ret = l;
 	return 0;
 }
@@ -322,6 +328,8 @@ int nl_vxlan_create_msg(void *buf, const struct nl_vxlan_spec *s)
 		return -EINVAL;
 	if (vx->local.family && vx->local.family != AF_INET && vx->local.family != AF_INET6)
 		return -EAFNOSUPPORT;
+	if (vx->group.family && vx->group.family != AF_INET && vx->group.family != AF_INET6)
+		return -EAFNOSUPPORT;
 	nlh = newlink_start(buf, s->name, s->mtu, s->mac);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "vxlan");
@@ -333,6 +341,11 @@ int nl_vxlan_create_msg(void *buf, const struct nl_vxlan_spec *s)
 		nl_put_ip(nlh, IFLA_VXLAN_LOCAL, &vx->local);
 	else if (vx->local.family == AF_INET6)
 		nl_put_ip(nlh, IFLA_VXLAN_LOCAL6, &vx->local);
+	/* A unicast remote (the mirror plugin's collector) is sent as the group. */
+	if (vx->group.family == AF_INET)
+		nl_put_ip(nlh, IFLA_VXLAN_GROUP, &vx->group);
+	else if (vx->group.family == AF_INET6)
+		nl_put_ip(nlh, IFLA_VXLAN_GROUP6, &vx->group);
 	/* Explicit zeros, as flannel sends them: an existing kernel default never leaks in. */
 	mnl_attr_put_u8(nlh, IFLA_VXLAN_TTL, vx->ttl);
 	mnl_attr_put_u8(nlh, IFLA_VXLAN_TOS, vx->tos);

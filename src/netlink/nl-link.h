@@ -31,7 +31,7 @@
 struct nl_vxlan {
 	uint32_t vni;
 	struct ip_addr local;   /* AF_INET → IFLA_VXLAN_LOCAL, AF_INET6 → LOCAL6, 0 = none */
-	struct ip_addr group;   /* read back only; flannel never sets a group */
+	struct ip_addr group;   /* the remote (unicast) or group; flannel never sets one */
 	int link;               /* underlay ifindex, 0 = none */
 	uint16_t port;          /* host order; 0 = kernel default (8472) */
 	bool learning;
@@ -63,6 +63,7 @@ struct nl_link {
 	uint16_t ipvlan_mode;         /* kind "ipvlan": IPVLAN_MODE_* */
 	uint16_t vlan_id;             /* kind "vlan" */
 	uint32_t vrf_table;           /* kind "vrf" */
+	uint64_t tx_packets;          /* IFLA_STATS64, 0 when the kernel sent none */
 };
 
 static inline bool nl_link_is_up(const struct nl_link *l)
@@ -112,7 +113,7 @@ struct nl_veth_spec {
 
 struct nl_vxlan_spec {
 	const char *name;
-	struct nl_vxlan vx;      /* vni, local, link, port, learning, gbp, ttl, tos are sent */
+	struct nl_vxlan vx;      /* vni, local, group, link, port, learning, gbp, ttl, tos */
 	uint32_t mtu;
 	const uint8_t *mac;
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * nl-tc.c - TBF and ingress qdiscs, a u32 mirred-redirect filter, IFB alias tags.
+ * nl-tc.c - TBF, ingress and clsact qdiscs, u32 mirred-redirect and mirred-mirror filters,
+ * IFB alias tags.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <libmnl/libmnl.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/gen_stats.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -105,6 +107,27 @@ int nl_qdisc_ingress_add(struct nl_sock *sk, int ifindex)
 {
 	char buf[NL_MSG_MAX];
 	int r = nl_qdisc_ingress_msg(buf, ifindex);
+
+	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
+}
+
+int nl_qdisc_clsact_msg(void *buf, int ifindex)
+{
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0)
+		return -EINVAL;
+	/* TC_H_CLSACT is the same number as TC_H_INGRESS; the kind tells them apart. */
+	nlh = tc_start(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex,
+		       NL_TC_HANDLE(0xffff, 0), NL_TC_H_INGRESS, 0);
+	mnl_attr_put_strz(nlh, TCA_KIND, "clsact");
+	return 0;
+}
+
+int nl_qdisc_clsact_add(struct nl_sock *sk, int ifindex)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_qdisc_clsact_msg(buf, ifindex);
 
 	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
 }
@@ -296,7 +319,98 @@ int nl_filter_redirect_add(struct nl_sock *sk, int ifindex, uint32_t parent, uin
 	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
 }
 
+int nl_filter_mirror_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+			 int target_ifindex, const uint8_t *cookie, size_t cookie_len)
+{
+	struct tc_mirred m = {
+		/* pipe: the original goes on to the next action and filter, as if untouched */
+		.action = TC_ACT_PIPE,
+		.eaction = TCA_EGRESS_MIRROR,
+		.ifindex = (uint32_t)target_ifindex,
+	};
+	_Alignas(struct tc_u32_sel) uint8_t sel[sizeof(struct tc_u32_sel) +
+						 sizeof(struct tc_u32_key)] = {};
+	struct nlattr *opts, *acts, *act, *aopts;
+	struct nlmsghdr *nlh;
+
+	if (ifindex <= 0 || target_ifindex <= 0 || prio == 0 || !cookie || cookie_len == 0 ||
+	    cookie_len > NL_TC_COOKIE_MAX)
+		return -EINVAL;
+	nlh = tc_start(buf, RTM_NEWTFILTER, NLM_F_CREATE | NLM_F_EXCL, ifindex, 0, parent,
+		       NL_TC_HANDLE(prio, htons(ETH_P_ALL)));
+	/* u32 rather than matchall: every kernel that has tc has u32 (some lack matchall). */
+	mnl_attr_put_strz(nlh, TCA_KIND, "u32");
+	opts = mnl_attr_nest_start(nlh, TCA_OPTIONS);
+	((struct tc_u32_sel *)sel)->flags = TC_U32_TERMINAL;
+	((struct tc_u32_sel *)sel)->nkeys = 1;
+	mnl_attr_put(nlh, TCA_U32_SEL, sizeof(sel), sel);
+	acts = mnl_attr_nest_start(nlh, TCA_U32_ACT);
+	act = mnl_attr_nest_start(nlh, 1);
+	mnl_attr_put_strz(nlh, TCA_ACT_KIND, "mirred");
+	/* The cookie is how DEL and GC tell this attachment's filters from anybody else's. */
+	mnl_attr_put(nlh, TCA_ACT_COOKIE, cookie_len, cookie);
+	aopts = mnl_attr_nest_start(nlh, TCA_ACT_OPTIONS);
+	mnl_attr_put(nlh, TCA_MIRRED_PARMS, sizeof(m), &m);
+	mnl_attr_nest_end(nlh, aopts);
+	mnl_attr_nest_end(nlh, act);
+	mnl_attr_nest_end(nlh, acts);
+	mnl_attr_nest_end(nlh, opts);
+	return 0;
+}
+
+int nl_filter_mirror_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+			 int target_ifindex, const uint8_t *cookie, size_t cookie_len)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_filter_mirror_msg(buf, ifindex, parent, prio, target_ifindex, cookie,
+				     cookie_len);
+
+	return r < 0 ? r : nl_sock_request(sk, (struct nlmsghdr *)buf);
+}
+
+int nl_filter_del_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio, uint32_t handle)
+{
+	if (ifindex <= 0 || prio == 0)
+		return -EINVAL;
+	tc_start(buf, RTM_DELTFILTER, 0, ifindex, handle, parent,
+		 NL_TC_HANDLE(prio, htons(ETH_P_ALL)));
+	return 0;
+}
+
+int nl_filter_del(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+		  uint32_t handle)
+{
+	char buf[NL_MSG_MAX];
+	int r = nl_filter_del_msg(buf, ifindex, parent, prio, handle);
+
+	if (r < 0)
+		return r;
+	r = nl_sock_request(sk, (struct nlmsghdr *)buf);
+	return r == -ENOENT || r == -ENODEV ? 0 : r;
+}
+
 /* --- reading filters back --- */
+
+/* The packet counter of an action: TCA_STATS_PKT64 when the kernel sends it, else basic. */
+static uint64_t act_packets(const struct nlattr *stats)
+{
+	const struct nlattr *st[TCA_STATS_MAX + 1] = {};
+	uint64_t pkt = 0;
+
+	if (!stats || nl_attr_table_nested(stats, st, TCA_STATS_MAX) < 0)
+		return 0;
+	if (st[TCA_STATS_PKT64] && mnl_attr_get_payload_len(st[TCA_STATS_PKT64]) >= 8)
+		return mnl_attr_get_u64(st[TCA_STATS_PKT64]);
+	/* struct gnet_stats_basic: u64 bytes, then u32 packets */
+	if (st[TCA_STATS_BASIC] && mnl_attr_get_payload_len(st[TCA_STATS_BASIC]) >= 12) {
+		uint32_t p;
+
+		memcpy(&p, (const uint8_t *)mnl_attr_get_payload(st[TCA_STATS_BASIC]) + 8,
+		       sizeof(p));
+		pkt = p;
+	}
+	return pkt;
+}
 
 static void parse_mirred(const struct nlattr *acts, struct nl_filter *f)
 {
@@ -320,6 +434,18 @@ static void parse_mirred(const struct nlattr *acts, struct nl_filter *f)
 			f->redirect_ifindex = (int)m->ifindex;
 			return;
 		}
+		if (m->eaction == TCA_EGRESS_MIRROR && m->ifindex > 0 && !f->mirror_ifindex) {
+			size_t n = at[TCA_ACT_COOKIE] ? mnl_attr_get_payload_len(at[TCA_ACT_COOKIE])
+						      : 0;
+
+			f->mirror_ifindex = (int)m->ifindex;
+			if (n > NL_TC_COOKIE_MAX)
+				n = 0;
+			if (n)
+				memcpy(f->cookie, mnl_attr_get_payload(at[TCA_ACT_COOKIE]), n);
+			f->cookie_len = n;
+			f->packets = act_packets(at[TCA_ACT_STATS]);
+		}
 	}
 }
 
@@ -342,6 +468,7 @@ int nl_filter_parse(const struct nlmsghdr *nlh, struct nl_filter *ret)
 	f.parent = tcm->tcm_parent;
 	f.prio = (uint16_t)(tcm->tcm_info >> 16);
 	f.protocol = (uint16_t)(tcm->tcm_info & 0xffff);
+	f.handle = tcm->tcm_handle;
 	nl_attr_str(tb[TCA_KIND], f.kind, sizeof(f.kind));
 	if (streq(f.kind, "u32") && tb[TCA_OPTIONS]) {
 		const struct nlattr *o[TCA_U32_MAX + 1] = {};

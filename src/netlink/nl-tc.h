@@ -78,13 +78,21 @@ int nl_filter_redirect_compat_add(struct nl_sock *sk, int ifindex, uint32_t pare
 				  uint16_t prio, int target_ifindex);
 
 /* A filter as dumped: u32 with a mirred redirect action reads back its target. */
+#define NL_TC_COOKIE_MAX 16
+
 struct nl_filter {
 	int ifindex;
 	uint32_t parent;
 	uint16_t prio;
 	uint16_t protocol;      /* network order, as in tcm_info */
+	uint32_t handle;
 	char kind[16];
 	int redirect_ifindex;   /* mirred egress redirect target, 0 = none */
+	/* u32 with a mirred egress mirror action (the mirror plugin's filters) */
+	int mirror_ifindex;     /* mirror target, 0 = none */
+	uint8_t cookie[NL_TC_COOKIE_MAX];   /* that action's cookie */
+	size_t cookie_len;
+	uint64_t packets;       /* packets the mirror action has seen (its TCA_ACT_STATS) */
 };
 
 int nl_filter_parse(const struct nlmsghdr *nlh, struct nl_filter *ret);
@@ -92,6 +100,36 @@ int nl_filter_parse(const struct nlmsghdr *nlh, struct nl_filter *ret);
 int nl_filter_dump_msg(void *buf, int ifindex, uint32_t parent);
 int nl_filter_dump(struct nl_sock *sk, int ifindex, uint32_t parent, struct nl_filter **ret,
 		   size_t *ret_n);
+
+/*
+ * The mirror plugin's side. A clsact qdisc (handle ffff:, parent ffff:fff1) gives a device
+ * both hooks: filters under NL_TC_H_CLSACT_INGRESS see what the device receives, under
+ * NL_TC_H_CLSACT_EGRESS what it sends. -EEXIST when a clsact or ingress qdisc is there.
+ */
+#define NL_TC_H_CLSACT_INGRESS 0xfffffff2u
+#define NL_TC_H_CLSACT_EGRESS 0xfffffff3u
+
+int nl_qdisc_clsact_msg(void *buf, int ifindex);
+int nl_qdisc_clsact_add(struct nl_sock *sk, int ifindex);
+
+/*
+ * `tc filter add dev <ifindex> parent <parent> protocol all prio <prio> u32 match u32 0 0
+ *  action mirred egress mirror dev <target> pipe cookie <cookie>`: a copy of every packet
+ * goes to target and the original carries on (pipe), to later filters too. cookie_len is
+ * 1..NL_TC_COOKIE_MAX.
+ */
+int nl_filter_mirror_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio,
+			 int target_ifindex, const uint8_t *cookie, size_t cookie_len);
+int nl_filter_mirror_add(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+			 int target_ifindex, const uint8_t *cookie, size_t cookie_len);
+
+/*
+ * Delete the filter of protocol all at prio under parent with handle (as dumped, e.g. u32's
+ * 800::800), or every filter at that prio when handle is 0; none there counts as done.
+ */
+int nl_filter_del_msg(void *buf, int ifindex, uint32_t parent, uint16_t prio, uint32_t handle);
+int nl_filter_del(struct nl_sock *sk, int ifindex, uint32_t parent, uint16_t prio,
+		  uint32_t handle);
 
 /* IFLA_IFALIAS is at most this long (IFALIASZ - 1). */
 #define NL_IFALIAS_MAX 256

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <sys/socket.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,3 +122,16 @@ int skel_enable_forward(int family)
 		return 0;
 	return sysctl_write(key, "1");
 }
+
+#ifdef LINEN_TEST_HOOKS
+int skel_test_hook(const char *step, struct cni_error *err)
+{
+	const char *p = getenv("LINEN_TEST_PAUSE_AT"), *f = getenv("LINEN_TEST_FAIL_AT");
+
+	if (p && streq(p, step))
+		raise(SIGSTOP);
+	if (f && streq(f, step))
+		return cni_error_set(err, CNI_ERR_INTERNAL, "test failure injected at %s", step);
+	return 0;
+}
+#endif

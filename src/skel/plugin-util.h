@@ -54,3 +54,18 @@ int skel_text_error(struct cni_error *err, const char *what, int r, const char *
 /* The reference's ip.EnableIP4Forward/EnableIP6Forward: switch on net/ipv4/ip_forward or
  * net/ipv6/conf/all/forwarding, writing only when it is not on already. */
 int skel_enable_forward(int family);
+
+/*
+ * The crash and rollback tests' hook at a named step: LINEN_TEST_PAUSE_AT=<step> stops the
+ * process with SIGSTOP there, LINEN_TEST_FAIL_AT=<step> fails it (code 999 "test failure
+ * injected at <step>"). Only in test builds (meson -Dtest_hooks=true): an installed plugin
+ * reads no such variable.
+ */
+#ifdef LINEN_TEST_HOOKS
+int skel_test_hook(const char *step, struct cni_error *err);
+#else
+static inline int skel_test_hook(const char *step, struct cni_error *err)
+{
+	return 0;
+}
+#endif

@@ -458,6 +458,36 @@ static void test_vxlan_flannel(void **state)
 
 	s.vx.vni = 1u << 24;
 	assert_int_equal(nl_vxlan_create_msg(buf, &s), -EINVAL);
+
+	/* the mirror plugin's tunnel: a unicast remote goes out as the group */
+	s = (struct nl_vxlan_spec){ .name = "lmir-0123456789" };
+	s.vx.vni = 4242;
+	s.vx.port = 4789;
+	assert_int_equal(ip_addr_parse("192.0.2.10", &s.vx.group), 0);
+	assert_int_equal(nl_vxlan_create_msg(buf, &s), 0);
+	hb_start(&h, RTM_NEWLINK, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	put_ifinfo(&h, AF_UNSPEC, 0, 0, 0);
+	hb_str(&h, IFLA_IFNAME, "lmir-0123456789");
+	hb_nest(&h, IFLA_LINKINFO);
+	hb_str(&h, IFLA_INFO_KIND, "vxlan");
+	hb_nest(&h, IFLA_INFO_DATA);
+	hb_u32(&h, IFLA_VXLAN_ID, 4242);
+	hb_attr(&h, IFLA_VXLAN_GROUP, (uint8_t[]){ 192, 0, 2, 10 }, 4);
+	hb_u8(&h, IFLA_VXLAN_TTL, 0);
+	hb_u8(&h, IFLA_VXLAN_TOS, 0);
+	hb_u8(&h, IFLA_VXLAN_LEARNING, 0);
+	hb_u8(&h, IFLA_VXLAN_PROXY, 0);
+	hb_u8(&h, IFLA_VXLAN_RSC, 0);
+	hb_u8(&h, IFLA_VXLAN_L2MISS, 0);
+	hb_u8(&h, IFLA_VXLAN_L3MISS, 0);
+	hb_u8(&h, IFLA_VXLAN_UDP_ZERO_CSUM6_TX, 0);
+	hb_u8(&h, IFLA_VXLAN_UDP_ZERO_CSUM6_RX, 0);
+	hb_u16(&h, IFLA_VXLAN_PORT, htons(4789));
+	hb_end(&h);
+	hb_end(&h);
+	assert_msg_equal(buf, &h);
+	s.vx.group.family = AF_PACKET;
+	assert_int_equal(nl_vxlan_create_msg(buf, &s), -EAFNOSUPPORT);
 }
 
 static void test_bridge_and_changes(void **state)
@@ -877,6 +907,8 @@ static void test_parse_link_vxlan(void **state)
 	hb_u32(&h, IFLA_MTU, 1450);
 	hb_attr(&h, IFLA_ADDRESS, MAC2, 6);
 	hb_u32(&h, 0x7ff, 1); /* an attribute from the future is ignored */
+	/* rtnl_link_stats64: rx_packets, tx_packets, ... (the mirror plugin's counter) */
+	hb_attr(&h, IFLA_STATS64, (uint64_t[]){ 5, 77, 0, 0 }, 4 * sizeof(uint64_t));
 	hb_nest(&h, IFLA_LINKINFO);
 	hb_str(&h, IFLA_INFO_KIND, "vxlan");
 	hb_nest(&h, IFLA_INFO_DATA);
@@ -900,6 +932,7 @@ static void test_parse_link_vxlan(void **state)
 	assert_int_equal(l.operstate, IF_OPER_UNKNOWN);
 	assert_true(nl_link_is_up(&l));
 	assert_int_equal(l.link_netnsid, -1);
+	assert_int_equal(l.tx_packets, 77);
 	assert_int_equal(l.vxlan.vni, 1);
 	assert_int_equal(l.vxlan.link, 2);
 	assert_int_equal(l.vxlan.local.family, AF_INET);

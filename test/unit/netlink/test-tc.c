@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The bandwidth plugin's netlink pieces, byte for byte and without a socket: the ingress
- * qdisc, qdisc deletion, the filter dump request and the link alias as literal bytes; the
+ * The bandwidth and mirror plugins' netlink pieces, byte for byte and without a socket: the
+ * ingress and clsact qdiscs, qdisc and filter deletion, the filter dump request, the mirror
+ * filter and the link alias as literal bytes; the
  * filter and IFB parsers fed canned kernel replies built by a naive encoder that shares no
  * code with libmnl or the library.
  */
@@ -15,6 +16,7 @@
 #include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_link.h>
+#include <linux/gen_stats.h>
 #include <linux/pkt_cls.h>
 #include <linux/rtnetlink.h>
 #include <linux/tc_act/tc_mirred.h>
@@ -229,7 +231,164 @@ static void test_filter_redirect_compat(void **state)
 	assert_int_equal(nl_filter_redirect_compat_msg(buf, 5, 0xffff0000, 1, 0), -EINVAL);
 }
 
+static void test_clsact_qdisc(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	/* tc qdisc add dev <5> clsact */
+	static const uint8_t want[] = {
+		LE32(48), LE16(RTM_NEWQDISC),
+		LE16(NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL), LE32(0), LE32(0),
+		AF_UNSPEC, 0, LE16(0), LE32(5), LE32(0xffff0000), LE32(0xfffffff1), LE32(0),
+		LE16(11), LE16(TCA_KIND), 'c', 'l', 's', 'a', 'c', 't', 0, 0,
+	};
+
+	assert_int_equal(nl_qdisc_clsact_msg(buf, 5), 0);
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(nl_qdisc_clsact_msg(buf, 0), -EINVAL);
+}
+
+static void test_filter_del(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	/* tc filter del dev <8> egress protocol all prio 49569 */
+	static const uint8_t want[] = {
+		LE32(36), LE16(RTM_DELTFILTER), LE16(NLM_F_REQUEST), LE32(0), LE32(0),
+		AF_UNSPEC, 0, LE16(0), LE32(8), LE32(0), LE32(0xfffffff3),
+		LE32(0xc1a10300),
+	};
+	/* tc filter del dev <8> egress protocol all prio 49569 handle 800::801 u32 */
+	static const uint8_t want_handle[] = {
+		LE32(36), LE16(RTM_DELTFILTER), LE16(NLM_F_REQUEST), LE32(0), LE32(0),
+		AF_UNSPEC, 0, LE16(0), LE32(8), LE32(0x80000801), LE32(0xfffffff3),
+		LE32(0xc1a10300),
+	};
+
+	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0xc1a1, 0), 0);
+	assert_memory_equal(buf, want, sizeof(want));
+	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0xc1a1, 0x80000801), 0);
+	assert_memory_equal(buf, want_handle, sizeof(want_handle));
+	assert_int_equal(nl_filter_del_msg(buf, 0, NL_TC_H_CLSACT_EGRESS, 1, 0), -EINVAL);
+	assert_int_equal(nl_filter_del_msg(buf, 8, NL_TC_H_CLSACT_EGRESS, 0, 0), -EINVAL);
+}
+
+static void test_filter_mirror(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	static const uint8_t cookie[16] = { 'l', 'm', 'i', 'r', 1, 2, 3, 4, 5, 6,
+					    7, 8, 9, 10, 11, 12 };
+	/*
+	 * tc filter add dev <5> ingress protocol all prio 49568 u32 match u32 0 0
+	 *   action mirred egress mirror dev <9> pipe cookie 6c6d6972010203040506070809 0a0b0c
+	 */
+	static const uint8_t want[] = {
+		LE32(160), LE16(RTM_NEWTFILTER),
+		LE16(NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL), LE32(0), LE32(0),
+		AF_UNSPEC, 0, LE16(0), LE32(5), LE32(0), LE32(0xfffffff2), LE32(0xc1a00300),
+		LE16(8), LE16(TCA_KIND), 'u', '3', '2', 0,
+		LE16(116), LE16(TCA_OPTIONS | NLA_F_NESTED),
+		/* selector: terminal, one all-zero key */
+		LE16(36), LE16(TCA_U32_SEL), TC_U32_TERMINAL, 0, 1, 0, LE32(0), LE32(0), LE32(0),
+		LE32(0), LE32(0), LE32(0), LE32(0),
+		LE16(76), LE16(TCA_U32_ACT | NLA_F_NESTED),
+		LE16(72), LE16(1 | NLA_F_NESTED),
+		LE16(11), LE16(TCA_ACT_KIND), 'm', 'i', 'r', 'r', 'e', 'd', 0, 0,
+		LE16(20), LE16(TCA_ACT_COOKIE), 'l', 'm', 'i', 'r', 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+		11, 12,
+		LE16(36), LE16(TCA_ACT_OPTIONS | NLA_F_NESTED),
+		/* tc_mirred: index, capab, action pipe, refcnt, bindcnt, eaction mirror, ifindex */
+		LE16(32), LE16(TCA_MIRRED_PARMS), LE32(0), LE32(0), LE32(TC_ACT_PIPE), LE32(0),
+		LE32(0), LE32(TCA_EGRESS_MIRROR), LE32(9),
+	};
+	struct nl_filter f;
+
+	assert_int_equal(sizeof(want), 160);
+	assert_int_equal(nl_filter_mirror_msg(buf, 5, NL_TC_H_CLSACT_INGRESS, 0xc1a0, 9, cookie,
+					      sizeof(cookie)), 0);
+	assert_memory_equal(buf, want, sizeof(want));
+
+	/* what it reads back as (no stats in a request) */
+	assert_int_equal(nl_filter_parse((struct nlmsghdr *)buf, &f), 0);
+	assert_int_equal(f.mirror_ifindex, 9);
+	assert_int_equal(f.redirect_ifindex, 0);
+	assert_int_equal(f.cookie_len, 16);
+	assert_memory_equal(f.cookie, cookie, 16);
+	assert_int_equal(f.prio, 0xc1a0);
+	assert_int_equal(f.packets, 0);
+
+	assert_int_equal(nl_filter_mirror_msg(buf, 5, 0xfffffff2, 0xc1a0, 0, cookie, 16), -EINVAL);
+	assert_int_equal(nl_filter_mirror_msg(buf, 5, 0xfffffff2, 0, 9, cookie, 16), -EINVAL);
+	assert_int_equal(nl_filter_mirror_msg(buf, 5, 0xfffffff2, 0xc1a0, 9, cookie, 0), -EINVAL);
+	assert_int_equal(nl_filter_mirror_msg(buf, 5, 0xfffffff2, 0xc1a0, 9, cookie, 17),
+			 -EINVAL);
+}
+
 /* --- parsers, on canned replies --- */
+
+/* A dumped mirror filter: cookie of clen bytes, stats as basic and/or PKT64 (0 = absent). */
+static const struct nlmsghdr *canned_mirror(struct hb *h, size_t clen, uint32_t basic_pkts,
+					    uint64_t pkt64)
+{
+	struct tcmsg tcm = { .tcm_ifindex = 5, .tcm_handle = 0x800800, .tcm_parent = 0xfffffff3,
+			     .tcm_info = (0xc1a1u << 16) | htons(ETH_P_ALL) };
+	struct tc_mirred m = { .action = TC_ACT_PIPE, .eaction = TCA_EGRESS_MIRROR,
+			       .ifindex = 11 };
+	uint8_t sel[sizeof(struct tc_u32_sel) + sizeof(struct tc_u32_key)] = {};
+	uint8_t cookie[32];
+	/* struct gnet_stats_basic as the kernel sends it: u64 bytes, u32 packets, padding */
+	uint8_t basic[16] = {};
+
+	memset(cookie, 0xab, sizeof(cookie));
+	memcpy(basic + 8, &basic_pkts, 4);
+	hb_start(h, RTM_NEWTFILTER, &tcm, sizeof(tcm));
+	hb_str(h, TCA_KIND, "u32");
+	hb_nest(h, TCA_OPTIONS);
+	hb_attr(h, TCA_U32_SEL, sel, sizeof(sel));
+	hb_nest(h, TCA_U32_ACT);
+	hb_nest(h, 1);
+	hb_str(h, TCA_ACT_KIND, "mirred");
+	hb_nest(h, TCA_ACT_OPTIONS);
+	hb_attr(h, TCA_MIRRED_PARMS, &m, sizeof(m));
+	hb_end(h);
+	if (clen)
+		hb_attr(h, TCA_ACT_COOKIE, cookie, clen);
+	hb_nest(h, TCA_ACT_STATS);
+	if (basic_pkts)
+		hb_attr(h, TCA_STATS_BASIC, basic, sizeof(basic));
+	if (pkt64)
+		hb_attr(h, TCA_STATS_PKT64, &pkt64, sizeof(pkt64));
+	hb_end(h);
+	hb_end(h);
+	hb_end(h);
+	hb_end(h);
+	return hb_done(h);
+}
+
+static void test_filter_parse_mirror(void **state)
+{
+	struct nl_filter f;
+	struct hb h;
+
+	assert_int_equal(nl_filter_parse(canned_mirror(&h, 16, 42, 0), &f), 0);
+	assert_int_equal(f.mirror_ifindex, 11);
+	assert_int_equal(f.redirect_ifindex, 0);
+	assert_int_equal(f.parent, 0xfffffff3);
+	assert_int_equal(f.prio, 0xc1a1);
+	assert_int_equal(f.handle, 0x800800);
+	assert_int_equal(f.cookie_len, 16);
+	assert_int_equal(f.cookie[0], 0xab);
+	assert_int_equal(f.packets, 42);
+
+	/* the 64-bit counter wins over the basic one */
+	assert_int_equal(nl_filter_parse(canned_mirror(&h, 16, 42, 5000000000ull), &f), 0);
+	assert_int_equal(f.packets, 5000000000ull);
+
+	/* no cookie, and a cookie longer than tc allows, read as none */
+	assert_int_equal(nl_filter_parse(canned_mirror(&h, 0, 1, 0), &f), 0);
+	assert_int_equal(f.cookie_len, 0);
+	assert_int_equal(nl_filter_parse(canned_mirror(&h, 20, 1, 0), &f), 0);
+	assert_int_equal(f.cookie_len, 0);
+	assert_int_equal(f.mirror_ifindex, 11);
+}
 
 static const struct nlmsghdr *canned_filter(struct hb *h, bool with_action, uint16_t eaction,
 					    size_t mlen)
@@ -344,6 +503,10 @@ int main(void)
 		cmocka_unit_test(test_link_alias),
 		cmocka_unit_test(test_filter_redirect_compat),
 		cmocka_unit_test(test_filter_parse),
+		cmocka_unit_test(test_clsact_qdisc),
+		cmocka_unit_test(test_filter_del),
+		cmocka_unit_test(test_filter_mirror),
+		cmocka_unit_test(test_filter_parse_mirror),
 		cmocka_unit_test(test_ifb_parse),
 	};
 
