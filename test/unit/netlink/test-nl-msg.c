@@ -348,6 +348,20 @@ static void test_bridge_and_changes(void **state)
 	hb_u32(&h, IFLA_NET_NS_FD, 4);
 	assert_msg_equal(buf, &h);
 
+	/* an alias goes without its NUL (the kernel keeps exactly len bytes); "" clears it */
+	c = (struct nl_link_change){ .set = NL_LINK_SET_ALIAS | NL_LINK_SET_UP, .alias = "eth7" };
+	assert_int_equal(nl_link_change_msg(buf, 9, &c), 0);
+	hb_start(&h, RTM_SETLINK, NLM_F_REQUEST);
+	put_ifinfo(&h, AF_UNSPEC, 9, 0, IFF_UP);
+	hb_attr(&h, IFLA_IFALIAS, "eth7", 4);
+	assert_msg_equal(buf, &h);
+	c.alias = "";
+	assert_int_equal(nl_link_change_msg(buf, 9, &c), 0);
+	hb_start(&h, RTM_SETLINK, NLM_F_REQUEST);
+	put_ifinfo(&h, AF_UNSPEC, 9, 0, IFF_UP);
+	hb_attr(&h, IFLA_IFALIAS, "", 0);
+	assert_msg_equal(buf, &h);
+
 	c.set = 0;
 	assert_int_equal(nl_link_change_msg(buf, 9, &c), -EINVAL);
 }
