@@ -209,12 +209,23 @@ static int move_out(const struct hostdev_config *c, const struct skel_request *r
 	hostfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (hostfd < 0)
 		return skel_errno_error(err, -errno, "host-device", "open host netns", NULL);
-	r = nl_link_set_netns(cont, l.ifindex, hostfd, alias);
+	/*
+	 * Renamed here first, then moved: the kernel moves a link before it renames it in
+	 * one request, so a name taken on the host would leave it there under CNI_IFNAME. A
+	 * move refused for a taken name moves nothing.
+	 */
+	r = nl_link_set_name(cont, l.ifindex, alias);
 	if (r < 0) {
 		(void)nl_link_set_up(cont, l.ifindex, true);
 		return skel_nl_error(err, cont, r,
 				     "failed to restore \"%s\" to original name \"%s\"",
 				     req->ifname, alias);
+	}
+	r = nl_link_set_netns(cont, l.ifindex, hostfd, NULL);
+	if (r < 0) {
+		(void)nl_link_set_name(cont, l.ifindex, req->ifname);
+		(void)nl_link_set_up(cont, l.ifindex, true);
+		return skel_nl_error(err, cont, r, "failed to move \"%s\" to host netns", alias);
 	}
 	r = nl_sock_open(&host);
 	if (r < 0 || nl_link_get_by_name(host, alias, &hl) < 0)
@@ -282,7 +293,8 @@ static int move_in(const struct hostdev_config *c, const struct skel_request *re
 		   struct cni_result *res, int *ret_ifindex, struct cni_error *err)
 {
 	_cleanup_(nl_sock_freep) struct nl_sock *host = NULL, *cont = NULL;
-	struct nl_link hl, cl;
+	_cleanup_close_ int hostfd = -EBADF;
+	struct nl_link hl, cl = {};
 	char mac[18];
 	int r;
 
@@ -295,32 +307,55 @@ static int move_in(const struct hostdev_config *c, const struct skel_request *re
 	r = save_state(c, req, host, &hl);
 	if (r < 0)
 		return skel_errno_error(err, r, "host-device", "save the device's state", NULL);
+	/* Moved under its own name, renamed in there (see move_out for why not at once). */
 	if ((r = nl_link_set_up(host, hl.ifindex, false)) < 0 ||
 	    (r = nl_link_change(host, hl.ifindex,
 				&(struct nl_link_change){ .set = NL_LINK_SET_ALIAS,
 							  .alias = hl.name })) < 0 ||
-	    (r = nl_link_set_netns(host, hl.ifindex, nsfd, req->ifname)) < 0) {
+	    (r = nl_link_set_netns(host, hl.ifindex, nsfd, NULL)) < 0) {
 		skel_nl_error(err, host, r, "failed to move link %s", hl.name);
-		(void)nl_link_change(host, hl.ifindex,
-				     &(struct nl_link_change){ .set = NL_LINK_SET_ALIAS,
-							       .alias = hl.alias });
-		if (nl_link_is_up(&hl))
-			(void)nl_link_set_up(host, hl.ifindex, true);
-		return -EINVAL;
+		goto undo_host;
 	}
 	r = nl_sock_open_netns(nsfd, &cont);
-	if (r < 0)
-		return skel_nl_error(err, NULL, r, "failed to open netlink in netns \"%s\"",
-				     req->netns);
+	if (r < 0) {
+		skel_nl_error(err, NULL, r, "failed to open netlink in netns \"%s\"", req->netns);
+		goto undo_host;
+	}
+	if ((r = nl_link_get_by_name(cont, hl.name, &cl)) < 0) {
+		skel_nl_error(err, cont, r, "failed to find \"%s\"", hl.name);
+		goto undo_host;
+	}
+	if ((r = nl_link_set_name(cont, cl.ifindex, req->ifname)) < 0) {
+		skel_nl_error(err, cont, r, "failed to rename device \"%s\" to \"%s\"", hl.name,
+			      req->ifname);
+		goto undo_cont;
+	}
 	if ((r = nl_link_get_by_name(cont, req->ifname, &cl)) < 0 ||
-	    (r = nl_link_set_up(cont, cl.ifindex, true)) < 0)
-		return skel_nl_error(err, cont, r, "failed to set \"%s\" up", req->ifname);
+	    (r = nl_link_set_up(cont, cl.ifindex, true)) < 0) {
+		skel_nl_error(err, cont, r, "failed to set \"%s\" up", req->ifname);
+		goto undo_cont;
+	}
 	r = cni_result_add_interface(res, req->ifname, cl.has_mac ?
 				     nl_mac_to_string(cl.mac, mac) : NULL, req->netns);
 	if (r < 0)
 		return r;
 	*ret_ifindex = cl.ifindex;
 	return 0;
+
+undo_cont:
+	hostfd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	(void)nl_link_set_name(cont, cl.ifindex, hl.name);
+	if (hostfd < 0 || nl_link_set_netns(cont, cl.ifindex, hostfd, NULL) < 0)
+		return -EINVAL;
+undo_host:
+	/* home again (its index may have changed): its alias, addresses and up flag back */
+	if (nl_link_get_by_name(host, hl.name, &cl) == 0) {
+		(void)nl_link_change(host, cl.ifindex,
+				     &(struct nl_link_change){ .set = NL_LINK_SET_ALIAS,
+							       .alias = hl.alias });
+		restore_state(c, req, host, cl.ifindex);
+	}
+	return -EINVAL;
 }
 
 static int dns_copy(const struct cni_dns *src, struct cni_dns *dst)
