@@ -27,8 +27,6 @@
 #include "skel/plugin-util.h"
 #include "skel/skel.h"
 
-#define DAD_TIMEOUT_MS 10000
-
 static int open_netns(const char *path, int *ret_fd, struct cni_error *err)
 {
 	int fd = netns_open(path);
@@ -236,58 +234,6 @@ static int move_out(const struct hostdev_config *c, const struct skel_request *r
 	return 0;
 }
 
-/* The reference's ipam.ConfigureIface: addresses, up, routes via the family's gateway. */
-static int configure_iface(struct nl_sock *cont, int ifindex, const char *ifname,
-			   const struct cni_result *res, struct cni_error *err)
-{
-	struct ip_addr v4gw = {}, v6gw = {};
-	int r;
-
-	r = nl_link_set_up(cont, ifindex, true);
-	if (r < 0)
-		return skel_nl_error(err, cont, r, "failed to set \"%s\" UP", ifname);
-	for (size_t i = 0; i < res->n_ips; i++) {
-		const struct cni_ipconfig *ip = &res->ips[i];
-		struct nl_addr a = { .ifindex = ifindex, .prefix = ip->address };
-		char s[IP_PREFIX_STRLEN];
-
-		if (a.prefix.addr.family == AF_INET)
-			nl_addr_set_broadcast(&a);
-		r = nl_addr_add(cont, &a);
-		if (r < 0 && r != -EEXIST)
-			return skel_nl_error(err, cont, r, "failed to add IP addr %s to \"%s\"",
-					     ip_prefix_to_string(&a.prefix, s), ifname);
-		/* the reference files a gateway-less entry under IPv6, where it stays unset */
-		if (ip->gateway.family == AF_INET && !v4gw.family)
-			v4gw = ip->gateway;
-		else if (ip->gateway.family == AF_INET6 && !v6gw.family)
-			v6gw = ip->gateway;
-	}
-	if (v6gw.family) {
-		r = nl_addr_wait_dad(cont, AF_INET6, ifindex, DAD_TIMEOUT_MS);
-		if (r < 0)
-			return skel_nl_error(err, cont, r, "failed while waiting for addresses of %s",
-					     ifname);
-	}
-	for (size_t i = 0; i < res->n_routes; i++) {
-		const struct cni_route *rt = &res->routes[i];
-		struct nl_route nr = { .dst = rt->dst, .gw = rt->gw, .oif = ifindex };
-		char d[IP_PREFIX_STRLEN], g[IP_ADDR_STRLEN] = "<nil>";
-
-		nr.family = rt->dst.addr.family;
-		if (!nr.gw.family)
-			nr.gw = nr.family == AF_INET ? v4gw : v6gw;
-		r = nl_route_append(cont, &nr);
-		if (r < 0 && r != -EEXIST) {
-			if (nr.gw.family)
-				ip_addr_to_string(&nr.gw, g);
-			return skel_nl_error(err, cont, r, "failed to add route '%s via %s dev %s'",
-					     ip_prefix_to_string(&rt->dst, d), g, ifname);
-		}
-	}
-	return 0;
-}
-
 /* Move the host link in, renamed on the way so no name in the container can clash. */
 static int move_in(const struct hostdev_config *c, const struct skel_request *req, int nsfd,
 		   struct cni_result *res, int *ret_ifindex, struct cni_error *err)
@@ -434,7 +380,7 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 			skel_nl_error(err, NULL, r, "failed to open netlink in netns");
 			goto undo_ipam;
 		}
-		r = configure_iface(cont, ifindex, req->ifname, ipam, err);
+		r = skel_configure_iface(cont, ifindex, req->ifname, ipam, err);
 		if (r < 0)
 			goto undo_ipam;
 	}
@@ -485,13 +431,10 @@ static int cmd_del(struct skel_request *req, struct cni_error *err)
 	return move_out(c, req, nsfd, err);
 }
 
-/* The reference's ValidateExpectedInterfaceIPs and ValidateExpectedRoute, in the netns. */
+/* The reference's validateCniContainerInterface, then the addresses and routes. */
 static int check_in_netns(struct nl_sock *cont, const struct cni_interface *ci,
 			  const struct cni_result *res, struct cni_error *err)
 {
-	_cleanup_free_ struct nl_addr *addrs = NULL;
-	_cleanup_free_ struct nl_route *routes = NULL;
-	size_t n_addrs = 0, n_routes = 0;
 	struct nl_link l;
 	char mac[18];
 	int r;
@@ -511,36 +454,10 @@ static int check_in_netns(struct nl_sock *cont, const struct cni_interface *ci,
 		return cni_error_set(err, CNI_ERR_INTERNAL,
 				     "Interface %s Mac %s doesn't match container Mac: %s",
 				     ci->name, ci->mac, mac);
-	r = nl_addr_dump(cont, AF_UNSPEC, l.ifindex, &addrs, &n_addrs);
+	r = skel_check_iface_ips(cont, l.ifindex, ci->name, res, err);
 	if (r < 0)
-		return skel_nl_error(err, cont, r, "failed to list addresses of %s", ci->name);
-	for (size_t i = 0; i < res->n_ips; i++) {
-		char s[IP_PREFIX_STRLEN];
-		bool found = false;
-
-		for (size_t k = 0; k < n_addrs && !found; k++)
-			found = ip_prefix_equal(&addrs[k].prefix, &res->ips[i].address);
-		if (!found)
-			return cni_error_set(err, CNI_ERR_INTERNAL,
-					     "Failed to match addr %s on interface %s",
-					     ip_prefix_to_string(&res->ips[i].address, s), ci->name);
-	}
-	r = nl_route_dump(cont, AF_UNSPEC, NULL, &routes, &n_routes);
-	if (r < 0)
-		return skel_nl_error(err, cont, r, "failed to list routes");
-	for (size_t i = 0; i < res->n_routes; i++) {
-		const struct cni_route *want = &res->routes[i];
-		char d[IP_PREFIX_STRLEN];
-		bool found = false;
-
-		for (size_t k = 0; k < n_routes && !found; k++)
-			found = ip_prefix_equal(&routes[k].dst, &want->dst) &&
-				(!want->gw.family || ip_addr_equal(&routes[k].gw, &want->gw));
-		if (!found)
-			return cni_error_set(err, CNI_ERR_INTERNAL, "Failed to match route %s",
-					     ip_prefix_to_string(&want->dst, d));
-	}
-	return 0;
+		return r;
+	return skel_check_routes(cont, res, err);
 }
 
 static int cmd_check(struct skel_request *req, struct cni_error *err)
