@@ -190,6 +190,8 @@ undo() {
 @test "table key: only the rules, into that table; DEL removes only those" {
 	local res
 	ip -n "$P" rule add from 192.0.2.9 lookup 500
+	# the same source into another table: not ours to remove with "table": 500
+	ip -n "$P" rule add from 10.66.0.5 lookup 600
 	run side ptp "$V4" ours '{table: 500}'
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"from 10.66.0.5 lookup 500"* ]]
@@ -201,7 +203,8 @@ undo() {
 	[ "$status" -eq 0 ]
 	run ip -n "$P" rule show
 	[ "$status" -eq 0 ]
-	[[ "$output" != *"from 10.66.0.5"* ]]
+	[[ "$output" != *"from 10.66.0.5 lookup 500"* ]]
+	[[ "$output" == *"from 10.66.0.5 lookup 600"* ]]
 	[[ "$output" == *"from 192.0.2.9 lookup 500"* ]]
 }
 
