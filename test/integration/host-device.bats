@@ -209,6 +209,28 @@ assert_home() {
 	[ "$status" -eq 0 ]
 }
 
+@test "kernelpath: the first of its net devices (sysfs as ip netns exec mounts it), as the reference" {
+	local cfg ref
+	# /sys/devices/virtual/net of the host namespace lists hd0, hdp0, lo: hd0 comes first
+	cfg=$(conf 1.0.0 '"kernelpath":"/sys/devices/virtual"')
+	run hd ref ADD "$cfg"
+	[ "$status" -eq 0 ]
+	ref=$(jq -S . <<<"$output")
+	[ "$(jq -r '.interfaces[0].mac' <<<"$ref")" = "$MAC" ]
+	run hd ref DEL "$cfg"
+	[ "$status" -eq 0 ]
+	ip -n "$H" addr replace 10.50.0.1/24 dev hd0
+	ip -n "$H" link set hd0 up
+	run hd ours ADD "$cfg"
+	[ "$status" -eq 0 ]
+	[ "$(jq -S . <<<"$output")" = "$ref" ]
+	run hd ours DEL "$cfg"
+	[ "$status" -eq 0 ]
+	assert_home
+	same_fail "$(conf 1.0.0 '"kernelpath":"/sys/devices/linen-none"')" \
+		'failed to find host device: failed to find network devices at "/sys/devices/linen-none/net"'
+}
+
 # same_fail <config> <message> [ours code] [VAR=value...]: both fail with the message; the
 # reference with 999, ours with the given code (999 unless a bad config, 7).
 same_fail() {
