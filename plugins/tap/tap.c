@@ -35,7 +35,7 @@
 struct tap_add {
 	const struct tap_config *c;
 	const struct skel_request *req;
-	const struct cni_result *ipam; /* NULL: only the link */
+	const struct cni_result *ipam; /* configure_in_netns: what to put on the link */
 	struct cni_error *err;
 	char mac[18];
 	int ifindex;
@@ -125,9 +125,9 @@ static int add_in_netns(void *userdata)
 	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
 	struct nl_link_change ch = {};
 	struct nl_link l, br;
-	char tmp[IFNAMSIZ], path[128];
+	char tmp[IFNAMSIZ];
 	uint32_t rnd;
-	int r, fd;
+	int r;
 
 	if (getrandom(&rnd, sizeof(rnd), 0) != sizeof(rnd))
 		return skel_errno_error(a->err, -EIO, "tap", "getrandom", NULL);
@@ -173,22 +173,11 @@ static int add_in_netns(void *userdata)
 			goto fail;
 		}
 	}
-	if (a->ipam) {
-		/* announce the address when the link comes up, as the reference does; best effort */
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_notify", ifname);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd >= 0) {
-			(void)!write(fd, "1", 1);
-			close(fd);
-		}
-		r = skel_configure_iface(sk, l.ifindex, ifname, a->ipam, a->err);
-	} else {
-		r = nl_link_set_up(sk, l.ifindex, true);
-		if (r < 0)
-			skel_nl_error(a->err, sk, r, "failed to set tap interface up");
-	}
-	if (r < 0)
+	r = nl_link_set_up(sk, l.ifindex, true);
+	if (r < 0) {
+		skel_nl_error(a->err, sk, r, "failed to set tap interface up");
 		goto fail;
+	}
 	r = nl_link_get_by_index(sk, l.ifindex, &l);
 	if (r < 0) {
 		skel_nl_error(a->err, sk, r, "failed to refetch tap \"%s\"", ifname);
@@ -200,6 +189,28 @@ static int add_in_netns(void *userdata)
 fail:
 	(void)nl_link_del(sk, l.ifindex);
 	return r < 0 ? r : -EINVAL;
+}
+
+/* In the container's namespace: the IPAM result on the tap made before. */
+static int configure_in_netns(void *userdata)
+{
+	struct tap_add *a = userdata;
+	const char *ifname = a->req->ifname;
+	_cleanup_(nl_sock_freep) struct nl_sock *sk = NULL;
+	char path[128];
+	int r, fd;
+
+	r = nl_sock_open(&sk);
+	if (r < 0)
+		return skel_nl_error(a->err, NULL, r, "failed to open netlink");
+	/* announce the address when the link comes up, as the reference does; best effort */
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_notify", ifname);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)!write(fd, "1", 1);
+		close(fd);
+	}
+	return skel_configure_iface(sk, a->ifindex, ifname, a->ipam, a->err);
 }
 
 static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
@@ -219,12 +230,18 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		return cni_error_set(err, CNI_ERR_INTERNAL, "failed to open netns \"%s\": %s",
 				     req->netns, strerror(-r));
 	close(r);
-	/* IPAM first: its result is configured with the link, so a failure undoes both */
+	/* the tap first, then IPAM, as the reference: a tap that cannot be made costs no IP */
+	r = skel_in_netns(req->netns, add_in_netns, &a);
+	if (r < 0) {
+		if (!err->msg[0])
+			skel_errno_error(err, r, "tap", "failed to enter netns", NULL);
+		return r;
+	}
 	if (c->ipam_type) {
 		r = skel_delegate_add(req, c->ipam_type, req->stdin_data, req->stdin_len, &res,
 				      err);
 		if (r < 0)
-			return r;
+			goto undo_link;
 		if (res->n_ips == 0) {
 			r = cni_error_set(err, CNI_ERR_INTERNAL,
 					  "IPAM plugin returned missing IP config");
@@ -233,21 +250,23 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 		for (size_t i = 0; i < res->n_ips; i++)
 			res->ips[i].interface = 0;
 		a.ipam = res;
+		r = skel_in_netns(req->netns, configure_in_netns, &a);
+		if (r < 0) {
+			if (!err->msg[0])
+				skel_errno_error(err, r, "tap", "failed to enter netns", NULL);
+			goto undo_ipam;
+		}
 	} else {
 		res = cni_result_new();
-		if (!res)
-			return -ENOMEM;
-	}
-	r = skel_in_netns(req->netns, add_in_netns, &a);
-	if (r < 0) {
-		if (!err->msg[0])
-			skel_errno_error(err, r, "tap", "failed to enter netns", NULL);
-		goto undo_ipam;
+		if (!res) {
+			r = -ENOMEM;
+			goto undo_link;
+		}
 	}
 	/* the interface goes first: the addresses name it as index 0 */
 	r = cni_result_add_interface(res, req->ifname, a.mac, req->netns);
 	if (r < 0)
-		goto undo_link;
+		goto undo_ipam;
 	if (res->n_interfaces > 1) {
 		struct cni_interface me = res->interfaces[res->n_interfaces - 1];
 
@@ -264,16 +283,16 @@ static int cmd_add(struct skel_request *req, struct cni_result **ret_result,
 	*ret_result = TAKE_PTR(res);
 	return 0;
 
-undo_link: {
-		struct cni_error e = {};
-
-		skel_del_container_link(req->netns, req->ifname, &e);
-	}
 undo_ipam:
 	if (c->ipam_type) {
 		struct cni_error e = {};
 
 		skel_delegate(req, c->ipam_type, "DEL", req->stdin_data, req->stdin_len, &e);
+	}
+undo_link: {
+		struct cni_error e = {};
+
+		skel_del_container_link(req->netns, req->ifname, &e);
 	}
 	return r;
 }

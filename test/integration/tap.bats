@@ -157,6 +157,8 @@ fails() {
 	run tp ADD "$(conf)" CNI_NETNS=/run/netns/linen-no-such-ns
 	[ "$status" -eq 1 ]
 	[ "$(jq -r .msg <<<"$output")" = 'failed to open netns "/run/netns/linen-no-such-ns": No such file or directory' ]
-	# a failed ADD after IPAM: nothing on the (vetoed) tap and the address not configured
+	# the tap fails before IPAM runs; IPAM failing removes the tap made before it
 	fails "$(conf "\"bridge\":\"nobr0\",$IPAM")" 999 "failed to get bridge nobr0: Link not found"
+	fails "$(conf '"ipam":{"type":"static","addresses":[{"address":"10.1.2.3"}]}')" 7 \
+		"the 'address' field is expected to be in CIDR notation, got: '10.1.2.3'"
 }
