@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/if_addr.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
