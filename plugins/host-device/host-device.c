@@ -501,6 +501,18 @@ static int cmd_check(struct skel_request *req, struct cni_error *err)
 	return check_in_netns(cont, ci, prev, err);
 }
 
+/* Ready when the IPAM is (the reference's STATUS after 1.1.1). */
+static int cmd_status(struct skel_request *req, struct cni_error *err)
+{
+	_cleanup_(hostdev_config_freep) struct hostdev_config *c = NULL;
+	int r;
+
+	r = hostdev_config_parse(req->config, HOSTDEV_SYS_BUS_PCI, &c, err);
+	if (r < 0 || !c->ipam_type)
+		return r;
+	return skel_delegate(req, c->ipam_type, "STATUS", req->stdin_data, req->stdin_len, err);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct skel_plugin plugin = {
@@ -509,6 +521,7 @@ int main(int argc, char **argv)
 		.add = cmd_add,
 		.del = cmd_del,
 		.check = cmd_check,
+		.status = cmd_status,
 	};
 
 	return skel_main(argc, argv, &plugin);

@@ -280,3 +280,14 @@ same_fail() {
 	run ip -n "$other" link show hdp0
 	[ "$status" -eq 0 ]
 }
+
+@test "STATUS is the IPAM's: fine with static, an error for an IPAM that is not there" {
+	run hd ours STATUS "$(conf 1.1.0 '"device":"hd0"' "$IPAM")"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run hd ours STATUS "$(conf 1.1.0 '"device":"hd0"' '"ipam":{"type":"linen-no-such-ipam"}')"
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == 'failed to find plugin "linen-no-such-ipam" in path'* ]]
+	run hd ours STATUS "$(conf 1.1.0 '"device":"hd0"')"
+	[ "$status" -eq 0 ]
+}

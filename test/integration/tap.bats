@@ -162,3 +162,13 @@ fails() {
 	fails "$(conf '"ipam":{"type":"static","addresses":[{"address":"10.1.2.3"}]}')" 7 \
 		"the 'address' field is expected to be in CIDR notation, got: '10.1.2.3'"
 }
+
+@test "STATUS is the IPAM's: fine with static, an error for an IPAM that is not there" {
+	run tp STATUS "$(conf "$IPAM" 1.1.0)"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run tp STATUS "$(conf '"ipam":{"type":"linen-no-such-ipam"}' 1.1.0)"
+	[ "$status" -eq 1 ]
+	[[ "$(jq -r .msg <<<"$output")" == 'failed to find plugin "linen-no-such-ipam" in path'* ]]
+	[ "$(tun_links)" = "" ]
+}
