@@ -34,5 +34,6 @@
 #include "netlink/nl-monitor.h"
 #include "netlink/nl-neigh.h"
 #include "netlink/nl-route.h"
+#include "netlink/nl-rule.h"
 #include "netlink/nl-sock.h"
 #include "netlink/nl-tc.h"

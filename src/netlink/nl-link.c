@@ -118,6 +118,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret)
 	l.flags = ifi->ifi_flags;
 	if (!nl_attr_str(tb[IFLA_IFNAME], l.name, sizeof(l.name)))
 		return -EBADMSG;
+	if (tb[IFLA_IFALIAS])
+		nl_attr_str(tb[IFLA_IFALIAS], l.alias, sizeof(l.alias));
 	nl_attr_u32(tb[IFLA_MTU], &l.mtu);
 	nl_attr_u32(tb[IFLA_TXQLEN], &l.txqlen);
 	nl_attr_u8(tb[IFLA_OPERSTATE], &l.operstate);
@@ -523,6 +525,8 @@ int nl_link_change_msg(void *buf, int ifindex, const struct nl_link_change *c)
 		return -EINVAL;
 	if ((c->set & NL_LINK_SET_NETNS_FD) && c->netns_fd < 0)
 		return -EBADF;
+	if ((c->set & NL_LINK_SET_ALIAS) && (!c->alias || strlen(c->alias) >= NL_IFALIASZ))
+		return -EINVAL;
 	nlh = setlink_start(buf, AF_UNSPEC, ifindex, &ifi);
 	if (c->set & NL_LINK_SET_UP)
 		change_flag(ifi, IFF_UP, c->up);
@@ -542,6 +546,9 @@ int nl_link_change_msg(void *buf, int ifindex, const struct nl_link_change *c)
 		mnl_attr_put_u32(nlh, IFLA_TXQLEN, c->txqlen);
 	if (c->set & NL_LINK_SET_NETNS_FD)
 		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)c->netns_fd);
+	/* without the NUL, as iproute2 sends it: the kernel stores exactly len bytes */
+	if (c->set & NL_LINK_SET_ALIAS)
+		mnl_attr_put(nlh, IFLA_IFALIAS, strlen(c->alias), c->alias);
 	return 0;
 }
 

@@ -27,6 +27,7 @@
  */
 #define NL_IFNAMSIZ 16
 #define NL_KIND_MAX 16
+#define NL_IFALIASZ 256
 
 struct nl_vxlan {
 	uint32_t vni;
@@ -64,6 +65,7 @@ struct nl_link {
 	uint16_t vlan_id;             /* kind "vlan" */
 	uint32_t vrf_table;           /* kind "vrf" */
 	uint64_t tx_packets;          /* IFLA_STATS64, 0 when the kernel sent none */
+	char alias[NL_IFALIASZ];      /* IFLA_IFALIAS, "" = none */
 };
 
 static inline bool nl_link_is_up(const struct nl_link *l)
@@ -172,6 +174,7 @@ enum {
 	NL_LINK_SET_TXQLEN   = 1 << 6,   /* .txqlen */
 	NL_LINK_SET_NAME     = 1 << 7,   /* .name */
 	NL_LINK_SET_NETNS_FD = 1 << 8,   /* .netns_fd: move the link there */
+	NL_LINK_SET_ALIAS    = 1 << 9,   /* .alias, "" clears it */
 };
 
 struct nl_link_change {
@@ -185,6 +188,7 @@ struct nl_link_change {
 	int master;
 	const char *name;
 	int netns_fd;
+	const char *alias;
 };
 
 int nl_link_change_msg(void *buf, int ifindex, const struct nl_link_change *c);

@@ -20,6 +20,7 @@
 #include <linux/neighbour.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_conntrack.h>
+#include <linux/fib_rules.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -533,6 +534,20 @@ static void test_bridge_and_changes(void **state)
 	hb_u32(&h, IFLA_NET_NS_FD, 4);
 	assert_msg_equal(buf, &h);
 
+	/* an alias goes without its NUL (the kernel keeps exactly len bytes); "" clears it */
+	c = (struct nl_link_change){ .set = NL_LINK_SET_ALIAS | NL_LINK_SET_UP, .alias = "eth7" };
+	assert_int_equal(nl_link_change_msg(buf, 9, &c), 0);
+	hb_start(&h, RTM_SETLINK, NLM_F_REQUEST);
+	put_ifinfo(&h, AF_UNSPEC, 9, 0, IFF_UP);
+	hb_attr(&h, IFLA_IFALIAS, "eth7", 4);
+	assert_msg_equal(buf, &h);
+	c.alias = "";
+	assert_int_equal(nl_link_change_msg(buf, 9, &c), 0);
+	hb_start(&h, RTM_SETLINK, NLM_F_REQUEST);
+	put_ifinfo(&h, AF_UNSPEC, 9, 0, IFF_UP);
+	hb_attr(&h, IFLA_IFALIAS, "", 0);
+	assert_msg_equal(buf, &h);
+
 	c.set = 0;
 	assert_int_equal(nl_link_change_msg(buf, 9, &c), -EINVAL);
 }
@@ -587,6 +602,62 @@ static void test_brport_and_vlan(void **state)
 	assert_int_equal(nl_bridge_vlan_msg(buf, true, 6, false, v, 1), -EINVAL);
 	v[0].vid = 0;
 	assert_int_equal(nl_bridge_vlan_msg(buf, true, 6, false, v, 1), -EINVAL);
+}
+
+/* Rules: the header carries family, lengths, table (< 256) and action; FRA_TABLE always. */
+static void test_rule(void **state)
+{
+	_Alignas(4) char buf[NL_MSG_MAX];
+	struct nl_rule r = { .table = 100 }, back;
+	struct fib_rule_hdr frh;
+	struct hb h;
+
+	assert_int_equal(ip_prefix_parse("10.66.0.5/32", &r.src), 0);
+	assert_int_equal(nl_rule_msg(buf, RTM_NEWRULE, NLM_F_CREATE | NLM_F_EXCL, &r), 0);
+	hb_start(&h, RTM_NEWRULE, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	frh = (struct fib_rule_hdr){ .family = AF_INET, .src_len = 32, .table = 100,
+				     .action = FR_ACT_TO_TBL };
+	hb_raw(&h, &frh, sizeof(frh));
+	hb_attr(&h, FRA_SRC, r.src.addr.bytes, 4);
+	hb_u32(&h, FRA_TABLE, 100);
+	assert_msg_equal(buf, &h);
+
+	/* parse it back (the kernel's replies have the same layout) */
+	((struct nlmsghdr *)buf)->nlmsg_type = RTM_NEWRULE;
+	assert_int_equal(nl_rule_parse((struct nlmsghdr *)buf, &back), 0);
+	assert_int_equal(back.family, AF_INET);
+	assert_true(ip_prefix_equal(&back.src, &r.src));
+	assert_int_equal(back.table, 100);
+	assert_false(back.has_priority);
+
+	/* IPv6, a table beyond 255 (header table 0), a priority, to a prefix; delete */
+	r = (struct nl_rule){ .table = 1000, .has_priority = true, .priority = 32765,
+			      .protocol = 4 };
+	assert_int_equal(ip_prefix_parse("fd00::5/128", &r.src), 0);
+	assert_int_equal(ip_prefix_parse("fd01::/64", &r.dst), 0);
+	assert_int_equal(nl_rule_msg(buf, RTM_DELRULE, 0, &r), 0);
+	hb_start(&h, RTM_DELRULE, NLM_F_REQUEST);
+	frh = (struct fib_rule_hdr){ .family = AF_INET6, .src_len = 128, .dst_len = 64 };
+	hb_raw(&h, &frh, sizeof(frh));
+	hb_attr(&h, FRA_SRC, r.src.addr.bytes, 16);
+	hb_attr(&h, FRA_DST, r.dst.addr.bytes, 16);
+	hb_u32(&h, FRA_PRIORITY, 32765);
+	hb_u32(&h, FRA_TABLE, 1000);
+	hb_u8(&h, FRA_PROTOCOL, 4);
+	assert_msg_equal(buf, &h);
+	assert_int_equal(nl_rule_parse((struct nlmsghdr *)buf, &back), 0);
+	assert_int_equal(back.table, 1000);
+	assert_true(back.has_priority);
+	assert_int_equal(back.priority, 32765);
+	assert_int_equal(back.protocol, 4);
+	assert_true(ip_prefix_equal(&back.dst, &r.dst));
+
+	/* no family to take, or mixed families */
+	r = (struct nl_rule){ .table = 100 };
+	assert_int_equal(nl_rule_msg(buf, RTM_NEWRULE, 0, &r), -EAFNOSUPPORT);
+	assert_int_equal(ip_prefix_parse("10.0.0.1/32", &r.src), 0);
+	assert_int_equal(ip_prefix_parse("fd00::/64", &r.dst), 0);
+	assert_int_equal(nl_rule_msg(buf, RTM_NEWRULE, 0, &r), -EINVAL);
 }
 
 static void test_addr(void **state)
@@ -1191,6 +1262,7 @@ int main(void)
 		cmocka_unit_test(test_vxlan_flannel),
 		cmocka_unit_test(test_bridge_and_changes),
 		cmocka_unit_test(test_brport_and_vlan),
+		cmocka_unit_test(test_rule),
 		cmocka_unit_test(test_addr),
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_route_get_equal),
