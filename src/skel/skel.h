@@ -53,8 +53,12 @@ struct skel_plugin {
 
 /* Run the plugin; returns the process exit code (0 or 1). Reads the real environment,
  * stdin, and writes stdout/stderr. A callback returning < 0 without setting err->msg
- * reports code 999 with strerror(-r). */
+ * reports code 999 with strerror(-r). "--help" or "-h" as the first argument prints
+ * skel_usage() on stdout and returns 0, for every plugin. */
 int skel_main(int argc, char **argv, const struct skel_plugin *p);
+
+/* The usage text of --help: what the plugin is, how a runtime runs it, its versions, the docs. */
+void skel_usage(FILE *out, const char *argv0, const struct skel_plugin *p);
 
 /* The same with explicit inputs, for tests: envp replaces the environment, stdin_fd and
  * out/errout replace stdin/stdout/stderr. */

@@ -10,6 +10,8 @@
 
 load helpers
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	require_root
 	CNITOOL=$LINEN_BUILD/src/cnitool/cnitool
@@ -384,6 +386,17 @@ logged() {
 		[ "$status" -eq 0 ]
 		[ "$(jq -r '.supportedVersions | index("1.1.0") != null' <<<"$output")" = true ]
 	fi
+}
+
+@test "--help and -h: usage with an example on stdout, exit 0" {
+	for flag in --help -h; do
+		run --separate-stderr "$CNITOOL" "$flag"
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+		[[ "${lines[0]}" == "Usage: cnitool {add|check|del|gc|status} <net-name> <netns-path>"* ]]
+		[[ "$output" == *"NETCONFPATH (default /etc/cni/net.d)"* ]]
+		[[ "$output" == *"NETCONFPATH=/etc/cni/net.d CNI_PATH=/opt/cni/bin cnitool add mynet /var/run/netns/testing"* ]]
+	done
 }
 
 @test "usage errors" {

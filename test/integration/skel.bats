@@ -43,6 +43,27 @@ msg() { jq -r .msg <<<"$output"; }
 	[ "${stderr_lines[1]}" = "CNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0" ]
 }
 
+@test "--help and -h: every plugin prints its usage on stdout, exit 0" {
+	local bin p n=0
+	bin=$(linen_cni_bin)
+	for p in "$bin"/*; do
+		for flag in --help -h; do
+			run --separate-stderr env -i "$p" "$flag" </dev/null
+			[ "$status" -eq 0 ]
+			[ -z "$stderr" ]
+			[[ "${lines[0]}" == "CNI "*"(linen"* || "${lines[0]}" == *"IPAM plugin (linen)" ]]
+			[[ "$output" == *"Usage: CNI_COMMAND=ADD|DEL|CHECK|GC|STATUS|VERSION"* ]]
+			[[ "$output" == *"container runtime"* ]]
+			[[ "$output" == *"network configuration as JSON on stdin"* ]]
+			[[ "$output" == *"CNI protocol versions supported: "*"1.0.0"* ]]
+			[[ "$output" == *"docs/plugin-sdk.md"* ]]
+		done
+		n=$((n + 1))
+	done
+	# bridge, ptp, host-local, loopback, portmap, bandwidth, tuning, firewall, flannel, example
+	[ "$n" -ge 10 ]
+}
+
 @test "VERSION answers in the reference format and ignores stdin" {
 	run env -i CNI_COMMAND=VERSION "$EX" <<<"not json"
 	[ "$status" -eq 0 ]
