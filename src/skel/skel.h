@@ -5,7 +5,8 @@
  * Owns: reading and validating the CNI environment and stdin exactly like
  * the reference skel package, dispatching to the plugin's verb callbacks,
  * rendering the result in the config's version, printing errors as CNI error
- * JSON, delegation to other plugins (IPAM) and running code inside a netns.
+ * JSON, delegation to other plugins (IPAM), running code inside a netns, and
+ * every plugin's --help.
  */
 #pragma once
 
