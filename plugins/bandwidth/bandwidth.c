@@ -471,8 +471,9 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		return -ENOMEM;
 	for (size_t i = 0; i < json_array_size(req->valid_attachments); i++) {
 		const json_t *a = json_array_get(req->valid_attachments, i);
-		const char *cid = json_object_get_string(a, "containerID");
+		const char *cid;
 
+		skel_attachment(a, &cid, NULL);
 		if (!cid)
 			continue;
 		if (bw_ifb_name(req->name, cid, valid[n_valid]) < 0)

@@ -1197,9 +1197,9 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		if (!valid)
 			return -ENOMEM;
 		json_array_foreach(va, i, o) {
-			const char *id = json_object_get_string(o, "containerID");
-			const char *ifn = json_object_get_string(o, "ifname");
+			const char *id, *ifn;
 
+			skel_attachment(o, &id, &ifn);
 			if (id && ifn)
 				valid[n++] = (struct fw_attachment){ id, ifn };
 		}

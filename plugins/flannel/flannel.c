@@ -25,6 +25,7 @@
 #include "basic/json-util.h"
 #include "basic/log.h"
 #include "flannel-conf.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
 DEFINE_TRIVIAL_CLEANUP_FUNC(DIR *, closedir);
@@ -254,9 +255,13 @@ static bool attachment_valid(const json_t *valid, const char *id)
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(valid, i, a)
-		if (streq_ptr(json_object_get_string(a, "containerID"), id))
+	json_array_foreach(valid, i, a) {
+		const char *cid;
+
+		skel_attachment(a, &cid, NULL);
+		if (streq_ptr(cid, id))
 			return true;
+	}
 	return false;
 }
 

@@ -16,6 +16,7 @@
 #include "ipam/ipam-alloc.h"
 #include "ipam/ipam-config.h"
 #include "ipam/ipam-store.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
 static void report(void *userdata, const char *name, const char *why)
@@ -225,9 +226,8 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 	if (!valid)
 		return -ENOMEM;
 	json_array_foreach(va, i, o) {
-		const char *id = json_object_get_string(o, "containerID");
-		const char *ifname = json_object_get_string(o, "ifname");
-
+		const char *id, *ifname;
+		skel_attachment(o, &id, &ifname);
 		if (!id || !ifname)
 			return cni_error_set(err, CNI_ERR_INVALID_CONFIG,
 					     "cni.dev/valid-attachments[%zu]: needs containerID and ifname",

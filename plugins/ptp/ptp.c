@@ -684,12 +684,11 @@ static int cmd_gc(struct skel_request *req, struct cni_error *err)
 		if (!valid)
 			return -ENOMEM;
 		json_array_foreach(va, i, o) {
-			json_t *id = godec_get(o, "containerID");
-			json_t *ifn = godec_get(o, "ifname");
+			const char *id, *ifn;
 
-			if (json_is_string(id) && json_is_string(ifn))
-				valid[n++] = (struct fw_attachment){ json_string_value(id),
-								     json_string_value(ifn) };
+			skel_attachment(o, &id, &ifn);
+			if (id && ifn)
+				valid[n++] = (struct fw_attachment){ id, ifn };
 		}
 		cni_error_clear(&e);
 		r = fw_masq_gc(req->name, valid, n, &text);

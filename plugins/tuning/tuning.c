@@ -605,10 +605,10 @@ static bool attachment_valid(const json_t *valid, const char *file)
 {
 	for (size_t i = 0; i < json_array_size(valid); i++) {
 		const json_t *a = json_array_get(valid, i);
-		const char *cid = json_object_get_string(a, "containerID");
-		const char *ifn = json_object_get_string(a, "ifname");
+		const char *cid, *ifn;
 		_cleanup_free_ char *name = NULL;
 
+		skel_attachment(a, &cid, &ifn);
 		if (!cid || !ifn || asprintf(&name, "%s_%s.json", cid, ifn) < 0)
 			continue;
 		if (streq(name, file))

@@ -32,9 +32,17 @@ static void usage(FILE *f)
 		"[-i|--ifname IFNAME]\n"
 		"       cnitool version <plugin-type>\n"
 		"\n"
+		"\n"
+		"Runs the plugins of a network configuration (a .conflist in NETCONFPATH) for a\n"
+		"network namespace, as a container runtime would, and prints the result.\n"
+		"\n"
 		"Environment: NETCONFPATH (default /etc/cni/net.d), CNI_PATH, CNI_ARGS,\n"
 		"CAP_ARGS (JSON object), CNI_IFNAME (default eth0), LINEN_CNI_CACHE_DIR\n"
-		"(default /var/lib/cni), LINEN_CNI_TIMEOUT_MS (default 60000).\n");
+		"(default /var/lib/cni), LINEN_CNI_TIMEOUT_MS (default 60000).\n"
+		"\n"
+		"Example:\n"
+		"  NETCONFPATH=/etc/cni/net.d CNI_PATH=/opt/cni/bin cnitool add mynet "
+		"/var/run/netns/testing\n");
 }
 
 static int fail(const char *what, int r, const struct libcni_error *err)

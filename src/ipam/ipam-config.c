@@ -201,7 +201,7 @@ static int parse_ip_field(const json_t *o, const char *key, struct ip_addr *ret,
 		s = json_string_value(v);
 		if (*s) {
 			if (ip_addr_parse(s, &a) < 0)
-				return errf(err, -EINVAL, "invalid IP address: %s", s);
+				return errf(err, -EBADMSG, "invalid IP address: %s", s);
 			ip_canonicalize(&a);
 		}
 	}
@@ -284,7 +284,7 @@ static int parse_range(const json_t *o, struct ipam_range *ret, char *err)
 	if (!v || (json_is_string(v) && !*json_string_value(v)))
 		return errf(err, -EINVAL, "missing subnet");
 	if (!json_is_string(v) || ip_prefix_parse(json_string_value(v), &r.subnet) < 0)
-		return errf(err, -EINVAL, "invalid CIDR address: %s",
+		return errf(err, -EBADMSG, "invalid CIDR address: %s",
 			    json_is_string(v) ? json_string_value(v) : "(not a string)");
 	if (r.subnet.addr.family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(&r.subnet.addr.in6))
 		return errf(err, -EINVAL, "IPNet IP and Mask version mismatch");
@@ -456,7 +456,7 @@ static int parse_routes(const json_t *a, struct ipam_config *c, char *err)
 				    json_is_string(v) ? json_string_value(v) : "(missing dst)");
 		r = parse_ip_field(o, "gw", &rt->gw, err);
 		if (r < 0)
-			return r;
+			return r == -EBADMSG ? -EINVAL : r;
 		for (size_t k = 0; k < ELEMENTSOF(ints); k++) {
 			int val;
 
@@ -618,6 +618,9 @@ int ipam_config_parse(const json_t *netconf, const char *env_ip, struct ipam_con
 		return -ENOMEM;
 	for (size_t i = 0; i < n_jsets; i++) {
 		r = parse_range_set(jsets[i], &c->sets[i], err);
+		/* text that is no address fails in the reference's json.Unmarshal: no set index */
+		if (r == -EBADMSG)
+			return -EINVAL;
 		if (r == -EINVAL) {
 			char inner[IPAM_ERR_MAX];
 

@@ -7,7 +7,8 @@
  * capability, routes, dataDir, resolvConf) plus the requested IPs from
  * CNI_ARGS IP=, args.cni.ips and runtimeConfig.ips, with the reference's
  * defaults, validation rules and error texts; and reading a resolv.conf into
- * DNS settings. Pure: no store access.
+ * DNS settings. Keys and type errors follow Go's encoding/json (basic/godec.h),
+ * as the reference's json.Unmarshal into allocator.Net. Pure: no store access.
  */
 #pragma once
 

@@ -25,7 +25,7 @@ struct godec skel_godec(struct cni_error *err, const char *prefix, const char *s
 int skel_decode_netconf(const struct godec *d, const json_t *config, const char **ret_ipam_type)
 {
 	char path[GODEC_PATH_MAX];
-	const json_t *ipam = NULL, *caps = NULL, *dns = NULL;
+	const json_t *ipam = NULL, *caps = NULL;
 	const char *type = NULL, *k;
 	struct godec di;
 	json_t *v;
@@ -33,7 +33,7 @@ int skel_decode_netconf(const struct godec *d, const json_t *config, const char 
 
 	if ((r = godec_object(d, config, "capabilities", "map[string]bool", &caps)) < 0 ||
 	    (r = godec_object(d, config, "ipam", "types.IPAM", &ipam)) < 0 ||
-	    (r = godec_object(d, config, "dns", "types.DNS", &dns)) < 0)
+	    (r = godec_object(d, config, "dns", "types.DNS", NULL)) < 0)
 		return r;
 	if (caps)
 		json_object_foreach((json_t *)caps, k, v)

@@ -18,7 +18,7 @@
 /* Code 999 "<fmt...>: <strerror(-r)>", plus " (<extack>)" when the kernel sent one on sk
  * (which may be NULL). Returns -EINVAL. */
 int skel_nl_error(struct cni_error *err, struct nl_sock *sk, int r, const char *fmt, ...)
-	_printf_(4, 5);
+	_printf_(4, 5) __attribute__((nonnull(4)));
 
 /*
  * DEL's removal of interface ifname inside the netns at netns_path. A namespace that is gone

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "basic/fileio.h"
+#include "basic/godec.h"
 #include "basic/macro.h"
 #include "basic/sysctl.h"
 #include "skel/plugin-util.h"
@@ -135,3 +136,11 @@ int skel_test_hook(const char *step, struct cni_error *err)
 	return 0;
 }
 #endif
+
+void skel_attachment(const json_t *entry, const char **ret_container_id, const char **ret_ifname)
+{
+	if (ret_container_id)
+		*ret_container_id = json_string_value(godec_get(entry, "containerID"));
+	if (ret_ifname)
+		*ret_ifname = json_string_value(godec_get(entry, "ifname"));
+}

@@ -69,3 +69,10 @@ static inline int skel_test_hook(const char *step, struct cni_error *err)
 	return 0;
 }
 #endif
+
+/*
+ * One entry of GC's cni.dev/valid-attachments (libcni's GCAttachment, a Go struct: keys
+ * match in any case): its containerID and ifname, borrowed; NULL for a member that is
+ * missing or not a string.
+ */
+void skel_attachment(const json_t *entry, const char **ret_container_id, const char **ret_ifname);

@@ -448,8 +448,41 @@ int skel_run(const struct skel_plugin *p, char *const envp[], int stdin_fd, FILE
 	return r;
 }
 
+void skel_usage(FILE *out, const char *argv0, const struct skel_plugin *p)
+{
+	const char *prog = argv0 && strrchr(argv0, '/') ? strrchr(argv0, '/') + 1 : argv0;
+
+	fprintf(out,
+		"%s\n"
+		"\n"
+		"Usage: CNI_COMMAND=ADD|DEL|CHECK|GC|STATUS|VERSION CNI_CONTAINERID=<id> \\\n"
+		"       CNI_NETNS=<netns path> CNI_IFNAME=<interface> CNI_PATH=<plugin dirs> \\\n"
+		"       [CNI_ARGS=K=V;...] %s < network-config.json\n"
+		"\n"
+		"A CNI plugin: a container runtime (containerd, CRI-O, podman, cnitool) runs it with\n"
+		"the CNI_* variables above and the network configuration as JSON on stdin; it prints\n"
+		"the result (or a CNI error) as JSON on stdout. It is not meant to be run by hand.\n"
+		"Without CNI_COMMAND it prints its name and versions on stderr.\n"
+		"\n"
+		"CNI protocol versions supported: ",
+		p->name ? p->name : "CNI plugin (linen)", prog && *prog ? prog : "plugin");
+	for (const char *const *v = p->versions; v && *v; v++)
+		fprintf(out, "%s%s", v == p->versions ? "" : ", ", *v);
+	fprintf(out,
+		"\n"
+		"\n"
+		"Specification: https://github.com/containernetworking/cni/blob/main/SPEC.md\n"
+		"Documentation: linen's README.md and docs/plugin-sdk.md\n");
+	fflush(out);
+}
+
 int skel_main(int argc, char **argv, const struct skel_plugin *p)
 {
+	/* Asked by a person, not a runtime: runtimes never pass arguments. */
+	if (argc > 1 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		skel_usage(stdout, argv[0], p);
+		return 0;
+	}
 	return skel_run(p, environ, STDIN_FILENO, stdout, stderr);
 }
 

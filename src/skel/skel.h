@@ -5,7 +5,8 @@
  * Owns: reading and validating the CNI environment and stdin exactly like
  * the reference skel package, dispatching to the plugin's verb callbacks,
  * rendering the result in the config's version, printing errors as CNI error
- * JSON, delegation to other plugins (IPAM) and running code inside a netns.
+ * JSON, delegation to other plugins (IPAM), running code inside a netns, and
+ * every plugin's --help.
  */
 #pragma once
 
@@ -53,8 +54,12 @@ struct skel_plugin {
 
 /* Run the plugin; returns the process exit code (0 or 1). Reads the real environment,
  * stdin, and writes stdout/stderr. A callback returning < 0 without setting err->msg
- * reports code 999 with strerror(-r). */
+ * reports code 999 with strerror(-r). "--help" or "-h" as the first argument prints
+ * skel_usage() on stdout and returns 0, for every plugin. */
 int skel_main(int argc, char **argv, const struct skel_plugin *p);
+
+/* The usage text of --help: what the plugin is, how a runtime runs it, its versions, the docs. */
+void skel_usage(FILE *out, const char *argv0, const struct skel_plugin *p);
 
 /* The same with explicit inputs, for tests: envp replaces the environment, stdin_fd and
  * out/errout replace stdin/stdout/stderr. */

@@ -10,6 +10,8 @@
 
 load helpers
 
+bats_require_minimum_version 1.5.0
+
 setup() {
 	require_root
 	CNITOOL=$LINEN_BUILD/src/cnitool/cnitool
@@ -384,6 +386,66 @@ logged() {
 		[ "$status" -eq 0 ]
 		[ "$(jq -r '.supportedVersions | index("1.1.0") != null' <<<"$output")" = true ]
 	fi
+}
+
+@test "--help and -h: usage with an example on stdout, exit 0" {
+	for flag in --help -h; do
+		run --separate-stderr "$CNITOOL" "$flag"
+		[ "$status" -eq 0 ]
+		[ -z "$stderr" ]
+		[[ "${lines[0]}" == "Usage: cnitool {add|check|del|gc|status} <net-name> <netns-path>"* ]]
+		[[ "$output" == *"NETCONFPATH (default /etc/cni/net.d)"* ]]
+		[[ "$output" == *"NETCONFPATH=/etc/cni/net.d CNI_PATH=/opt/cni/bin cnitool add mynet /var/run/netns/testing"* ]]
+	done
+}
+
+# chatty: a plugin that pads its ADD result with leading blanks to $T/chatty.size bytes
+make_chatty() {
+	cat >"$T/bin/chatty" <<-'SH'
+	#!/bin/bash
+	cat >/dev/null
+	dir=${0%/*}/..
+	echo $$ >>"$dir/chatty.pids"
+	case $CNI_COMMAND in
+	VERSION) echo '{"cniVersion":"1.0.0","supportedVersions":["1.0.0"]}' ;;
+	ADD)
+		res='{"cniVersion":"1.0.0","ips":[{"address":"10.99.0.2/24"}]}'
+		head -c $(($(cat "$dir/chatty.size") - ${#res} - 1)) /dev/zero | tr '\0' ' '
+		echo "$res"
+		;;
+	esac
+	exit 0
+	SH
+	chmod +x "$T/bin/chatty"
+}
+
+@test "a plugin printing past the 4 MiB output cap: clear error, no cache file, nothing left" {
+	make_chatty
+	conflist chat 1.0.0 '{"type":"chatty"}'
+	# exactly at the cap: read whole, a normal result
+	echo $((4 * 1024 * 1024)) >"$T/chatty.size"
+	run "$CNITOOL" add chat "$NSPATH"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.ips[0].address' <<<"$output")" = 10.99.0.2/24 ]
+	run test -f "$(cache_file chat)"
+	[ "$status" -eq 0 ]
+	run "$CNITOOL" del chat "$NSPATH"
+	[ "$status" -eq 0 ]
+	run test -e "$(cache_file chat)"
+	[ "$status" -ne 0 ]
+	# one byte more: the ADD fails and says why
+	echo $((4 * 1024 * 1024 + 1)) >"$T/chatty.size"
+	run "$CNITOOL" add chat "$NSPATH"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"printed more than 4194304 bytes"* ]]
+	run test -e "$(cache_file chat)"
+	[ "$status" -ne 0 ]
+	# every plugin process that ran is gone
+	local pid
+	while read -r pid; do
+		proc_gone "$pid"
+	done <"$T/chatty.pids"
+	[ "$(wc -l <"$T/chatty.pids")" -ge 3 ]
 }
 
 @test "usage errors" {

@@ -147,6 +147,47 @@ nothing_left() {
 	[ -z "$output" ]
 }
 
+@test "invalid CIDRs and addresses (subnet, range, route dst, gateway): the reference's words, nothing left" {
+	local ipam c
+	for c in '"subnet":"10.99.0.0/33"' '"subnet":"10.99.0.1"' \
+		'"ranges":[[{"subnet":"10.99.0.0/24","rangeStart":"10.99.0.300"}]]' \
+		'"subnet":"10.99.0.0/24","routes":[{"dst":"10.98.0.0"}]' \
+		'"subnet":"10.99.0.0/24","gateway":"10.99.0.x"' \
+		'"ranges":[[{"subnet":"10.99.0.0/24","gateway":"1.2.3"}]]'; do
+		ipam="\"ipam\":{\"type\":\"host-local\",\"dataDir\":\"$T/ipam\",$c}"
+		run plug ref host-local ADD "$(conf host-local "$ipam")"
+		[ "$status" -ne 0 ]
+		[ "$(jq -r .code <<<"$output")" = 999 ]
+		want=$(jq -r .msg <<<"$output")
+		[[ "$want" == "invalid CIDR address: "* || "$want" == "invalid IP address: "* ]]
+		run plug ours host-local ADD "$(conf host-local "$ipam")"
+		[ "$status" -eq 1 ]
+		[ "$(jq -r .code <<<"$output")" = 7 ]
+		[ "$(jq -r .msg <<<"$output")" = "$want" ]
+		# through bridge and ptp, which hand the same config to host-local
+		run plug ours bridge ADD "$(conf bridge "\"bridge\":\"cdbr0\",$ipam")"
+		[ "$status" -eq 1 ]
+		[ "$(jq -r .code <<<"$output")" = 7 ]
+		[ "$(jq -r .msg <<<"$output")" = "$want" ]
+		run plug ours ptp ADD "$(conf ptp "$ipam")"
+		[ "$status" -eq 1 ]
+		[ "$(jq -r .code <<<"$output")" = 7 ]
+		[ "$(jq -r .msg <<<"$output")" = "$want" ]
+		run plug ours bridge DEL "$(conf bridge "\"bridge\":\"cdbr0\",$ipam")"
+		[ "$status" -eq 0 ]
+	done
+	# no address was handed out, no container interface made
+	run ls "$T"
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	run ip -n "$P" -o link show
+	[ "$status" -eq 0 ]
+	[ "$(grep -vc ': lo:' <<<"$output")" -eq 0 ]
+	run ip -n "$H" -o link show
+	[ "$status" -eq 0 ]
+	[ "$(grep -vc -e ': lo:' -e ': cdbr0:' <<<"$output")" -eq 0 ]
+}
+
 @test "portmap, bandwidth, firewall: re-cased keys and wrong types fail with the reference's words" {
 	same_type_error portmap "$PREV"',"SNAT":"x"' \
 		'failed to parse config: failed to parse network configuration: json: cannot unmarshal string into Go struct field PortMapConf.snat of type bool'

@@ -43,6 +43,56 @@ msg() { jq -r .msg <<<"$output"; }
 	[ "${stderr_lines[1]}" = "CNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0" ]
 }
 
+@test "--help and -h: every plugin prints its usage on stdout, exit 0" {
+	local bin p n=0
+	bin=$(linen_cni_bin)
+	for p in "$bin"/*; do
+		for flag in --help -h; do
+			run --separate-stderr env -i "$p" "$flag" </dev/null
+			[ "$status" -eq 0 ]
+			[ -z "$stderr" ]
+			[[ "${lines[0]}" == "CNI "*"(linen"* || "${lines[0]}" == *"IPAM plugin (linen)" ]]
+			[[ "$output" == *"Usage: CNI_COMMAND=ADD|DEL|CHECK|GC|STATUS|VERSION"* ]]
+			[[ "$output" == *"container runtime"* ]]
+			[[ "$output" == *"network configuration as JSON on stdin"* ]]
+			[[ "$output" == *"CNI protocol versions supported: "*"1.0.0"* ]]
+			[[ "$output" == *"docs/plugin-sdk.md"* ]]
+		done
+		n=$((n + 1))
+	done
+	# bridge, ptp, host-local, loopback, portmap, bandwidth, tuning, firewall, flannel, example
+	[ "$n" -ge 10 ]
+}
+
+# big_conf <bytes> <file>: a valid config of exactly that many bytes (a long unknown key)
+big_conf() {
+	python3 -c '
+import sys
+head = "{\"cniVersion\":\"1.0.0\",\"name\":\"net1\",\"type\":\"example\",\"pad\":\""
+tail = "\"}"
+n = int(sys.argv[1])
+with open(sys.argv[2], "w") as f:
+    f.write(head + "x" * (n - len(head) - len(tail)) + tail)
+' "$1" "$2"
+}
+
+@test "stdin: a config of exactly 64 MiB is read, one byte more is code 5" {
+	local f=$BATS_TEST_TMPDIR/big.json
+	big_conf $((64 * 1024 * 1024)) "$f"
+	[ "$(stat -c %s "$f")" -eq $((64 * 1024 * 1024)) ]
+	run env -i CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/none \
+		CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin "$EX" <"$f"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .cniVersion <<<"$output")" = 1.0.0 ]
+	big_conf $((64 * 1024 * 1024 + 1)) "$f"
+	run env -i CNI_COMMAND=ADD CNI_CONTAINERID=c1 CNI_NETNS=/var/run/netns/none \
+		CNI_IFNAME=eth0 CNI_PATH=/opt/cni/bin "$EX" <"$f"
+	[ "$status" -eq 1 ]
+	[ "$(code)" = 5 ]
+	[ "$(msg)" = "error reading from stdin: File too large" ]
+	rm -f "$f"
+}
+
 @test "VERSION answers in the reference format and ignores stdin" {
 	run env -i CNI_COMMAND=VERSION "$EX" <<<"not json"
 	[ "$status" -eq 0 ]

@@ -171,12 +171,12 @@ static void test_errors(void **state)
 	expect_error("{\"ranges\":[[{\"subnet\":\"10.2.0.0/24\"}],[{\"subnet\":\"10.3.0.0/24\"}]]}",
 		     "0.2.0", "CNI version 0.2.0 does not support more than 1 address per family");
 	expect_error("{\"ranges\":[[{\"subnet\":\"banana\"}]]}", "1.0.0",
-		     "invalid range set 0: invalid CIDR address: banana");
+		     "invalid CIDR address: banana"); /* the reference: no set index */
 	expect_error("{\"ranges\":[[{\"rangeStart\":\"10.0.0.1\"}]]}", "1.0.0",
 		     "invalid range set 0: missing subnet");
 	expect_error("{\"subnet\":\"10.1.0.0/24\",\"ranges\":[[{\"subnet\":\"10.2.0.0/24\","
 		     "\"gateway\":\"x\"}]]}",
-		     "1.0.0", "invalid range set 1: invalid IP address: x");
+		     "1.0.0", "invalid IP address: x");
 	expect_error("{\"ranges\":[[{\"subnet\":\"10.2.0.0/24\"}]],\"routes\":[{\"dst\":\"1.2.3.4\"}]}",
 		     "1.0.0", "invalid CIDR address: 1.2.3.4");
 }

@@ -58,6 +58,31 @@ static void test_defaults(void **state)
 	assert_false(tuning_config_touches_link(c));
 }
 
+/* Keys as Go's encoding/json matches them: any case, the last one given wins, null ignored. */
+static void test_recased_keys(void **state)
+{
+	_cleanup_(tuning_config_freep) struct tuning_config *c = NULL;
+	struct cni_error err;
+
+	assert_int_equal(parse("{\"Mtu\":1400,\"PROMISC\":true,\"Mac\":\"0e-11-22-33-44-55\","
+			       "\"SysCtl\":{\"net.ipv4.conf.IFNAME.arp_filter\":\"1\"},"
+			       "\"allMulti\":null,\"DataDir\":\"/tmp/x\"}", NULL, &c, &err), 0);
+	assert_int_equal(c->mtu, 1400);
+	assert_true(c->promisc);
+	assert_string_equal(c->mac, "0e-11-22-33-44-55");
+	assert_int_equal(c->mac_bytes[5], 0x55);
+	assert_int_equal(c->n_sysctls, 1);
+	assert_false(c->has_allmulti);
+	assert_string_equal(c->data_dir, "/tmp/x");
+	c = tuning_config_free(c);
+	assert_int_equal(parse("{\"mtu\":1400,\"MTU\":1300}", NULL, &c, &err), 0);
+	assert_int_equal(c->mtu, 1300);
+	assert_int_equal(parse("{\"mtu\":1400,\"Mtu\":\"x\"}", NULL, &c, &err), -EINVAL);
+	assert_int_equal(err.code, CNI_ERR_INVALID_CONFIG);
+	assert_string_equal(err.msg, "failed to load netconf: json: cannot unmarshal string into "
+				     "Go struct field TuningConf.mtu of type int");
+}
+
 static void test_precedence(void **state)
 {
 	static const char conf[] =
@@ -380,6 +405,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_precedence),
+		cmocka_unit_test(test_recased_keys),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sysctl_path),
 		cmocka_unit_test(test_duplicates),

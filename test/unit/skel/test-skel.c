@@ -22,6 +22,8 @@
 
 #include "basic/json-util.h"
 #include "basic/netns.h"
+#include "skel/plugin-config.h"
+#include "skel/plugin-util.h"
 #include "skel/skel.h"
 
 /* What the callbacks saw, and what they should do. */
@@ -622,6 +624,50 @@ static void test_in_netns(void **state)
 	assert_int_equal(netns_is_current("/proc/self/ns/net"), 1);
 }
 
+/* Teardown keeps the first failure, with strerror when the failing step left no message. */
+static void test_keep_first(void **state)
+{
+	struct cni_error first = {}, e = {};
+	int first_r = 0;
+
+	skel_keep_first(&first, &first_r, 0, &e);
+	assert_int_equal(first_r, 0);
+	skel_keep_first(&first, &first_r, -ENOENT, &e);
+	assert_int_equal(first_r, -ENOENT);
+	assert_int_equal(first.code, CNI_ERR_INTERNAL);
+	assert_string_equal(first.msg, "No such file or directory");
+	cni_error_set(&e, CNI_ERR_IO, "second");
+	skel_keep_first(&first, &first_r, -EIO, &e);
+	assert_int_equal(first_r, -ENOENT);
+	assert_string_equal(first.msg, "No such file or directory");
+}
+
+/* The types.NetConf fields every plugin embeds, with the plugin's prefix and struct, code 7. */
+static void test_decode_netconf(void **state)
+{
+	_cleanup_json_ json_t *good = json_loads("{\"IPAM\":{\"Type\":\"host-local\"},"
+						 "\"capabilities\":{\"mac\":true},"
+						 "\"DNS\":{\"nameservers\":[]}}", 0, NULL);
+	_cleanup_json_ json_t *bad = json_loads("{\"ipam\":{\"type\":[]}}", 0, NULL);
+	struct cni_error err;
+	struct cni_dns dns = {};
+	const char *type = NULL;
+	bool set = false;
+	struct godec d = skel_godec(&err, "failed to load netconf: ", "TuningConf");
+
+	assert_int_equal(skel_decode_netconf(&d, good, &type), 0);
+	assert_string_equal(type, "host-local");
+	assert_int_equal(skel_decode_dns(&d, good, &dns, &set), 0);
+	assert_true(set); /* a list given, even empty, as Go's nil test */
+	assert_non_null(dns.nameservers);
+	free(dns.nameservers);
+	d = skel_godec(&err, "failed to load netconf: ", "TuningConf");
+	assert_int_equal(skel_decode_netconf(&d, bad, &type), -EINVAL);
+	assert_int_equal(err.code, CNI_ERR_INVALID_CONFIG);
+	assert_string_equal(err.msg, "failed to load netconf: json: cannot unmarshal array into Go "
+				     "struct field IPAM.ipam.type of type string");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +683,8 @@ int main(void)
 		cmocka_unit_test(test_callback_errors),
 		cmocka_unit_test(test_in_netns),
 		cmocka_unit_test(test_delegate),
+		cmocka_unit_test(test_keep_first),
+		cmocka_unit_test(test_decode_netconf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
