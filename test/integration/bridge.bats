@@ -173,12 +173,9 @@ pod_ip() { # pod_ip NS [4|6] → the address on eth0
 @test "IPv6 and dual-stack in one ADD, without DAD delay" {
 	local cfg out ip61 ip62
 	cfg=$(conf 1.1.0 '"isDefaultGateway":true' "$IPAMDUAL")
-	local t0 t1
-	t0=$(date +%s%N)
+	# No DAD wait (which would hold the IPv6 default route back for a second or more) is
+	# checked by its cause below: accept_dad=0 and no tentative address, not by a stopwatch.
 	out=$(cni ADD c1 "$P1" "$cfg")
-	t1=$(date +%s%N)
-	# No DAD wait: DAD would hold the IPv6 default route back for a second or more.
-	[ $(((t1 - t0) / 1000000)) -lt 900 ] || { echo "ADD took $(((t1 - t0) / 1000000)) ms"; false; }
 	cni ADD c2 "$P2" "$cfg" >/dev/null
 	[ "$(jq '.ips | length' <<<"$out")" -eq 2 ]
 	[[ "$(jq -r '.ips[1].address' <<<"$out")" == fd99::*/64 ]]
