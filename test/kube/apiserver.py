@@ -530,6 +530,81 @@ def to_table(res, objs, include, list_meta=None):
             "columnDefinitions": table_columns(res), "rows": rows}
 
 
+# --------------------------------------------------------------------------- openapi
+
+OPENAPI_HASH = "linen0double0openapi0v3"
+
+
+def openapi_v3(group):
+    """A minimal OpenAPI v3 document: the paths and their PATCH operations with the
+    fieldValidation parameter (kubectl checks it to choose server-side validation);
+    no schemas."""
+    paths = {}
+    qp = lambda n: {"name": n, "in": "query", "schema": {"type": "string", "uniqueItems": True}}
+    params = [qp("dryRun"), qp("fieldManager"), qp("fieldValidation"), qp("force")]
+    for res, r in RESOURCES.items():
+        if r["group"] != group:
+            continue
+        gvk = {"group": r["group"], "version": r["version"], "kind": r["kind"]}
+        base = "/api/v1" if not group else "/apis/%s/v1" % group
+        coll = base + ("/namespaces/{namespace}/" if r["namespaced"] else "/") + res
+        ops = lambda *verbs: {v: {"operationId": v + r["kind"], "x-kubernetes-action": v,
+                                   "x-kubernetes-group-version-kind": gvk,
+                                   "parameters": params if v in ("patch", "post", "put") else [],
+                                   "responses": {"200": {"description": "OK"}}} for v in verbs}
+        paths[coll] = ops("get", "post")
+        paths[coll + "/{name}"] = ops("get", "put", "patch", "delete")
+        if r["status"]:
+            paths[coll + "/{name}/status"] = ops("get", "put", "patch")
+    return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": "v1.30.0"},
+            "paths": paths, "components": {"schemas": {}}}
+
+
+def _pb_varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def _pb(field, value):
+    """A length-delimited protobuf field (strings and messages are all the double needs)."""
+    if isinstance(value, str):
+        value = value.encode()
+    return _pb_varint(field << 3 | 2) + _pb_varint(len(value)) + value
+
+
+def openapi_v2_pb():
+    """The OpenAPI v2 document as protobuf (gnostic openapi.v2.Document), only what kubectl
+    1.27/1.28 read to decide on server-side field validation: every PATCH operation with its
+    x-kubernetes-group-version-kind extension and the fieldValidation query parameter."""
+    paths = b""
+    for group in ("", "networking.k8s.io"):
+        for path, item in openapi_v3(group)["paths"].items():
+            pi = b""
+            for verb, field in (("get", 2), ("put", 3), ("post", 4), ("delete", 5), ("patch", 8)):
+                op = item.get(verb)
+                if not op:
+                    continue
+                gvk = op["x-kubernetes-group-version-kind"]
+                yaml = "group: %s\nkind: %s\nversion: %s\n" % (
+                    json.dumps(gvk["group"]), gvk["kind"], gvk["version"])
+                o = _pb(5, op["operationId"])
+                for prm in op["parameters"]:
+                    q = _pb(2, "query") + _pb(4, prm["name"]) + _pb(6, "string")
+                    o += _pb(8, _pb(1, _pb(2, _pb(3, q))))
+                o += _pb(9, _pb(1, _pb(1, "200") + _pb(2, _pb(1, _pb(1, "OK")))))
+                o += _pb(13, _pb(1, "x-kubernetes-action") + _pb(2, _pb(2, verb + "\n")))
+                o += _pb(13, _pb(1, "x-kubernetes-group-version-kind") + _pb(2, _pb(2, yaml)))
+                pi += _pb(field, o)
+            paths += _pb(2, _pb(1, path) + _pb(2, pi))
+    return _pb(1, "2.0") + _pb(2, _pb(1, "Kubernetes") + _pb(2, "v1.30.0")) + _pb(8, paths)
+
+
 # --------------------------------------------------------------------------- server
 
 
@@ -691,6 +766,24 @@ def make_handler(d):
                 return self.send_json(200, {"kind": "APIGroup", "apiVersion": "v1",
                                             "name": "networking.k8s.io", "versions": [gv],
                                             "preferredVersion": gv})
+            if p == "/openapi/v2":
+                if "protobuf" not in (self.headers.get("Accept") or ""):
+                    raise ApiError(406, "the double serves /openapi/v2 as protobuf only")
+                body = openapi_v2_pb()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/com.github.proto-openapi.spec.v2.v1.0+protobuf")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                self.entry["status"] = 200
+                return
+            if p == "/openapi/v3":
+                return self.send_json(200, {"paths": {
+                    "api/v1": {"serverRelativeURL": "/openapi/v3/api/v1?hash=" + OPENAPI_HASH},
+                    "apis/networking.k8s.io/v1": {
+                        "serverRelativeURL": "/openapi/v3/apis/networking.k8s.io/v1?hash=" + OPENAPI_HASH}}})
+            if p in ("/openapi/v3/api/v1", "/openapi/v3/apis/networking.k8s.io/v1"):
+                return self.send_json(200, openapi_v3("" if p.endswith("/api/v1") else "networking.k8s.io"))
             if p == "/api/v1":
                 return self.send_json(200, self.resource_list(""))
             if p == "/apis/networking.k8s.io/v1":
