@@ -8,7 +8,8 @@
 
 load helpers
 
-DOUBLE=${LINEN_TOP}/test/kube/apiserver.py
+# KUBE_DOUBLE: another copy of the double (test/kube/mutate.sh runs broken ones)
+DOUBLE=${KUBE_DOUBLE:-${LINEN_TOP}/test/kube/apiserver.py}
 PYCLIENT=${LINEN_TOP}/test/kube/pyclient.py
 KDIR=/usr/lib/google-cloud-sdk/bin
 
@@ -70,9 +71,9 @@ kubeconfig() {
 	EOF
 }
 
-# kc: curl the double with the token and the CA
+# kc: curl the double with the token and the CA (a watch the double fails to end ends in 20 s)
 kc() {
-	curl -sS --cacert "$CA" -H 'Authorization: Bearer tok' "$@"
+	curl -sS --max-time 20 --cacert "$CA" -H 'Authorization: Bearer tok' "$@"
 }
 
 # ctl: the control endpoint
