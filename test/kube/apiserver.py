@@ -1053,7 +1053,7 @@ def make_handler(d):
             if sub == "status":
                 # a status write changes status and metadata's labels and annotations only
                 keep = copy.deepcopy(old)
-                keep["status"] = new.get("status")
+                keep["status"] = new.get("status") or {}
                 for k in ("labels", "annotations"):
                     if k in md:
                         keep["metadata"][k] = md[k]
@@ -1385,8 +1385,8 @@ def main():
     ap.add_argument("--address", default="127.0.0.1")
     ap.add_argument("--tls-cert")
     ap.add_argument("--tls-key")
-    ap.add_argument("--token", action="append", help="a bearer token with full access")
-    ap.add_argument("--token-readonly", action="append", help="a token for get/list/watch only")
+    ap.add_argument("--token", action="extend", nargs="+", help="bearer tokens with full access")
+    ap.add_argument("--token-readonly", action="extend", nargs="+", help="tokens for get/list/watch only")
     ap.add_argument("--token-file", help="tokens, one a line ('TOKEN' or 'TOKEN readonly'), re-read per request")
     ap.add_argument("--history", type=int, default=1000, help="watch events kept (older: 410)")
     ap.add_argument("--rv-style", choices=["decimal", "opaque"], default="decimal")
