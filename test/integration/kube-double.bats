@@ -352,16 +352,19 @@ kubectl_suite() {
 	[ "${lines[10]}" = "page2-continue None" ]
 }
 
-@test "kube-double: python client: watch from a resourceVersion with bookmarks" {
+@test "kube-double: python client: watch from a resourceVersion replays history, with bookmarks" {
 	need_pyclient
 	double_start --bookmark-interval 1
 	run py watch
 	[ "$status" -eq 0 ]
-	[ "${lines[0]}" = "event ADDED w1 rv-set" ]
-	[ "${lines[1]}" = "event MODIFIED w1 rv-set" ]
-	[ "${lines[2]}" = "event DELETED w1 rv-set" ]
-	[ "${lines[3]}" = "event BOOKMARK - rv-set" ]
-	[ "${lines[4]}" = "bookmark-keys creationTimestamp,resourceVersion" ]
+	[ "${lines[0]}" = "event ADDED w0 rv-set" ]
+	[ "${lines[1]}" = "event MODIFIED w0 rv-set" ]
+	[ "${lines[2]}" = "event DELETED w0 rv-set" ]
+	[ "${lines[3]}" = "event ADDED w1 rv-set" ]
+	[ "${lines[4]}" = "event MODIFIED w1 rv-set" ]
+	[ "${lines[5]}" = "event DELETED w1 rv-set" ]
+	[ "${lines[6]}" = "event BOOKMARK - rv-set" ]
+	[ "${lines[7]}" = "bookmark-keys creationTimestamp,resourceVersion" ]
 }
 
 @test "kube-double: python client: a resourceVersion older than the history is 410 Expired" {
@@ -398,8 +401,10 @@ kubectl_suite() {
 	[ "${lines[0]}" = "nodeName n7" ]
 	[ "${lines[1]}" = "namespace kube-flannel" ]
 	[ "${lines[2]}" = "on-n7 kube-flannel-ds-x" ]
-	[ "${lines[3]}" = "ns-label kube-flannel" ]
-	[ "${lines[4]}" = "missing 404 NotFound" ]
+	[ "${lines[3]}" = "in-kube-flannel kube-flannel-ds-x,other" ]
+	[ "${lines[4]}" = "on-n7-all default/elsewhere,kube-flannel/kube-flannel-ds-x" ]
+	[ "${lines[5]}" = "ns-label kube-flannel" ]
+	[ "${lines[6]}" = "missing 404 NotFound" ]
 }
 
 @test "kube-double: python client: networkpolicies create, list, patch, watch (NetworkingV1Api)" {

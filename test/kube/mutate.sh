@@ -30,7 +30,7 @@ mutations=(
 	'no-faults|f["count"] -= 1|continue|faults'
 	'no-partial-event|self.chunk(b'"'"'{"type":"MODIFIED","object":{"kind":"'"'"')|pass|faults'
 	'list-no-ns-filter|if k[0] == res and (not ns or k[1] == ns))|if k[0] == res)|nodeName'
-	'no-watch-replay|if rv and rv != "0":\n                    try:|if False:\n                    try:|watch from'
+	'no-watch-replay|if rv and rv != "0":\n                    try:|if False:\n                    try:|replays history'
 	'no-openapi-v2|if p == "/openapi/v2":|if p == "/openapi/v2-off":|1.27'
 	'no-table|return "as=Table" in|return False and "as=Table" in|1.33'
 	'no-conflict-on-stale-rv|if rv_given is not None and rv_given != old|if False and rv_given != old|Status objects'

@@ -41,6 +41,10 @@ def check_list(v1):
 
 def check_watch(v1):
     start = v1.list_node().metadata.resource_version
+    # history before the watch starts: replayed from `start`
+    v1.create_node(node("w0"))
+    v1.patch_node("w0", {"metadata": {"labels": {"k": "v"}}})
+    v1.delete_node("w0")
     v1.create_node(node("w1"))
     w = watch.Watch()
     for ev in w.stream(v1.list_node, resource_version=start, allow_watch_bookmarks=True,
@@ -48,9 +52,9 @@ def check_watch(v1):
         raw = ev["raw_object"]
         print("event", ev["type"], raw["metadata"].get("name", "-"),
               "rv-set" if raw["metadata"].get("resourceVersion") else "rv-missing")
-        if ev["type"] == "ADDED":
+        if ev["type"] == "ADDED" and raw["metadata"]["name"] == "w1":
             v1.patch_node("w1", {"metadata": {"labels": {"k": "v"}}})
-        elif ev["type"] == "MODIFIED":
+        elif ev["type"] == "MODIFIED" and raw["metadata"]["name"] == "w1":
             v1.delete_node("w1")
         elif ev["type"] == "BOOKMARK":
             print("bookmark-keys", ",".join(sorted(raw["metadata"])))
@@ -104,6 +108,12 @@ def check_pod(v1):
     print("namespace", p.metadata.namespace)
     on7 = v1.list_pod_for_all_namespaces(field_selector="spec.nodeName=n7")
     print("on-n7", ",".join(i.metadata.name for i in on7.items))
+    v1.create_namespaced_pod("default", {"metadata": {"name": "elsewhere"}, "spec": {
+        "nodeName": "n7", "containers": [{"name": "c", "image": "x"}]}})
+    in_ns = v1.list_namespaced_pod("kube-flannel")
+    print("in-kube-flannel", ",".join(i.metadata.name for i in in_ns.items))
+    on7 = v1.list_pod_for_all_namespaces(field_selector="spec.nodeName=n7")
+    print("on-n7-all", ",".join("%s/%s" % (i.metadata.namespace, i.metadata.name) for i in on7.items))
     ns = v1.read_namespace("kube-flannel")
     print("ns-label", ns.metadata.labels.get("kubernetes.io/metadata.name"))
     try:
