@@ -90,6 +90,11 @@ json_count_at_least() {
 	[ "$(jq -s length "$1" 2>/dev/null)" -ge "$2" ]
 }
 
+# lines_at_least FILE N
+lines_at_least() {
+	[ "$(wc -l <"$1")" -ge "$2" ]
+}
+
 py() {
 	/usr/bin/python3 "$PYCLIENT" "$KUBECONFIG" "$@"
 }
@@ -290,13 +295,26 @@ kubectl_suite() {
 	kubectl get nodes --watch -o json >"$T/watch.out" 2>"$T/watch.err" &
 	local wpid=$!
 	track "$wpid"
+	# and the default output: server-side Tables over the watch
+	kubectl get nodes --watch >"$T/twatch.out" 2>"$T/twatch.err" &
+	local tpid=$!
+	track "$tpid"
 	wait_for 10 grep -q '"name": "n5"' "$T/watch.out"
+	wait_for 10 grep -q '^n5 ' "$T/twatch.out"
 	run kubectl label node n1 color=blue
 	[ "$status" -eq 0 ]
 	run kubectl delete node n2
 	[ "$status" -eq 0 ]
 	wait_for 10 json_count_at_least "$T/watch.out" 7
+	wait_for 10 lines_at_least "$T/twatch.out" 8
 	kill "$wpid"
+	kill "$tpid"
+	run cat "$T/twatch.out"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 8 ]
+	[[ "${lines[0]}" == "NAME "*"STATUS "*"ROLES "*"AGE "*"VERSION"* ]]
+	[[ "${lines[6]}" == "n1 "*"Unknown "*"worker "* ]]
+	[[ "${lines[7]}" == "n2 "*"Unknown "*"worker "* ]]
 	# 5 from the list, the label and the delete: 7 objects
 	run jq -s 'length' "$T/watch.out"
 	[ "$status" -eq 0 ]
@@ -449,7 +467,7 @@ kubectl_suite() {
 	[ "$(jq -r .object.metadata.labels.sel <<<"${lines[1]}")" = yes ]
 }
 
-@test "kube-double: faults: next N requests fail, watches broken mid-event, compaction gives 410" {
+@test "kube-double: faults: next N requests fail, watches broken mid-event, latency, compaction gives 410" {
 	double_start
 	node_json n1 1 >"$T/n1.json"
 	run kc -X POST -H 'Content-Type: application/json' -d @"$T/n1.json" "$URL/api/v1/nodes"
@@ -482,6 +500,14 @@ kubectl_suite() {
 	run tail -n 1 "$T/w.out"
 	[ "$status" -eq 0 ]
 	[ "$output" = '{"type":"MODIFIED","object":{"kind":"' ]
+
+	run ctl 'latency?ms=400'
+	[ "$status" -eq 0 ]
+	run kc -o /dev/null -w '%{time_total}' "$URL/api/v1/nodes"
+	[ "$status" -eq 0 ]
+	[ "$(awk -v t="$output" 'BEGIN { print (t >= 0.4) }')" = 1 ]
+	run ctl clear-faults
+	[ "$status" -eq 0 ]
 
 	run ctl compact
 	[ "$status" -eq 0 ]

@@ -33,6 +33,8 @@ mutations=(
 	'no-watch-replay|if rv and rv != "0":\n                    try:|if False:\n                    try:|replays history'
 	'no-openapi-v2|if p == "/openapi/v2":|if p == "/openapi/v2-off":|1.27'
 	'no-table|return "as=Table" in|return False and "as=Table" in|1.33'
+	'no-latency|time.sleep(lat)|pass|faults'
+	'no-table-watch|if table and ev["type"] in|if False and ev["type"] in|get --watch'
 	'no-conflict-on-stale-rv|if rv_given is not None and rv_given != old|if False and rv_given != old|Status objects'
 )
 
