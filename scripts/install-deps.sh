@@ -15,6 +15,8 @@ pkgs=(
 	docker.io busybox-static
 	# the reference plugins, for compatibility tests and benchmarks
 	containernetworking-plugins
+	# kube-double.bats: a real client of the Kubernetes API server double (test/kube)
+	python3-kubernetes
 )
 [ $# -gt 0 ] && pkgs+=("$@")
 
