@@ -125,8 +125,13 @@ cluster_linend_start() {
 	local i=$1 ns dir pid
 	ns=$(cl_node "$i")
 	dir=$CL_STATE/n$i
-	ip netns exec "$ns" "$CL_BUILD/src/linend/linend" \
-		--etcd-endpoints "$CL_ETCD" --etcd-prefix "$CL_PREFIX_KEY" \
+	local store=(--etcd-endpoints "$CL_ETCD" --etcd-prefix "$CL_PREFIX_KEY")
+	# CL_DATASTORE=kube: the Kubernetes API (CL_KUBECONFIG), node i is Node "n<i>"
+	if [ "${CL_DATASTORE:-etcd}" = kube ]; then
+		store=(--kube-subnet-mgr --kubeconfig-file "$CL_KUBECONFIG"
+			--net-config-path "$CL_STATE/net-conf.json")
+	fi
+	ip netns exec "$ns" env NODE_NAME="n$i" "$CL_BUILD/src/linend/linend" "${store[@]}" \
 		--iface eth0 --subnet-file "$dir/subnet.env" --ip-masq \
 		--healthz-ip 127.0.0.1 --healthz-port 8471 ${CL_LINEND_ARGS:-} \
 		>>"$dir/linend.log" 2>&1 &

@@ -1,0 +1,156 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
+# linend --kube-subnet-mgr in a cluster of node namespaces (demo/cluster.sh) against the
+# Kubernetes API server double ($LINEN_TOP/test/kube/apiserver.py) in the underlay
+# namespace, over TLS with a bearer token from a kubeconfig file. Node i is Node "n<i>"
+# whose spec.podCIDR is 10.244.<10+i>.0/24; linend reads its lease from there, writes
+# flannel's annotations and NetworkUnavailable, and programs every other flannel node.
+
+load helpers
+
+setup() {
+	require_root
+	[ -x "$LINEN_BUILD/src/linend/linend" ] || skip "linend not built"
+	[ -f "$LINEN_TOP/test/kube/apiserver.py" ] || skip "no API server double in $LINEN_TOP/test/kube"
+	command -v openssl >/dev/null || skip "openssl not installed"
+	for p in flannel bridge host-local portmap; do
+		[ -x "$LINEN_BUILD/plugins/$p/$p" ] || skip "plugin $p not built"
+	done
+	export CL_PREFIX="lkb$BATS_TEST_NUMBER-$((RANDOM % 10000))"
+	export CL_STATE=$BATS_TEST_TMPDIR/cl
+	export CL_ETCD_PORT=$((33000 + RANDOM % 2000))
+	export CL_ETCD_PEER_PORT=$((CL_ETCD_PORT + 2000))
+	export CL_BUILD=$LINEN_BUILD
+	export CL_UNDERLAY=192.168.213
+	export CL_DATASTORE=kube
+	export CL_KUBECONFIG=$BATS_TEST_TMPDIR/kubeconfig
+	export CL_LINEND_ARGS=${CL_LINEND_ARGS:-}
+	# shellcheck source=../../demo/cluster.sh
+	source "$LINEN_TOP/demo/cluster.sh"
+	API_PORT=$((36000 + RANDOM % 2000))
+	API="https://$CL_ETCD_IP:$API_PORT"
+	TOKEN=tok-$RANDOM$RANDOM
+	P=flannel.alpha.coreos.com
+}
+
+teardown() {
+	local d bad=0
+	for d in "$CL_STATE"/n*/; do
+		[ -f "$d/linend.pid" ] && { cluster_linend_stop "$(basename "$d" | tr -d n)" || true; }
+	done
+	if grep -h -A12 'runtime error\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer' \
+		"$CL_STATE"/n*/linend.log 2>/dev/null; then
+		bad=1
+	fi
+	cluster_down || true
+	linen_teardown
+	return "$bad"
+}
+
+wait_until() {
+	local n=$(($1 * 20))
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		n=$((n - 1))
+		[ "$n" -gt 0 ] || return 1
+		sleep 0.05
+	done
+}
+
+nsx() { local i=$1; shift; ip netns exec "$(cl_node "$i")" "$@"; }
+ulx() { ip netns exec "$(cl_ul)" "$@"; }
+# kapi <method> <path> [body] [content-type]: the double as a client with the token
+kapi() {
+	ulx curl -sS --cacert "$BATS_TEST_TMPDIR/ca.pem" -H "Authorization: Bearer $TOKEN" \
+		-X "$1" ${3:+-H "Content-Type: ${4:-application/json}" --data "$3"} "$API$2"
+}
+ctl() { ulx curl -sS --cacert "$BATS_TEST_TMPDIR/ca.pem" -X POST "$API/_double/$1"; }
+metric() {
+	nsx "$1" curl -s http://127.0.0.1:8471/metrics | awk -v m="$2" '$1 == m { print $2 }'
+}
+vtep_mac() { ip -n "$(cl_node "$1")" -j link show flannel.1 | jq -r '.[0].address'; }
+routes76() { ip -n "$(cl_node "$1")" route show proto 76 | sed 's/ *$//'; }
+has_route() { routes76 "$1" | grep -q "^$2 "; }
+no_route() { ! routes76 "$1" | grep -q "^$2 "; }
+ann() { kapi GET "/api/v1/nodes/$1" | jq -r --arg k "$2" '.metadata.annotations[$k]'; }
+
+# api_up: a CA, the server's certificate for the underlay address, the double, a kubeconfig
+api_up() {
+	local t=$BATS_TEST_TMPDIR pid
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
+		-keyout "$t/ca.key" -out "$t/ca.pem" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver \
+		-keyout "$t/srv.key" -out "$t/srv.csr" 2>/dev/null
+	printf 'subjectAltName=IP:%s\n' "$CL_ETCD_IP" >"$t/ext"
+	openssl x509 -req -in "$t/srv.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
+		-days 1 -extfile "$t/ext" -out "$t/srv.pem" 2>/dev/null
+	ulx python3 "$LINEN_TOP/test/kube/apiserver.py" --address "$CL_ETCD_IP" \
+		--port "$API_PORT" --tls-cert "$t/srv.pem" --tls-key "$t/srv.key" \
+		--token "$TOKEN" --bookmark-interval 1 ${API_ARGS:-} >"$CL_STATE/api.log" 2>&1 &
+	pid=$!
+	cl_record_pid "$pid"
+	echo "$pid" >"$CL_STATE/api.pid"
+	wait_until 10 kapi GET /api/v1/nodes
+	cat >"$CL_KUBECONFIG" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: test
+  cluster:
+    server: $API
+    certificate-authority: ca.pem
+users:
+- name: linend
+  user:
+    token: $TOKEN
+contexts:
+- name: test
+  context: {cluster: test, user: linend}
+current-context: test
+KC
+}
+
+# node_obj <name> <podCIDR>: create a Node
+node_obj() {
+	run kapi POST /api/v1/nodes "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"podCIDR\":\"$2\",\"podCIDRs\":[\"$2\"]}}"
+	[ "$status" -eq 0 ]
+}
+
+# kcluster <backend> <nodes>: underlay, the double, the config file, Node objects, linend
+kcluster() {
+	local b=$1 n=$2 i
+	cluster_underlay_up
+	api_up
+	printf '{"Network":"10.244.0.0/16","Backend":{"Type":"%s"}}\n' "$b" >"$CL_STATE/net-conf.json"
+	for i in $(seq "$n"); do node_obj "n$i" "10.244.$((10 + i)).0/24"; done
+	for i in $(seq "$n"); do cluster_node_up "$i"; done
+	for i in $(seq "$n"); do cluster_node_wait "$i"; done
+}
+
+ping_pods() {
+	local a b
+	a=$(cluster_pod_add 1 1)
+	b=$(cluster_pod_add 2 1)
+	ip netns exec "$(cl_pod 1 1)" ping -c 2 -i 0.2 -W 1 "$b"
+	ip netns exec "$(cl_pod 2 1)" ping -c 2 -i 0.2 -W 1 "$a"
+}
+
+@test "kube vxlan: subnets from podCIDR, annotations byte-exact, NetworkUnavailable, pod ping" {
+	kcluster vxlan 2
+	run grep -x FLANNEL_SUBNET=10.244.11.1/24 "$CL_STATE/n1/subnet.env"
+	[ "$status" -eq 0 ]
+	run grep -x FLANNEL_SUBNET=10.244.12.1/24 "$CL_STATE/n2/subnet.env"
+	[ "$status" -eq 0 ]
+	wait_until 5 has_route 1 10.244.12.0/24
+	wait_until 5 has_route 2 10.244.11.0/24
+	run kapi GET /api/v1/nodes/n1
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '.metadata.annotations' <<<"$output")" = "{\"$P/backend-data\":\"{\\\"VNI\\\":1,\\\"VtepMAC\\\":\\\"$(vtep_mac 1)\\\"}\",\"$P/backend-type\":\"vxlan\",\"$P/kube-subnet-manager\":\"true\",\"$P/public-ip\":\"$CL_UNDERLAY.1\"}" ]
+	[ "$(jq -r '.status.conditions[] | select(.type == "NetworkUnavailable") | "\(.status) \(.reason) \(.message)"' <<<"$output")" = "False FlannelIsUp Flannel is running on this node" ]
+	# the PATCH as flanneld sends it: strategic merge on nodes/status
+	run ulx curl -sS --cacert "$BATS_TEST_TMPDIR/ca.pem" "$API/_double/requests"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '[.[] | select(.verb == "PATCH" or .method == "PATCH") | .path] | unique | join(" ")' <<<"$output")" = "/api/v1/nodes/n1/status /api/v1/nodes/n2/status" ]
+	run ping_pods
+	[ "$status" -eq 0 ]
+}
