@@ -82,7 +82,13 @@ struct kstore {
 	json_t *own_annotations;
 	struct kreq *reqs;
 	struct store_watch *watch;
-	uint64_t garbage_total, patches, patch_errors, watch_gone;
+	uint64_t garbage_total, patches, patch_errors, watch_gone, lease_events;
+	/*
+	 * The daemon tells a changed lease from one seen already by its mod_revision. A
+	 * resourceVersion may not be parsed into one, and changes with every kubelet
+	 * heartbeat anyway: a counter of our own, bumped when a node's lease changes, is.
+	 */
+	int64_t gen;
 };
 
 int store_kube_prefix(const char *given, char *buf, size_t size)
@@ -617,6 +623,14 @@ static void list_done(const struct kube_reply *r, void *userdata)
 		}
 		if (node_parse(s, node, &nodes[n]) < 0)
 			continue;
+		{
+			struct knode *old = knode_find(s, nodes[n].name, NULL);
+
+			if (old && knode_same(old, &nodes[n]))
+				nodes[n].lease.mod_revision = old->lease.mod_revision;
+			else
+				nodes[n].lease.mod_revision = ++s->gen;
+		}
 		if (nodes[n].garbage)
 			s->garbage_total++;
 		n++;
@@ -892,6 +906,7 @@ static size_t node_event(struct kstore *s, const struct kube_event *ke, struct k
 	}
 	if (tmp->garbage)
 		s->garbage_total++;
+	tmp->lease.mod_revision = ++s->gen;
 	if (old && !streq(old->key, tmp->key)) {
 		ev[n].kind = STORE_EVENT_REMOVED;
 		ev[n++].entry.key = strdup(old->key);
@@ -944,6 +959,7 @@ static void kwatch_cb(const struct kube_watch_update *u, void *userdata)
 		su.kind = STORE_WATCH_EVENTS;
 		if (u->event->type != KUBE_EVENT_BOOKMARK)
 			su.n_events = node_event(s, u->event, &tmp, ev);
+		s->lease_events += su.n_events;
 		su.events = ev;
 		su.rev = w->rev;
 		w->cb(&su, w->userdata);
@@ -1022,13 +1038,16 @@ static int ks_metrics(void *state, FILE *f)
 		"linend_kube_watch_events_total %" PRIu64 "\n"
 		"# TYPE linend_kube_watch_gone_total counter\n"
 		"linend_kube_watch_gone_total %" PRIu64 "\n"
+		"# TYPE linend_kube_lease_events_total counter\n"
+		"linend_kube_lease_events_total %" PRIu64 "\n"
 		"# TYPE linend_kube_garbage_nodes_total counter\n"
 		"linend_kube_garbage_nodes_total %" PRIu64 "\n"
 		"# TYPE linend_kube_annotation_patches_total counter\n"
 		"linend_kube_annotation_patches_total %" PRIu64 "\n"
 		"# TYPE linend_kube_annotation_patch_errors_total counter\n"
 		"linend_kube_annotation_patch_errors_total %" PRIu64 "\n",
-		ks->requests, ks->errors, ks->watch_events, s->watch_gone, s->garbage_total,
+		ks->requests, ks->errors, ks->watch_events, s->watch_gone, s->lease_events,
+		s->garbage_total,
 		s->patches, s->patch_errors);
 	return 0;
 }

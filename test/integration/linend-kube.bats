@@ -70,6 +70,7 @@ metric() {
 }
 vtep_mac() { ip -n "$(cl_node "$1")" -j link show flannel.1 | jq -r '.[0].address'; }
 routes76() { ip -n "$(cl_node "$1")" route show proto 76 | sed 's/ *$//'; }
+fdb_is() { [ "$(bridge -n "$(cl_node "$1")" fdb show dev flannel.1)" = "$2" ]; }
 has_route() { routes76 "$1" | grep -q "^$2 "; }
 no_route() { ! routes76 "$1" | grep -q "^$2 "; }
 metric_ge() { [ "$(metric "$1" "$2")" -ge "$3" ]; }
@@ -206,16 +207,21 @@ ping_pods() {
 	run metric 1 linend_remote_leases
 	[ "$status" -eq 0 ]
 	[ "$output" = 1 ]
-	before=$(metric 1 linend_backend_events_total)
+	before=$(metric 1 linend_kube_lease_events_total)
+	[ "$before" -ge 1 ]
 	# a kubelet heartbeat: a status change that touches none of our fields
 	run kapi PATCH /api/v1/nodes/f9/status '{"status":{"conditions":[{"type":"Ready","status":"True"}]}}' application/strategic-merge-patch+json
 	[ "$status" -eq 0 ]
 	run kapi PATCH /api/v1/nodes/f9 '{"metadata":{"labels":{"x":"y"}}}' application/merge-patch+json
 	[ "$status" -eq 0 ]
 	sleep 1
-	run metric 1 linend_backend_events_total
+	run metric 1 linend_kube_lease_events_total
 	[ "$status" -eq 0 ]
 	[ "$output" = "$before" ]
+	# a new VTEP MAC (flanneld restarted there without its annotation): programmed
+	run kapi PATCH /api/v1/nodes/f9/status '{"metadata":{"annotations":{"flannel.alpha.coreos.com/backend-data":"{\"VNI\":1,\"VtepMAC\":\"12:c6:65:89:b4:e4\"}"}}}' application/strategic-merge-patch+json
+	[ "$status" -eq 0 ]
+	wait_until 5 fdb_is 1 "12:c6:65:89:b4:e4 dst 192.168.213.9 self permanent"
 	run kapi DELETE /api/v1/nodes/f9
 	[ "$status" -eq 0 ]
 	wait_until 5 no_route 1 10.244.99.0/24
