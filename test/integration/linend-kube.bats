@@ -192,11 +192,11 @@ ping_pods() {
 
 @test "kube: a flanneld-written node added then deleted; a node without our annotation ignored; heartbeats make no event" {
 	kcluster vxlan 1
+	# a node of someone else's network plugin, first: the watch delivers in order
+	node_obj other 10.244.98.0/24
 	# a node as flanneld annotates it (mixed cluster)
 	run kapi POST /api/v1/nodes '{"apiVersion":"v1","kind":"Node","metadata":{"name":"f9","annotations":{"flannel.alpha.coreos.com/backend-data":"{\"VNI\":1,\"VtepMAC\":\"12:c6:65:89:b4:e3\"}","flannel.alpha.coreos.com/backend-type":"vxlan","flannel.alpha.coreos.com/kube-subnet-manager":"true","flannel.alpha.coreos.com/public-ip":"192.168.213.9"}},"spec":{"podCIDR":"10.244.99.0/24","podCIDRs":["10.244.99.0/24"]}}'
 	[ "$status" -eq 0 ]
-	# a node of someone else's network plugin
-	node_obj other 10.244.98.0/24
 	wait_until 5 has_route 1 10.244.99.0/24
 	run routes76 1
 	[ "$status" -eq 0 ]
@@ -207,6 +207,10 @@ ping_pods() {
 	run metric 1 linend_remote_leases
 	[ "$status" -eq 0 ]
 	[ "$output" = 1 ]
+	# "other" is neither a lease nor garbage: it is not flannel's
+	run metric 1 linend_garbage_leases
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
 	before=$(metric 1 linend_kube_lease_events_total)
 	[ "$before" -ge 1 ]
 	# a kubelet heartbeat: a status change that touches none of our fields
