@@ -23,13 +23,12 @@ setup() {
 	export CL_BUILD=$LINEN_BUILD
 	export CL_UNDERLAY=192.168.213
 	export CL_DATASTORE=kube
-	export CL_KUBECONFIG=$BATS_TEST_TMPDIR/kubeconfig
+	export CL_API_PORT=$((36000 + RANDOM % 2000))
+	export CL_API_ARGS="--bookmark-interval 1"
 	export CL_LINEND_ARGS=${CL_LINEND_ARGS:-}
 	# shellcheck source=../../demo/cluster.sh
 	source "$LINEN_TOP/demo/cluster.sh"
-	API_PORT=$((36000 + RANDOM % 2000))
-	API="https://$CL_ETCD_IP:$API_PORT"
-	TOKEN=tok-$RANDOM$RANDOM
+	API="https://$CL_ETCD_IP:$CL_API_PORT"
 	P=flannel.alpha.coreos.com
 }
 
@@ -61,10 +60,10 @@ nsx() { local i=$1; shift; ip netns exec "$(cl_node "$i")" "$@"; }
 ulx() { ip netns exec "$(cl_ul)" "$@"; }
 # kapi <method> <path> [body] [content-type]: the double as a client with the token
 kapi() {
-	ulx curl -sS --cacert "$BATS_TEST_TMPDIR/ca.pem" -H "Authorization: Bearer $TOKEN" \
+	ulx curl -sS --cacert "$CL_STATE/kube/ca.pem" -H "Authorization: Bearer $TOKEN" \
 		-X "$1" ${3:+-H "Content-Type: ${4:-application/json}" --data "$3"} "$API$2"
 }
-ctl() { ulx curl -sS --cacert "$BATS_TEST_TMPDIR/ca.pem" -X POST "$API/_double/$1"; }
+ctl() { ulx curl -sS --cacert "$CL_STATE/kube/ca.pem" -X POST "$API/_double/$1"; }
 metric() {
 	nsx "$1" curl -s http://127.0.0.1:8471/metrics | awk -v m="$2" '$1 == m { print $2 }'
 }
@@ -82,40 +81,9 @@ fnode() {
 }
 ann() { kapi GET "/api/v1/nodes/$1" | jq -r --arg k "$2" '.metadata.annotations[$k]'; }
 
-# api_up: a CA, the server's certificate for the underlay address, the double, a kubeconfig
 api_up() {
-	local t=$BATS_TEST_TMPDIR pid
-	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=test-ca \
-		-keyout "$t/ca.key" -out "$t/ca.pem" 2>/dev/null
-	openssl req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver \
-		-keyout "$t/srv.key" -out "$t/srv.csr" 2>/dev/null
-	printf 'subjectAltName=IP:%s\n' "$CL_ETCD_IP" >"$t/ext"
-	openssl x509 -req -in "$t/srv.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" -CAcreateserial \
-		-days 1 -extfile "$t/ext" -out "$t/srv.pem" 2>/dev/null
-	ulx python3 "$LINEN_TOP/test/kube/apiserver.py" --address "$CL_ETCD_IP" \
-		--port "$API_PORT" --tls-cert "$t/srv.pem" --tls-key "$t/srv.key" \
-		--token "$TOKEN" --bookmark-interval 1 ${API_ARGS:-} >"$CL_STATE/api.log" 2>&1 &
-	pid=$!
-	cl_record_pid "$pid"
-	echo "$pid" >"$CL_STATE/api.pid"
-	wait_until 10 kapi GET /api/v1/nodes
-	cat >"$CL_KUBECONFIG" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: test
-  cluster:
-    server: $API
-    certificate-authority: ca.pem
-users:
-- name: linend
-  user:
-    token: $TOKEN
-contexts:
-- name: test
-  context: {cluster: test, user: linend}
-current-context: test
-KC
+	cluster_kube_up
+	TOKEN=$CL_KUBE_TOKEN
 }
 
 # node_obj <name> <podCIDR>: create a Node
@@ -129,7 +97,7 @@ kcluster() {
 	local b=$1 n=$2 i
 	cluster_underlay_up
 	api_up
-	printf '{"Network":"10.244.0.0/16","Backend":{"Type":"%s"}}\n' "$b" >"$CL_STATE/net-conf.json"
+	cluster_kube_config "$b"
 	for i in $(seq "$n"); do node_obj "n$i" "10.244.$((10 + i)).0/24"; done
 	for i in $(seq "$n"); do cluster_node_up "$i"; done
 	for i in $(seq "$n"); do cluster_node_wait "$i"; done
@@ -156,7 +124,7 @@ ping_pods() {
 	[ "$(jq -c '.metadata.annotations' <<<"$output")" = "{\"$P/backend-data\":\"{\\\"VNI\\\":1,\\\"VtepMAC\\\":\\\"$(vtep_mac 1)\\\"}\",\"$P/backend-type\":\"vxlan\",\"$P/kube-subnet-manager\":\"true\",\"$P/public-ip\":\"$CL_UNDERLAY.1\"}" ]
 	[ "$(jq -r '.status.conditions[] | select(.type == "NetworkUnavailable") | "\(.status) \(.reason) \(.message)"' <<<"$output")" = "False FlannelIsUp Flannel is running on this node" ]
 	# the PATCH as flanneld sends it: strategic merge on nodes/status
-	run ulx curl -sS --cacert "$BATS_TEST_TMPDIR/ca.pem" "$API/_double/requests"
+	run ulx curl -sS --cacert "$CL_STATE/kube/ca.pem" "$API/_double/requests"
 	[ "$status" -eq 0 ]
 	[ "$(jq -r '[.[] | select(.verb == "PATCH" or .method == "PATCH") | .path] | unique | join(" ")' <<<"$output")" = "/api/v1/nodes/n1/status /api/v1/nodes/n2/status" ]
 	run ping_pods
@@ -165,7 +133,7 @@ ping_pods() {
 
 @test "kube: the annotation PATCH body as flanneld sends it (strategic merge, sorted, only what differs)" {
 	kcluster vxlan 1
-	run ulx curl -sS --cacert "$BATS_TEST_TMPDIR/ca.pem" "$API/_double/requests"
+	run ulx curl -sS --cacert "$CL_STATE/kube/ca.pem" "$API/_double/requests"
 	[ "$status" -eq 0 ]
 	patches=$(jq -c '[.[] | select(.method == "PATCH" and .path == "/api/v1/nodes/n1/status")]' <<<"$output")
 	[ "$(jq -r '.[0].content_type' <<<"$patches")" = "application/strategic-merge-patch+json" ]
@@ -288,7 +256,7 @@ ping_pods() {
 @test "kube: a podCIDR outside Network is refused with flanneld's error" {
 	cluster_underlay_up
 	api_up
-	printf '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}\n' >"$CL_STATE/net-conf.json"
+	cluster_kube_config vxlan
 	node_obj n1 10.99.1.0/24
 	cluster_node_up 1
 	wait_until 10 grep -q "doesn't contain" "$CL_STATE/n1/linend.log"
@@ -301,7 +269,7 @@ ping_pods() {
 @test "kube: a node without a podCIDR waits with flanneld's error" {
 	cluster_underlay_up
 	api_up
-	printf '{"Network":"10.244.0.0/16","Backend":{"Type":"vxlan"}}\n' >"$CL_STATE/net-conf.json"
+	cluster_kube_config vxlan
 	run kapi POST /api/v1/nodes '{"apiVersion":"v1","kind":"Node","metadata":{"name":"n1"}}'
 	[ "$status" -eq 0 ]
 	cluster_node_up 1
