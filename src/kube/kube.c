@@ -365,10 +365,10 @@ static int req_start(struct kube_client *c, const char *method, const char *path
 	_cleanup_free_ char *url = kube_url(c->cfg.server, path, query);
 	struct kube_req *req;
 	CURL *easy;
-	int r;
 
 	if (!url)
 		return -ENOMEM;
+	/* a token file that cannot be read now keeps the token read before */
 	(void)token_refresh(c);
 	req = calloc(1, sizeof(*req));
 	if (!req)
@@ -434,7 +434,6 @@ static int req_start(struct kube_client *c, const char *method, const char *path
 	}
 	req->easy = easy;
 	*ret = req;
-	(void)r;
 	return 0;
 }
 

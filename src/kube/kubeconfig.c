@@ -118,7 +118,7 @@ static int b64_dup(const char *s, char **ret, size_t *ret_len)
 		if (strchr(" \t\r\n", s[i]))
 			continue;
 		p = strchr(tbl, s[i]);
-		if (!p || !s[i]) {
+		if (!p) {
 			free(out);
 			return -EINVAL;
 		}
