@@ -21,6 +21,11 @@ CL_ETCD_PEER_PORT=${CL_ETCD_PEER_PORT:-23800}
 CL_ETCD_IP=$CL_UNDERLAY.254
 CL_ETCD=http://$CL_ETCD_IP:$CL_ETCD_PORT
 CL_PREFIX_KEY=${CL_PREFIX_KEY:-/coreos.com/network}
+# CL_DATASTORE=kube: the Kubernetes API server double ($CL_TOP/test/kube/apiserver.py) on the
+# underlay address instead of etcd, over TLS with a token from a kubeconfig file
+CL_API_PORT=${CL_API_PORT:-6443}
+CL_API=https://$CL_ETCD_IP:$CL_API_PORT
+CL_KUBECONFIG=${CL_KUBECONFIG:-$CL_STATE/kubeconfig}
 
 cl_log() { printf '%s\n' "$*" >&2; }
 cl_ul() { echo "$CL_PREFIX-ul"; }
@@ -81,6 +86,68 @@ cluster_etcd_up() {
 	return 1
 }
 
+# cluster_kube_up: a CA, the server's certificate, the double, the kubeconfig, net-conf.json
+cluster_kube_up() {
+	local k=$CL_STATE/kube pid i
+	mkdir -p "$k"
+	CL_API=https://$CL_ETCD_IP:$CL_API_PORT
+	CL_KUBE_TOKEN=${CL_KUBE_TOKEN:-linen-$RANDOM$RANDOM}
+	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=linen-test-ca \
+		-keyout "$k/ca.key" -out "$k/ca.pem" 2>/dev/null
+	openssl req -newkey rsa:2048 -nodes -subj /CN=kube-apiserver \
+		-keyout "$k/srv.key" -out "$k/srv.csr" 2>/dev/null
+	printf 'subjectAltName=IP:%s\n' "$CL_ETCD_IP" >"$k/ext"
+	openssl x509 -req -in "$k/srv.csr" -CA "$k/ca.pem" -CAkey "$k/ca.key" -CAcreateserial \
+		-days 1 -extfile "$k/ext" -out "$k/srv.pem" 2>/dev/null
+	ip netns exec "$(cl_ul)" python3 "$CL_TOP/test/kube/apiserver.py" --address "$CL_ETCD_IP" \
+		--port "$CL_API_PORT" --tls-cert "$k/srv.pem" --tls-key "$k/srv.key" \
+		--token "$CL_KUBE_TOKEN" ${CL_API_ARGS:-} >"$CL_STATE/api.log" 2>&1 &
+	pid=$!
+	cl_record_pid "$pid"
+	echo "$pid" >"$CL_STATE/api.pid"
+	cat >"$CL_KUBECONFIG" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: linen
+  cluster:
+    server: $CL_API
+    certificate-authority: $k/ca.pem
+users:
+- name: linend
+  user:
+    token: $CL_KUBE_TOKEN
+contexts:
+- name: linen
+  context: {cluster: linen, user: linend}
+current-context: linen
+KC
+	for i in $(seq 100); do
+		cl_kapi GET /api/v1/nodes >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	cl_log "the API server double did not start; see $CL_STATE/api.log"
+	return 1
+}
+
+# cl_kapi <method> <path> [body] [content-type]: a request to the double with the token
+cl_kapi() {
+	ip netns exec "$(cl_ul)" curl -sSf --cacert "$CL_STATE/kube/ca.pem" \
+		-H "Authorization: Bearer $CL_KUBE_TOKEN" -X "$1" \
+		${3:+-H "Content-Type: ${4:-application/json}" --data "$3"} "$CL_API$2"
+}
+
+# cluster_kube_config <backend>: net-conf.json, the file linend reads in kube mode
+cluster_kube_config() {
+	printf '{"Network":"%s","Backend":{"Type":"%s"}}\n' "$CL_NETWORK" "${1:-$CL_BACKEND}" \
+		>"$CL_STATE/net-conf.json"
+}
+
+# cluster_kube_node <name> <podCIDR>: a Node object, as the controller manager assigns it
+cluster_kube_node() {
+	cl_kapi POST /api/v1/nodes "{\"apiVersion\":\"v1\",\"kind\":\"Node\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"podCIDR\":\"$2\",\"podCIDRs\":[\"$2\"]}}" >/dev/null
+}
+
 cluster_config_put() {
 	local backend=${1:-$CL_BACKEND}
 	cl_etcdctl put "$CL_PREFIX_KEY/config" \
@@ -125,8 +192,13 @@ cluster_linend_start() {
 	local i=$1 ns dir pid
 	ns=$(cl_node "$i")
 	dir=$CL_STATE/n$i
-	ip netns exec "$ns" "$CL_BUILD/src/linend/linend" \
-		--etcd-endpoints "$CL_ETCD" --etcd-prefix "$CL_PREFIX_KEY" \
+	local store=(--etcd-endpoints "$CL_ETCD" --etcd-prefix "$CL_PREFIX_KEY")
+	# CL_DATASTORE=kube: the Kubernetes API (CL_KUBECONFIG), node i is Node "n<i>"
+	if [ "${CL_DATASTORE:-etcd}" = kube ]; then
+		store=(--kube-subnet-mgr --kubeconfig-file "$CL_KUBECONFIG"
+			--net-config-path "$CL_STATE/net-conf.json")
+	fi
+	ip netns exec "$ns" env NODE_NAME="n$i" "$CL_BUILD/src/linend/linend" "${store[@]}" \
 		--iface eth0 --subnet-file "$dir/subnet.env" --ip-masq \
 		--healthz-ip 127.0.0.1 --healthz-port 8471 ${CL_LINEND_ARGS:-} \
 		>>"$dir/linend.log" 2>&1 &

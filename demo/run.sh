@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # make demo: a real multi-node linen overlay on this machine, in namespaces.
-#   NODES=3 BACKEND=vxlan|host-gw PODS=2
-# Starts etcd, N nodes each running linend, two pods per node made with cnitool
+#   NODES=3 BACKEND=vxlan|host-gw PODS=2 DATASTORE=etcd|kube
+# Starts etcd (DATASTORE=kube: the Kubernetes API server double of test/kube, with a
+# Node per node whose podCIDR is its subnet), N nodes each running linend, two pods per node made with cnitool
 # and flannel's conflist (flannel + portmap), then shows subnets, VTEP MACs,
 # pod IPs, a pod-to-pod ping matrix and a host port reached from another node.
 # It leaves the cluster running; `make demo-down` removes all of it.
@@ -13,12 +14,18 @@ PODS=${PODS:-2}
 CL_BACKEND=${BACKEND:-vxlan}
 CL_PREFIX=${CL_PREFIX:-linen-demo}
 CL_STATE=${CL_STATE:-/run/$CL_PREFIX}
-export CL_BACKEND CL_PREFIX CL_STATE
+CL_DATASTORE=${DATASTORE:-etcd}
+export CL_BACKEND CL_PREFIX CL_STATE CL_DATASTORE
 source "$top/demo/cluster.sh"
 
 [ "$(id -u)" -eq 0 ] || { echo "make demo needs root (network namespaces)" >&2; exit 1; }
 case $CL_BACKEND in vxlan|host-gw) ;; *) echo "BACKEND must be vxlan or host-gw" >&2; exit 1 ;; esac
 [ "$NODES" -ge 2 ] && [ "$NODES" -le 50 ] || { echo "NODES must be 2..50" >&2; exit 1; }
+case $CL_DATASTORE in
+etcd) ;;
+kube) [ -f "$top/test/kube/apiserver.py" ] || { echo "DATASTORE=kube needs test/kube/apiserver.py" >&2; exit 1; } ;;
+*) echo "DATASTORE must be etcd or kube" >&2; exit 1 ;;
+esac
 
 step() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -30,10 +37,21 @@ fi
 t0=$(date +%s.%N)
 step "underlay: namespace $(cl_ul) with bridge br0 ($CL_UNDERLAY.0/24)"
 cluster_underlay_up
-step "etcd on $CL_ETCD (data in $CL_STATE/etcd)"
-cluster_etcd_up
-cluster_config_put "$CL_BACKEND"
-echo "    $CL_PREFIX_KEY/config = $(cl_etcdctl get --print-value-only "$CL_PREFIX_KEY/config")"
+if [ "$CL_DATASTORE" = kube ]; then
+	step "Kubernetes API server double on $CL_API (kubeconfig $CL_KUBECONFIG)"
+	cluster_kube_up
+	cluster_kube_config "$CL_BACKEND"
+	echo "    net-conf.json = $(cat "$CL_STATE/net-conf.json")"
+	for i in $(seq "$NODES"); do
+		cluster_kube_node "n$i" "${CL_NETWORK%.*.*}.$i.0/24"
+		echo "    Node n$i: podCIDR ${CL_NETWORK%.*.*}.$i.0/24"
+	done
+else
+	step "etcd on $CL_ETCD (data in $CL_STATE/etcd)"
+	cluster_etcd_up
+	cluster_config_put "$CL_BACKEND"
+	echo "    $CL_PREFIX_KEY/config = $(cl_etcdctl get --print-value-only "$CL_PREFIX_KEY/config")"
+fi
 
 step "starting $NODES nodes with linend (backend $CL_BACKEND)"
 for i in $(seq "$NODES"); do cluster_node_up "$i"; done
@@ -117,6 +135,11 @@ if [ "$bad" -eq 0 ]; then
 else
 	printf '%d of %d checks FAILED\n' "$bad" "$((total + 1))"
 fi
+if [ "$CL_DATASTORE" = kube ]; then
+	leases_cmd="ip netns exec $(cl_ul) curl -s --cacert $CL_STATE/kube/ca.pem -H 'Authorization: Bearer $CL_KUBE_TOKEN' $CL_API/api/v1/nodes"
+else
+	leases_cmd="ip netns exec $(cl_ul) env ETCDCTL_API=3 etcdctl --endpoints=$CL_ETCD get --prefix $CL_PREFIX_KEY"
+fi
 cat <<MSG
 
 The cluster is still running. Look around:
@@ -124,7 +147,7 @@ The cluster is still running. Look around:
   nsenter --net=/run/netns/$(cl_node 1) ip route; nsenter --net=/run/netns/$(cl_node 1) bridge fdb show dev flannel.1
   nsenter --net=/run/netns/$(cl_node 1) curl -s http://127.0.0.1:8471/metrics
   nsenter --net=/run/netns/$(cl_node 1) nft list ruleset
-  ip netns exec $(cl_ul) env ETCDCTL_API=3 etcdctl --endpoints=$CL_ETCD get --prefix $CL_PREFIX_KEY
+  $leases_cmd
 Remove everything with: make demo-down
 MSG
 [ "$bad" -eq 0 ]

@@ -7,7 +7,7 @@ set -euo pipefail
 pkgs=(
 	# build
 	meson ninja-build pkg-config gcc clang libclang-rt-14-dev
-	libjansson-dev libmnl-dev libcurl4-openssl-dev libnftables-dev libcmocka-dev
+	libjansson-dev libmnl-dev libcurl4-openssl-dev libnftables-dev libcmocka-dev libyaml-dev
 	# test and demo
 	bats iproute2 nftables etcd-server etcd-client iperf3 tcpdump jq curl procps util-linux
 	netcat-openbsd iputils-ping kmod dnsmasq

@@ -32,6 +32,8 @@
 #ifdef LINEND_DATAPLANE
 #include "linend/masq.h"
 #endif
+#include "kube/kube.h"
+#include "linend/store-kube.h"
 #include "linend/store.h"
 
 enum flag_kind {
@@ -47,14 +49,17 @@ static struct {
 	char *etcd_endpoints, *etcd_prefix, *etcd_keyfile, *etcd_certfile, *etcd_cafile;
 	char *etcd_username, *etcd_password, *public_ip, *public_ipv6, *subnet_file;
 	char *healthz_ip, *backend;
+	char *kube_api_url, *kubeconfig_file, *kube_annotation_prefix, *net_config_path;
 	char **iface, **iface_regex;
 	bool ip_masq, kube_subnet_mgr, version, help, forward_rules, masq_random_disable;
+	bool set_node_network_unavailable;
 	unsigned long renew_margin, healthz_port, verbosity, lease_ttl, watch_from, fw_resync, claim_delay;
 } opt = {
 	.renew_margin = 60,
 	.lease_ttl = 86400,
 	.forward_rules = true,
 	.fw_resync = 5,
+	.set_node_network_unavailable = true,
 };
 
 struct flag {
@@ -106,7 +111,17 @@ static const struct flag flags[] = {
 	{ "version", FLAG_BOOL, &opt.version, "false", "print version and exit" },
 	{ "help", FLAG_BOOL, &opt.help, "false", "print this help and exit (also -h)" },
 	{ "kube-subnet-mgr", FLAG_BOOL, &opt.kube_subnet_mgr, "false",
-	  "contact the Kubernetes API for subnet assignment (not supported yet)" },
+	  "contact the Kubernetes API for subnet assignment instead of etcd" },
+	{ "kube-api-url", FLAG_STRING, &opt.kube_api_url, "",
+	  "Kubernetes API server URL; neither this nor --kubeconfig-file: in-cluster config" },
+	{ "kubeconfig-file", FLAG_STRING, &opt.kubeconfig_file, "",
+	  "kubeconfig file location" },
+	{ "kube-annotation-prefix", FLAG_STRING, &opt.kube_annotation_prefix,
+	  "flannel.alpha.coreos.com", "Kubernetes annotation prefix" },
+	{ "net-config-path", FLAG_STRING, &opt.net_config_path, "/etc/kube-flannel/net-conf.json",
+	  "path to the network configuration file (--kube-subnet-mgr)" },
+	{ "set-node-network-unavailable", FLAG_BOOL, &opt.set_node_network_unavailable, "true",
+	  "set NetworkUnavailable=False on our Node once the network is up" },
 	/* hidden: a lease TTL other than flannel's 24 h (benchmarks, tests) */
 	{ "subnet-lease-ttl", FLAG_UINT, &opt.lease_ttl, "86400", NULL },
 #ifdef LINEN_TEST_HOOKS
@@ -116,18 +131,9 @@ static const struct flag flags[] = {
 	{ "test-claim-delay-ms", FLAG_UINT, &opt.claim_delay, "0", NULL },
 #endif
 	/* flanneld flags without meaning here */
-	{ "kube-api-url", FLAG_IGNORED, NULL, "", "accepted for flanneld compatibility; ignored" },
-	{ "kubeconfig-file", FLAG_IGNORED, NULL, "",
-	  "accepted for flanneld compatibility; ignored" },
-	{ "kube-annotation-prefix", FLAG_IGNORED, NULL, "",
-	  "accepted for flanneld compatibility; ignored" },
-	{ "net-config-path", FLAG_IGNORED, NULL, "",
-	  "accepted for flanneld compatibility; ignored" },
 	{ "iface-can-reach", FLAG_IGNORED, NULL, "",
 	  "accepted for flanneld compatibility; ignored" },
 	{ "ip-blackhole-route", FLAG_IGNORED_BOOL, NULL, "false",
-	  "accepted for flanneld compatibility; ignored" },
-	{ "set-node-network-unavailable", FLAG_IGNORED_BOOL, NULL, "false",
 	  "accepted for flanneld compatibility; ignored" },
 };
 
@@ -454,6 +460,8 @@ int main(int argc, char **argv)
 {
 	_cleanup_(loop_freep) struct loop *l = NULL;
 	_cleanup_(etcd_client_freep) struct etcd_client *etcd = NULL;
+	_cleanup_(kube_client_freep) struct kube_client *kube = NULL;
+	_cleanup_(kube_config_done) struct kube_config kcfg = {};
 	_cleanup_(daemon_freep) struct daemon *d = NULL;
 	_cleanup_strv_free_ char **endpoints = NULL;
 	struct lease_store store = {};
@@ -482,8 +490,13 @@ int main(int argc, char **argv)
 	if (opt.verbosity > 0)
 		log_set_level(LOG_DEBUG);
 	if (opt.kube_subnet_mgr) {
-		log_error("--kube-subnet-mgr is not supported by linend yet: use etcd");
-		return 1;
+		char pfx[256];
+
+		if (store_kube_prefix(opt.kube_annotation_prefix, pfx, sizeof(pfx)) < 0) {
+			log_error("invalid --kube-annotation-prefix \"%s\"",
+				  opt.kube_annotation_prefix ? opt.kube_annotation_prefix : "");
+			return 1;
+		}
 	}
 	if (opt.renew_margin < 1 || opt.renew_margin > 1439) {
 		log_error("invalid subnet-lease-renew-margin option, out of acceptable range");
@@ -542,6 +555,8 @@ int main(int argc, char **argv)
 		for (char **e = endpoints; *e; e++)
 			if (startswith(*e, "https://"))
 				gflags = CURL_GLOBAL_DEFAULT;
+		if (opt.kube_subnet_mgr)
+			gflags = CURL_GLOBAL_DEFAULT;
 		curl_global_init(gflags);
 	}
 	r = loop_new(&l);
@@ -552,18 +567,44 @@ int main(int argc, char **argv)
 		return log_error("failed to set up signals"), 1;
 	signal(SIGPIPE, SIG_IGN);
 
-	eo.endpoints = endpoints;
-	eo.cafile = opt.etcd_cafile;
-	eo.certfile = opt.etcd_certfile;
-	eo.keyfile = opt.etcd_keyfile;
-	eo.username = opt.etcd_username;
-	eo.password = opt.etcd_password;
-	r = etcd_client_new(l, &eo, &etcd);
-	if (r < 0)
-		return log_error_errno(r, "failed to create the etcd client"), 1;
-	r = store_etcd_new(etcd, opt.etcd_prefix, &store);
-	if (r < 0)
-		return log_error_errno(r, "failed to set up the lease store"), 1;
+	if (opt.kube_subnet_mgr) {
+		struct store_kube_options ko = {
+			.net_config_path = opt.net_config_path,
+			.annotation_prefix = opt.kube_annotation_prefix,
+			.set_node_network_unavailable = opt.set_node_network_unavailable,
+			.public_ip = dopt.ext.ext_addr,
+			.public_ipv6 = dopt.ext.ext_addr6,
+		};
+		const char *why = "";
+
+		r = kube_config_load(opt.kubeconfig_file, opt.kube_api_url, &kcfg, &why);
+		if (r < 0)
+			return log_error_errno(r, "failed to create the Kubernetes client: %s", why),
+			       1;
+		r = kube_client_new(l, &kcfg, &kube);
+		if (r < 0)
+			return log_error_errno(r, "failed to create the Kubernetes client"), 1;
+		if (!getenv("NODE_NAME") && (!getenv("POD_NAME") || !getenv("POD_NAMESPACE")))
+			return log_error("the kube subnet manager needs NODE_NAME, or POD_NAME and "
+					 "POD_NAMESPACE, in the environment"), 1;
+		r = store_kube_new(kube, &ko, &store);
+		if (r < 0)
+			return log_error_errno(r, "failed to set up the lease store"), 1;
+		log_info("kube subnet manager: API %s", kcfg.server);
+	} else {
+		eo.endpoints = endpoints;
+		eo.cafile = opt.etcd_cafile;
+		eo.certfile = opt.etcd_certfile;
+		eo.keyfile = opt.etcd_keyfile;
+		eo.username = opt.etcd_username;
+		eo.password = opt.etcd_password;
+		r = etcd_client_new(l, &eo, &etcd);
+		if (r < 0)
+			return log_error_errno(r, "failed to create the etcd client"), 1;
+		r = store_etcd_new(etcd, opt.etcd_prefix, &store);
+		if (r < 0)
+			return log_error_errno(r, "failed to set up the lease store"), 1;
+	}
 
 	dopt.subnet_file = opt.subnet_file ? opt.subnet_file : "/run/flannel/subnet.env";
 	dopt.renew_margin_min = (unsigned)opt.renew_margin;
@@ -621,6 +662,7 @@ int main(int argc, char **argv)
 #endif
 	lease_store_done(&store);
 	etcd = etcd_client_free(etcd);
+	kube = kube_client_free(kube);
 	l = loop_free(l);
 	curl_global_cleanup();
 	return r < 0 ? 1 : r;

@@ -142,6 +142,22 @@ for d in yaml.safe_load_all(open(sys.argv[1])):
 		--print-value-only /linen-test/network/config | grep -q 10.244.0.0/16
 }
 
+@test "deploy: linend-pod.sh in kube mode passes --kube-subnet-mgr and no etcd flag" {
+	local fake=$BATS_TEST_TMPDIR/fake-linend
+	printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$fake"
+	chmod +x "$fake"
+	run env LINEND=$fake LINEND_DATASTORE=kube ETCD_ENDPOINTS=https://10.0.0.1:2379 \
+		sh "$LINEN_TOP/deploy/linend-pod.sh" -v=2
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = --kube-subnet-mgr ]
+	[ "${lines[1]}" = --net-config-path=/etc/kube-linen/net-conf.json ]
+	[ "${lines[2]}" = --subnet-file=/run/flannel/subnet.env ]
+	[ "${lines[3]}" = --ip-masq ]
+	[ "${lines[4]}" = --healthz-port=8081 ]
+	[ "${lines[5]}" = -v=2 ]
+	[ "${#lines[@]}" -eq 6 ]
+}
+
 @test "deploy: linend-pod.sh passes flanneld's flags, TLS only for mounted files" {
 	local fake=$BATS_TEST_TMPDIR/fake-linend out
 	printf '#!/bin/sh\nprintf "%%s\\n" "$@"\n' >"$fake"

@@ -79,6 +79,21 @@ def main(argv):
 		if p["port"] != port:
 			fail("probe port %s, linend's healthz port %s" % (p["port"], port))
 
+	# kube mode as kube-flannel.yml: the kube subnet manager, the pod's name
+	# and namespace from the downward API, flannel's RBAC
+	if env.get("LINEND_DATASTORE") != "kube":
+		fail("linend not in kube mode (LINEND_DATASTORE=%s)" % env.get("LINEND_DATASTORE"))
+	refs = {e["name"]: e.get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+		for e in linend.get("env", [])}
+	if refs.get("POD_NAME") != "metadata.name" or \
+			refs.get("POD_NAMESPACE") != "metadata.namespace":
+		fail("POD_NAME/POD_NAMESPACE not from the downward API: %s" % refs)
+	rules = sorted((tuple(r["resources"]), tuple(sorted(r["verbs"])))
+		       for r in by_kind["ClusterRole"]["rules"])
+	if rules != [(("nodes",), ("get", "list", "watch")), (("nodes/status",), ("patch",)),
+		     (("pods",), ("get",))]:
+		fail("ClusterRole rules %s, want flannel's" % rules)
+
 	for c in list(inits.values()) + [linend]:
 		for m in c.get("volumeMounts", []):
 			if m["name"] not in vols:
