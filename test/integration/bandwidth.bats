@@ -70,7 +70,8 @@ bps() { # iperf3 JSON → received bits per second (integer)
 within10() { # within10 MEASURED WANT
 	local m=$1 w=$2
 	echo "measured $m bit/s, configured $w bit/s" >&3
-	[ "$m" -ge $((w * 9 / 10)) ] && [ "$m" -le $((w * 11 / 10)) ]
+	[ "$m" -ge $((w * 9 / 10)) ] || return 1
+	[ "$m" -le $((w * 11 / 10)) ]
 }
 
 # measure CLIENT-NS SERVER-IP [-R] → bit/s seen by the receiver
