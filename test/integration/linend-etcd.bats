@@ -417,12 +417,12 @@ lease_id() {
 @test "several nodes racing for the same subnet: losers retry and all end distinct" {
 	etcd_start
 	put_config '{"Network":"10.6.0.0/16","SubnetMin":"10.6.7.0","SubnetMax":"10.6.10.0","Backend":{"Type":"alloc"}}'
-	# every node prefers 10.6.7.0/24 and waits 3 s between listing and claiming (room for
+	# every node prefers 10.6.7.0/24 and waits 6 s between listing and claiming (room for
 	# a slow start on a loaded machine), so all of them list before anyone claims: one
 	# wins the create, the others lose and retry
 	for n in 1 2 3 4; do
 		printf 'FLANNEL_SUBNET=10.6.7.1/24\n' >"$T/node$n.env"
-		node_start "$n" --test-claim-delay-ms 3000
+		node_start "$n" --test-claim-delay-ms 6000
 	done
 	for n in 1 2 3 4; do wait_for 20 ready "$(eval echo \$HP$n)"; done
 	[ "$(for n in 1 2 3 4; do subnet_of $n; done | sort -u | wc -l)" = 4 ]
