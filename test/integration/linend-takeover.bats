@@ -4,7 +4,8 @@
 # (made here exactly as flanneld v0.28 makes them, with iptables-nft or in its nftables mode)
 # are removed only once linend's own table is in place, so new flows from a pod to the
 # outside are masqueraded throughout; rules of others in the same chains and tables stay;
-# while ours fail to apply, flanneld's stay. Nodes, pods and the outside (the underlay) are
+# while ours fail to apply, flanneld's stay; with both our flags off, flanneld's go all the same
+# (README, "Switching from flanneld"). Nodes, pods and the outside (the underlay) are
 # namespaces of demo/cluster.sh; every test builds and removes its own cluster.
 
 load helpers
@@ -276,4 +277,22 @@ switch_under_ping() {
 	# the pod still reaches the outside through flanneld's rules
 	run ip netns exec "$(cl_pod 1 1)" ping -c 2 -i 0.2 -W 1 "$CL_ETCD_IP"
 	[ "$status" -eq 0 ]
+}
+
+@test "takeover with --ip-masq and forward rules off: flanneld's rules go too, none of ours come" {
+	node_with_flanneld iptables
+	flanneld_nftables "$(sed -n 's/^FLANNEL_SUBNET=\(.*\)\.1\/24$/\1.0\/24/p' "$CL_STATE/n1/subnet.env")"
+	CL_LINEND_ARGS="--ip-masq=false --iptables-forward-rules=false" cluster_linend_start 1
+	wait_until 5 nsx curl -sf http://127.0.0.1:8471/readyz
+	run wait_until 3 flanneld_gone
+	[ "$status" -eq 0 ]
+	run nsx nft list table ip linend
+	[ "$status" -ne 0 ]
+	run nsx nft list table ip kube-proxy
+	[ "$status" -eq 0 ]
+	run nsx iptables-nft -t nat -S POSTROUTING
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"user rule"'* ]]
+	run metric linend_flannel_rules_removed_total
+	[ "$output" = 6 ]
 }
