@@ -255,10 +255,13 @@ switch_under_ping() {
 @test "takeover: while our rules fail to apply, flanneld's stay" {
 	node_with_flanneld iptables
 	flanneld_nftables "$(sed -n 's/^FLANNEL_SUBNET=\(.*\)\.1\/24$/\1.0\/24/p' "$CL_STATE/n1/subnet.env")"
-	CL_LINEND_ARGS=--test-masq-fail cluster_linend_start 1
+	CL_LINEND_ARGS="--test-masq-fail --iptables-resync=1" cluster_linend_start 1
 	wait_until 5 nsx curl -sf http://127.0.0.1:8471/readyz
 	wait_until 3 grep -q "failed to apply the ip masquerade" "$CL_STATE/n1/linend.log"
-	sleep 0.3
+	# and the periodic checks that retry ours (each fails) leave flanneld's alone too
+	sleep 2.2
+	run grep -c "the ip table linend is missing; restoring it" "$CL_STATE/n1/linend.log"
+	[ "$output" -ge 2 ]
 	run nsx nft list chain ip nat FLANNEL-POSTRTG
 	[ "$status" -eq 0 ]
 	run nsx iptables-nft -t nat -S POSTROUTING
