@@ -11,6 +11,8 @@ pkgs=(
 	# test and demo
 	bats iproute2 nftables etcd-server etcd-client iperf3 tcpdump jq curl procps util-linux
 	netcat-openbsd iputils-ping kmod dnsmasq
+	# linend-takeover.bats: makes flanneld's rules as flanneld does (linen never runs it)
+	iptables
 	# docker.bats: dockerd (brings containerd and runc) and a static busybox for its image
 	docker.io busybox-static
 	# the reference plugins, for compatibility tests and benchmarks

@@ -51,6 +51,7 @@ static struct {
 	char *healthz_ip, *backend;
 	char *kube_api_url, *kubeconfig_file, *kube_annotation_prefix, *net_config_path;
 	char **iface, **iface_regex;
+	bool test_masq_fail;
 	bool ip_masq, kube_subnet_mgr, version, help, forward_rules, masq_random_disable;
 	bool set_node_network_unavailable;
 	unsigned long renew_margin, healthz_port, verbosity, lease_ttl, watch_from, fw_resync, claim_delay;
@@ -129,6 +130,7 @@ static const struct flag flags[] = {
 	{ "backend", FLAG_STRING, &opt.backend, "", NULL },
 	{ "watch-from-revision", FLAG_UINT, &opt.watch_from, "0", NULL },
 	{ "test-claim-delay-ms", FLAG_UINT, &opt.claim_delay, "0", NULL },
+	{ "test-masq-fail", FLAG_BOOL, &opt.test_masq_fail, "false", NULL },
 #endif
 	/* flanneld flags without meaning here */
 	{ "iface-can-reach", FLAG_IGNORED, NULL, "",
@@ -334,8 +336,10 @@ static int metrics_text(const struct http_ctx *c, char **ret)
 			     "# TYPE linend_masq_repairs_total counter\n"
 			     "linend_masq_repairs_total %" PRIu64 "\n"
 			     "# TYPE linend_masq_errors_total counter\n"
-			     "linend_masq_errors_total %" PRIu64 "\n",
-			     text, checks, repairs, errors) < 0)
+			     "linend_masq_errors_total %" PRIu64 "\n"
+			     "# TYPE linend_flannel_rules_removed_total counter\n"
+			     "linend_flannel_rules_removed_total %" PRIu64 "\n",
+			     text, checks, repairs, errors, masq_flanneld_removed(c->masq)) < 0)
 			return -ENOMEM;
 		free(text);
 		text = all;
@@ -629,6 +633,9 @@ int main(int argc, char **argv)
 		struct masq_options mo = { .ip_masq = opt.ip_masq, .forward = opt.forward_rules,
 					   .fully_random = !opt.masq_random_disable,
 					   .resync_usec = dopt.fw_resync_usec };
+#ifdef LINEN_TEST_HOOKS
+		mo.test_fail = opt.test_masq_fail;
+#endif
 
 		r = masq_new(l, &mo, &masq);
 		if (r < 0)

@@ -16,6 +16,7 @@
 #include "basic/log.h"
 #include "basic/macro.h"
 #include "fw/flannel.h"
+#include "fw/fw-reference.h"
 #include "linend/masq.h"
 
 #define MASQ_DEBOUNCE_USEC 20000ULL
@@ -30,12 +31,40 @@ struct masq {
 	struct loop_io *nio;
 	struct loop_timer *t_check;
 	uint64_t checks, repairs, errors;
+	bool flanneld_done;
+	uint64_t flanneld_removed;
 };
+
+/* Ours are in place: flanneld's go (best effort, once; see masq.h). */
+static void take_over(struct masq *m)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	if (m->flanneld_done)
+		return;
+	m->flanneld_done = true;
+	for (size_t i = 0; i < ELEMENTSOF(families); i++) {
+		_cleanup_free_ char *err = NULL;
+		unsigned n = 0;
+		int r = fw_flanneld_remove(families[i], &n, &err);
+
+		if (r < 0) {
+			m->errors++;
+			log_warning_errno(r, "failed to remove flanneld's %s rules: %s",
+					  families[i] == AF_INET ? "ip" : "ip6", err ? err : "");
+			continue;
+		}
+		if (n)
+			log_info("removed flanneld's %s rules (%u chains/tables); ours are in place",
+				 families[i] == AF_INET ? "ip" : "ip6", n);
+		m->flanneld_removed += n;
+	}
+}
 
 static int apply_one(struct masq *m, const struct fw_flannel_rules *r)
 {
 	_cleanup_free_ char *err = NULL;
-	int ret = fw_flannel_apply(r, &err);
+	int ret = m->o.test_fail ? -EIO : fw_flannel_apply(r, &err);
 
 	if (ret < 0) {
 		m->errors++;
@@ -47,6 +76,8 @@ static int apply_one(struct masq *m, const struct fw_flannel_rules *r)
 
 static void check_now(struct masq *m)
 {
+	bool all_ok = true;
+
 	if (!m->active)
 		return;
 	m->checks++;
@@ -62,8 +93,11 @@ static void check_now(struct masq *m)
 		m->repairs++;
 		log_info("the %s table %s is %s; restoring it", r->family == AF_INET ? "ip" : "ip6",
 			 FW_FLANNEL_TABLE, ret == -ENOENT ? "missing" : "changed");
-		apply_one(m, r);
+		if (apply_one(m, r) < 0)
+			all_ok = false;
 	}
+	if (all_ok)
+		take_over(m);
 }
 
 static void check_fired(struct loop_timer *t, void *userdata)
@@ -166,8 +200,10 @@ int masq_set_lease(struct masq *m, const struct net_config *cfg, const struct le
 	struct fw_flannel_rules r4 = {}, r6 = {};
 	int r = 0;
 
-	if (!m->o.ip_masq && !m->o.forward)
+	if (!m->o.ip_masq && !m->o.forward) {
+		take_over(m); /* none of ours wanted: in place */
 		return 0;
+	}
 	if (cfg->enable_ipv4 && own->subnet.addr.family == AF_INET)
 		r4 = (struct fw_flannel_rules){ .family = AF_INET, .network = cfg->network,
 						.subnet = own->subnet, .masquerade = m->o.ip_masq,
@@ -189,6 +225,8 @@ int masq_set_lease(struct masq *m, const struct net_config *cfg, const struct le
 		if (k < 0 && r == 0)
 			r = k;
 	}
+	if (r == 0)
+		take_over(m);
 	if (!m->active) {
 		m->active = true;
 		nf_subscribe(m);
@@ -203,4 +241,9 @@ void masq_stats(const struct masq *m, uint64_t *ret_checks, uint64_t *ret_repair
 	*ret_checks = m->checks;
 	*ret_repairs = m->repairs;
 	*ret_errors = m->errors;
+}
+
+uint64_t masq_flanneld_removed(const struct masq *m)
+{
+	return m->flanneld_removed;
 }

@@ -10,6 +10,13 @@
  * rendered text and reloads the whole table when they differ. With both flags off the tables
  * are removed at start. Runs on the loop; owned by linend's main() for every backend, as
  * flanneld does, and pointed at each (re)acquired lease through the daemon's lease_hook.
+ *
+ * Taking over from flanneld: once our rules are in place for our lease (every configured
+ * family applied, or, with both flags off, none of ours wanted), flanneld's rules go, once per
+ * run (fw_flanneld_remove: its iptables-nft chains with their jumps and its nftables-mode
+ * tables). Its whole set goes even with --ip-masq off, as flanneld's own "cleanup of the unused
+ * mode" drops the other mode's rules whatever its flags: a FLANNEL-POSTRTG left behind would
+ * keep masquerading against --ip-masq=false. While ours fail, flanneld's stay.
  */
 #pragma once
 
@@ -25,6 +32,7 @@ struct masq_options {
 	bool forward;
 	bool fully_random;
 	uint64_t resync_usec; /* 0: 5 s */
+	bool test_fail;       /* test builds only (--test-masq-fail): every apply fails */
 };
 
 struct masq;
@@ -40,3 +48,5 @@ int masq_set_lease(struct masq *m, const struct net_config *cfg, const struct le
 /* Counters for /metrics: checks run, repairs made (table found missing or different). */
 void masq_stats(const struct masq *m, uint64_t *ret_checks, uint64_t *ret_repairs,
 		uint64_t *ret_errors);
+/* How many of flanneld's chains and tables were removed. */
+uint64_t masq_flanneld_removed(const struct masq *m);

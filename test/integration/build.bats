@@ -106,8 +106,8 @@ installed() {
 	local f hits=()
 	while IFS= read -r f; do
 		[ -f "$f" ] || { echo "not built: $f"; false; }
-		if strings -a "$f" | grep -qE 'LINEN_TEST_|LINEN_IPAM_CRASH_AT|test-claim-delay'; then
-			hits+=("$f: $(strings -a "$f" | grep -oE 'LINEN_TEST_[A-Z_]*|LINEN_IPAM_CRASH_AT|test-claim-delay' | sort -u | tr '\n' ' ')")
+		if strings -a "$f" | grep -qE 'LINEN_TEST_|LINEN_IPAM_CRASH_AT|test-claim-delay|test-masq-fail'; then
+			hits+=("$f: $(strings -a "$f" | grep -oE 'LINEN_TEST_[A-Z_]*|LINEN_IPAM_CRASH_AT|test-claim-delay|test-masq-fail' | sort -u | tr '\n' ' ')")
 		fi
 	done <<<"$output"
 	printf 'test hook in %s\n' "${hits[@]}"

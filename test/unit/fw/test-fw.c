@@ -329,6 +329,34 @@ static void render_jump_targets(FILE *f, const char *name)
 	json_decref(j);
 }
 
+/*
+ * flanneld's rules as iptables-nft v1.8 made them (listings of POSTROUTING and FORWARD with a
+ * user's rule and a kube-proxy-like jump beside flanneld's): only flanneld's jumps go, then its
+ * chains and its nftables-mode table.
+ */
+static void test_flanneld_remove_render(void **state)
+{
+	_cleanup_free_ char *text = NULL, *none = NULL, *v6 = NULL;
+	json_t *post = load_json("flanneld-postrouting.json");
+	json_t *fwd = load_json("flanneld-forward.json");
+
+	(void)state;
+	assert_int_equal(fw_flanneld_render_remove("ip", true, post, true, fwd, true, &text), 0);
+	golden("flanneld-remove-ip.nft", text);
+	/* nothing of flanneld's there: nothing to do */
+	assert_int_equal(fw_flanneld_render_remove("ip", false, post, false, fwd, false, &none), 0);
+	assert_string_equal(none, "");
+	/* a chain nothing jumps to, and the IPv6 table */
+	assert_int_equal(fw_flanneld_render_remove("ip6", true, NULL, false, NULL, true, &v6), 0);
+	assert_string_equal(v6, "flush chain ip6 nat FLANNEL-POSTRTG\n"
+				"delete chain ip6 nat FLANNEL-POSTRTG\n"
+				"delete table ip6 flannel-ipv6\n");
+	assert_int_equal(fw_flanneld_render_remove("inet", true, NULL, true, NULL, true, &v6),
+			 -EINVAL);
+	json_decref(post);
+	json_decref(fwd);
+}
+
 static void test_jump_targets(void **state)
 {
 	static const char *const listings[] = { "firewall-listing-bridge.json",
@@ -381,7 +409,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_masq_render),   cmocka_unit_test(test_masq_hostile),
 		cmocka_unit_test(test_macspoof_render), cmocka_unit_test(test_flannel_render),
 		cmocka_unit_test(test_delete_render), cmocka_unit_test(test_masq_reference_del),
-		cmocka_unit_test(test_jump_targets),
+		cmocka_unit_test(test_jump_targets), cmocka_unit_test(test_flanneld_remove_render),
 	};
 
 	golden_dir = argc > 1 ? argv[1] : "test/golden/fw";
