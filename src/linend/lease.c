@@ -248,6 +248,11 @@ static json_t *get_ci(const json_t *o, const char *key)
 	return NULL;
 }
 
+static bool has_nul(const json_t *s)
+{
+	return strlen(json_string_value(s)) != json_string_length(s);
+}
+
 static int parse_backend_data(const json_t *v, const char *type, struct backend_data *ret)
 {
 	json_t *vni, *mac;
@@ -271,7 +276,7 @@ static int parse_backend_data(const json_t *v, const char *type, struct backend_
 		return -EINVAL;
 	vni = get_ci(v, "VNI");
 	mac = get_ci(v, "VtepMAC");
-	if (!json_is_integer(vni) || !json_is_string(mac))
+	if (!json_is_integer(vni) || !json_is_string(mac) || has_nul(mac))
 		return -EINVAL;
 	n = json_integer_value(vni);
 	if (n < 0 || n > 0xffffff)
@@ -283,26 +288,30 @@ static int parse_backend_data(const json_t *v, const char *type, struct backend_
 
 int lease_attrs_parse(const char *json, size_t len, struct lease_attrs *ret)
 {
-	_cleanup_json_ json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	/* NUL is allowed for extension's BackendData (Go's strings carry it); checked below */
+	_cleanup_json_ json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+						 NULL);
 	struct lease_attrs a = {};
 	json_t *pip, *pip6, *type, *data6;
 
 	if (!json_is_object(root))
 		return -EINVAL;
 	pip = get_ci(root, "PublicIP");
-	if (!json_is_string(pip) || ip_addr_parse(json_string_value(pip), &a.public_ip) < 0 ||
+	if (!json_is_string(pip) || has_nul(pip) ||
+	    ip_addr_parse(json_string_value(pip), &a.public_ip) < 0 ||
 	    a.public_ip.family != AF_INET)
 		return -EINVAL;
 	pip6 = get_ci(root, "PublicIPv6");
 	if (pip6 && !json_is_null(pip6)) {
-		if (!json_is_string(pip6) ||
+		if (!json_is_string(pip6) || has_nul(pip6) ||
 		    ip_addr_parse(json_string_value(pip6), &a.public_ipv6) < 0 ||
 		    a.public_ipv6.family != AF_INET6)
 			return -EINVAL;
 	}
 	type = get_ci(root, "BackendType");
 	if (type && !json_is_null(type)) {
-		if (!json_is_string(type) || json_string_length(type) >= LEASE_TYPE_MAX)
+		if (!json_is_string(type) || has_nul(type) ||
+		    json_string_length(type) >= LEASE_TYPE_MAX)
 			return -EINVAL;
 		for (const char *c = json_string_value(type); *c; c++)
 			if (!isgraph((unsigned char)*c) || *c == '"' || *c == '\\')
