@@ -738,7 +738,7 @@ static void backend_start(struct daemon *d)
 					 &d->net);
 	if (r == -EINPROGRESS) {
 		d->backend_pending = true; /* net_changed claims the lease */
-		return;
+		r = 0;
 	}
 	if (r < 0) {
 		log_error_errno(r, "backend %s failed to register the network", type);
@@ -748,7 +748,8 @@ static void backend_start(struct daemon *d)
 	}
 	if (d->backend->reconcile && d->backend->reconcile_interval_usec)
 		loop_timer_arm(d->t_reconcile, d->backend->reconcile_interval_usec);
-	acquire(d);
+	if (!d->backend_pending)
+		acquire(d);
 }
 
 static void config_done(int error, const char *message, const char *json, size_t len,

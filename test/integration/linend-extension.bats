@@ -202,3 +202,21 @@ ext_cluster() {
 	[ "$status" -eq 0 ]
 	[ "$output" = 1 ]
 }
+
+@test "extension: a failing PreStartupCommand stops linend, as it stops flanneld" {
+	cluster_underlay_up
+	cluster_etcd_up
+	cl_etcdctl put "$CL_PREFIX_KEY/config" '{"Network":"10.244.0.0/16","Backend":{"Type":"extension","PreStartupCommand":"echo no metadata; exit 3"}}' >/dev/null
+	cluster_node_up 1
+	local pid
+	pid=$(cat "$CL_STATE/n1/linend.pid")
+	run wait_until 10 cl_gone "$pid"
+	[ "$status" -eq 0 ]
+	run grep -c "extension pre-startup: failed (exit 3); output: no metadata" "$CL_STATE/n1/linend.log"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
+	run cl_etcdctl get --prefix --keys-only "$CL_PREFIX_KEY/subnets"
+	[ "$status" -eq 0 ]
+	[ "$output" = "" ]
+	[ ! -e "$CL_STATE/n1/subnet.env" ]
+}
