@@ -6,11 +6,14 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "basic/macro.h"
+#include "linend/backend.h"
 #include "linend/backend-extension.h"
+#include "linend/loop.h"
 #include "linend/lease.h"
 #include "linend/netconfig.h"
 
@@ -176,6 +179,99 @@ static void test_config(void **state)
 	assert_int_equal(net_config_parse(bad, strlen(bad), &c, err, sizeof(err)), -EINVAL);
 }
 
+static void never_changed(void *userdata, const struct backend_network *net)
+{
+	fail();
+}
+
+static void never_failed(void *userdata, int error)
+{
+	fail();
+}
+
+static struct loop *loop_of_timer;
+
+struct poll {
+	const char *file;
+	size_t want;
+	unsigned left; /* polls before giving up (20 ms each) */
+};
+
+static void poll_fired(struct loop_timer *t, void *userdata)
+{
+	struct poll *p = userdata;
+	char buf[256] = "";
+	FILE *f = fopen(p->file, "re");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+	size_t lines = 0;
+
+	if (f)
+		fclose(f);
+	for (size_t i = 0; i < n; i++)
+		lines += buf[i] == '\n';
+	if (lines >= p->want)
+		loop_exit(loop_of_timer, 0);
+	else if (--p->left == 0)
+		loop_exit(loop_of_timer, 1);
+	else
+		loop_timer_arm(t, 20000);
+}
+
+/*
+ * The real backend on a real loop with real commands: a slow add and a remove queued right
+ * behind it run in event order, and a remove never overtakes its add.
+ */
+static void test_order_per_lease(void **state)
+{
+	char dir[] = "/tmp/test-ext-XXXXXX", file[64], add[128], rm[128];
+	struct net_config cfg = { .backend = { .type = "extension", .ext_timeout = 10 } };
+	struct backend_ext_iface ext = { .mtu = 1500 };
+	struct backend_network net;
+	struct loop_timer *t;
+	struct lease own = {}, peer = {};
+	struct loop *l;
+	void *st;
+	char buf[256] = "";
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, sizeof(file), "%s/calls", dir);
+	snprintf(add, sizeof(add), "sleep 0.3; echo \"add $SUBNET $(cat)\" >>%s", file);
+	snprintf(rm, sizeof(rm), "echo \"remove $SUBNET $(cat)\" >>%s", file);
+	strcpy(cfg.backend.ext_cmd[EXT_SUBNET_ADD], add);
+	strcpy(cfg.backend.ext_cmd[EXT_SUBNET_REMOVE], rm);
+	assert_int_equal(ip_prefix_parse("10.5.0.0/16", &cfg.network), 0);
+	assert_int_equal(loop_new(&l), 0);
+	loop_of_timer = l;
+	struct backend_env env = { .loop = l, .net_changed = never_changed, .failed = never_failed };
+	assert_int_equal(backend_extension_ops.register_network(&cfg, &ext, &env, &st, &net), 0);
+	assert_string_equal(net.type, "extension");
+	assert_int_equal(ip_prefix_parse("10.5.1.0/24", &own.subnet), 0);
+	assert_int_equal(ip_addr_parse("192.0.2.1", &own.attrs.public_ip), 0);
+	assert_int_equal(backend_extension_ops.lease_acquired(st, &own), 0);
+	assert_int_equal(ip_prefix_parse("10.5.2.0/24", &peer.subnet), 0);
+	assert_int_equal(ip_addr_parse("192.0.2.2", &peer.attrs.public_ip), 0);
+	strcpy(peer.attrs.backend_type, "extension");
+	peer.attrs.data = (struct backend_data){ .kind = BACKEND_DATA_STRING, .len = 2,
+						 .str = "id" };
+	assert_int_equal(backend_extension_ops.lease_added(st, &peer), 0);
+	assert_int_equal(backend_extension_ops.lease_removed(st, &peer), 0);
+	struct poll p = { .file = file, .want = 2, .left = 250 };
+	assert_int_equal(loop_timer_new(l, poll_fired, &p, &t), 0);
+	assert_int_equal(loop_timer_arm(t, 20000), 0);
+	assert_int_equal(loop_run(l), 0);
+	f = fopen(file, "re");
+	assert_non_null(f);
+	assert_true(fread(buf, 1, sizeof(buf) - 1, f) > 0);
+	fclose(f);
+	assert_string_equal(buf, "add 10.5.2.0/24 id\nremove 10.5.2.0/24 id\n");
+	loop_timer_free(t);
+	backend_extension_ops.free(st);
+	loop_free(l);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +285,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_trim),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_config),
+		cmocka_unit_test(test_order_per_lease),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
