@@ -7,6 +7,7 @@
 
 static const struct backend_ops *const backends[] = {
 	&backend_alloc_ops,
+	&backend_extension_ops,
 #ifdef LINEN_TEST_HOOKS
 	&backend_log_ops, /* test builds only */
 #endif

@@ -58,10 +58,17 @@ struct backend_env {
 	 */
 	void (*net_changed)(void *userdata, const struct backend_network *net);
 	void *net_changed_userdata;
+	/* The backend cannot go on (a startup command failed): the daemon exits. Same userdata. */
+	void (*failed)(void *userdata, int error);
 };
 
 struct backend_ops {
 	const char *name; /* Backend.Type, lower case */
+	/*
+	 * -EINPROGRESS: *ret_state is set and the backend is still preparing what it
+	 * advertises (extension's PreStartupCommand); the daemon claims no lease until the
+	 * backend calls net_changed (or failed).
+	 */
 	int (*register_network)(const struct net_config *cfg, const struct backend_ext_iface *ext,
 				const struct backend_env *env, void **ret_state,
 				struct backend_network *ret);
@@ -89,6 +96,7 @@ extern const struct backend_ops backend_alloc_ops;
 extern const struct backend_ops backend_log_ops;
 extern const struct backend_ops backend_vxlan_ops;
 extern const struct backend_ops backend_hostgw_ops;
+extern const struct backend_ops backend_extension_ops;
 
 /* The backend for a Backend.Type, or NULL when this build has none. */
 const struct backend_ops *backend_find(const char *type);

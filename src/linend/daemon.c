@@ -61,6 +61,7 @@ struct daemon {
 	/* our lease */
 	enum own_state own_state;
 	struct lease own;
+	bool backend_pending; /* register_network said -EINPROGRESS; net_changed not yet */
 	char own_key[STORE_KEY_MAX];
 	bool own_reservation;     /* never expires: no renewal */
 	uint64_t own_expiry_usec; /* monotonic; 0 for a reservation */
@@ -677,8 +678,21 @@ static void net_changed(void *userdata, const struct backend_network *net)
 	struct daemon *d = userdata;
 
 	d->net = *net;
+	if (d->backend_pending) {
+		d->backend_pending = false;
+		acquire(d);
+		return;
+	}
 	log_info("backend %s changed what it advertises; re-writing our lease", d->backend->name);
 	rewrite(d);
+}
+
+static void backend_failed(void *userdata, int error)
+{
+	struct daemon *d = userdata;
+
+	log_error_errno(error, "backend %s cannot go on", d->backend->name);
+	loop_exit(d->loop, 1);
 }
 
 /* network config ------------------------------------------------------------------------- */
@@ -718,9 +732,14 @@ static void backend_start(struct daemon *d)
 				       .fw_resync_usec = d->o.fw_resync_usec,
 				       .state_dir = d->state_dir,
 				       .net_changed = net_changed,
-				       .net_changed_userdata = d };
+				       .net_changed_userdata = d,
+				       .failed = backend_failed };
 	r = d->backend->register_network(&d->cfg, &d->o.ext, &d->env, &d->backend_state,
 					 &d->net);
+	if (r == -EINPROGRESS) {
+		d->backend_pending = true; /* net_changed claims the lease */
+		r = 0;
+	}
 	if (r < 0) {
 		log_error_errno(r, "backend %s failed to register the network", type);
 		d->backend = NULL;
@@ -729,7 +748,8 @@ static void backend_start(struct daemon *d)
 	}
 	if (d->backend->reconcile && d->backend->reconcile_interval_usec)
 		loop_timer_arm(d->t_reconcile, d->backend->reconcile_interval_usec);
-	acquire(d);
+	if (!d->backend_pending)
+		acquire(d);
 }
 
 static void config_done(int error, const char *message, const char *json, size_t len,

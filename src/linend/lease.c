@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <errno.h>
 #include <jansson.h>
@@ -120,10 +121,74 @@ static int append(char **buf, size_t *len, const char *fmt, ...)
 	return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if it is not valid. */
+static size_t utf8_len(const unsigned char *s, size_t n, uint32_t *ret_cp)
+{
+	size_t l = *s < 0x80 ? 1 : *s >= 0xc2 && *s < 0xe0 ? 2 : *s >= 0xe0 && *s < 0xf0 ? 3 :
+		   *s >= 0xf0 && *s < 0xf5 ? 4 : 0;
+	uint32_t cp;
+
+	if (l == 0 || l > n)
+		return 0;
+	cp = l == 1 ? *s : *s & (0x7f >> l);
+	for (size_t i = 1; i < l; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	/* overlong, surrogates and beyond U+10FFFF are invalid, as Go's decoder says */
+	if ((l == 3 && cp < 0x800) || (l == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	*ret_cp = cp;
+	return l;
+}
+
+/*
+ * Go's encoding/json (1.22+): \" \\ \b \f \n \r \t, other controls as \u00XX, the
+ * HTML-sensitive <, >, & and U+2028/U+2029 as \uXXXX, invalid UTF-8 as \ufffd.
+ */
+int lease_json_string(const char *str, size_t n, char **buf, size_t *len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	int r = append(buf, len, "\"");
+
+	for (size_t i = 0; r >= 0 && i < n;) {
+		uint32_t cp = 0;
+		size_t l = utf8_len(s + i, n - i, &cp);
+
+		if (l == 0) {
+			r = append(buf, len, "\\ufffd");
+			i++;
+			continue;
+		}
+		switch (cp) {
+		case '"': r = append(buf, len, "\\\""); break;
+		case '\\': r = append(buf, len, "\\\\"); break;
+		case '\b': r = append(buf, len, "\\b"); break;
+		case '\f': r = append(buf, len, "\\f"); break;
+		case '\n': r = append(buf, len, "\\n"); break;
+		case '\r': r = append(buf, len, "\\r"); break;
+		case '\t': r = append(buf, len, "\\t"); break;
+		case '<': case '>': case '&': case 0x2028: case 0x2029:
+			r = append(buf, len, "\\u%04x", cp);
+			break;
+		default:
+			if (cp < 0x20)
+				r = append(buf, len, "\\u%04x", cp);
+			else
+				r = append(buf, len, "%.*s", (int)l, (const char *)s + i);
+		}
+		i += l;
+	}
+	return r < 0 ? r : append(buf, len, "\"");
+}
+
 static int append_backend_data(char **buf, size_t *len, const char *name,
 			       const struct backend_data *d)
 {
 	char mac[18];
+	int r;
 
 	switch (d->kind) {
 	case BACKEND_DATA_NONE:
@@ -131,6 +196,9 @@ static int append_backend_data(char **buf, size_t *len, const char *name,
 	case BACKEND_DATA_VXLAN:
 		return append(buf, len, ",\"%s\":{\"VNI\":%u,\"VtepMAC\":\"%s\"}", name, d->vni,
 			      mac_format(d->vtep_mac, mac));
+	case BACKEND_DATA_STRING:
+		r = append(buf, len, ",\"%s\":", name);
+		return r < 0 ? r : lease_json_string(d->str, d->len, buf, len);
 	}
 	return -EINVAL;
 }
@@ -180,19 +248,35 @@ static json_t *get_ci(const json_t *o, const char *key)
 	return NULL;
 }
 
+static bool has_nul(const json_t *s)
+{
+	return strlen(json_string_value(s)) != json_string_length(s);
+}
+
 static int parse_backend_data(const json_t *v, const char *type, struct backend_data *ret)
 {
 	json_t *vni, *mac;
 	json_int_t n;
 
 	*ret = (struct backend_data){};
+	if (type && streq(type, "extension")) {
+		/* flannel's peers skip a non-string BackendData: carried as NONE */
+		if (!json_is_string(v))
+			return 0;
+		if (json_string_length(v) > LEASE_DATA_MAX)
+			return -EINVAL;
+		ret->kind = BACKEND_DATA_STRING;
+		ret->len = (uint16_t)json_string_length(v);
+		memcpy(ret->str, json_string_value(v), ret->len);
+		return 0;
+	}
 	if (!type || !streq(type, "vxlan"))
 		return 0; /* not ours to interpret; kept as NONE */
 	if (!json_is_object(v))
 		return -EINVAL;
 	vni = get_ci(v, "VNI");
 	mac = get_ci(v, "VtepMAC");
-	if (!json_is_integer(vni) || !json_is_string(mac))
+	if (!json_is_integer(vni) || !json_is_string(mac) || has_nul(mac))
 		return -EINVAL;
 	n = json_integer_value(vni);
 	if (n < 0 || n > 0xffffff)
@@ -204,26 +288,30 @@ static int parse_backend_data(const json_t *v, const char *type, struct backend_
 
 int lease_attrs_parse(const char *json, size_t len, struct lease_attrs *ret)
 {
-	_cleanup_json_ json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL);
+	/* NUL is allowed for extension's BackendData (Go's strings carry it); checked below */
+	_cleanup_json_ json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL,
+						 NULL);
 	struct lease_attrs a = {};
 	json_t *pip, *pip6, *type, *data6;
 
 	if (!json_is_object(root))
 		return -EINVAL;
 	pip = get_ci(root, "PublicIP");
-	if (!json_is_string(pip) || ip_addr_parse(json_string_value(pip), &a.public_ip) < 0 ||
+	if (!json_is_string(pip) || has_nul(pip) ||
+	    ip_addr_parse(json_string_value(pip), &a.public_ip) < 0 ||
 	    a.public_ip.family != AF_INET)
 		return -EINVAL;
 	pip6 = get_ci(root, "PublicIPv6");
 	if (pip6 && !json_is_null(pip6)) {
-		if (!json_is_string(pip6) ||
+		if (!json_is_string(pip6) || has_nul(pip6) ||
 		    ip_addr_parse(json_string_value(pip6), &a.public_ipv6) < 0 ||
 		    a.public_ipv6.family != AF_INET6)
 			return -EINVAL;
 	}
 	type = get_ci(root, "BackendType");
 	if (type && !json_is_null(type)) {
-		if (!json_is_string(type) || json_string_length(type) >= LEASE_TYPE_MAX)
+		if (!json_is_string(type) || has_nul(type) ||
+		    json_string_length(type) >= LEASE_TYPE_MAX)
 			return -EINVAL;
 		for (const char *c = json_string_value(type); *c; c++)
 			if (!isgraph((unsigned char)*c) || *c == '"' || *c == '\\')
@@ -249,6 +337,8 @@ static bool backend_data_equal(const struct backend_data *a, const struct backen
 		return true;
 	case BACKEND_DATA_VXLAN:
 		return a->vni == b->vni && memcmp(a->vtep_mac, b->vtep_mac, 6) == 0;
+	case BACKEND_DATA_STRING:
+		return a->len == b->len && memcmp(a->str, b->str, a->len) == 0;
 	}
 	return false;
 }

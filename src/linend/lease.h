@@ -20,16 +20,27 @@
 
 #define LEASE_TYPE_MAX 32
 #define LEASE_KEY_MAX (IP_PREFIX_STRLEN * 2 + 2)
+/* the longest extension BackendData string we carry (decoded bytes) */
+#define LEASE_DATA_MAX 1024
 
 enum backend_data_kind {
 	BACKEND_DATA_NONE,  /* absent, null, or a backend whose data we do not interpret */
 	BACKEND_DATA_VXLAN, /* {"VNI":1,"VtepMAC":"c6:d2:32:6f:8f:44"} */
+	/*
+	 * extension: flannel stores the PreStartupCommand's output as a JSON string and hands
+	 * the decoded string to the peers' commands. We keep the decoded bytes (NULs included)
+	 * and re-encode them as Go's encoding/json does, so a value flanneld wrote round-trips
+	 * byte for byte.
+	 */
+	BACKEND_DATA_STRING,
 };
 
 struct backend_data {
 	enum backend_data_kind kind;
 	uint32_t vni;
 	uint8_t vtep_mac[6];
+	uint16_t len;              /* STRING: bytes in str */
+	char str[LEASE_DATA_MAX];  /* STRING: not NUL-terminated */
 };
 
 struct lease_attrs {
@@ -58,5 +69,7 @@ int lease_key_parse(const char *s, struct ip_prefix *ret_subnet, struct ip_prefi
 int lease_attrs_format(const struct lease_attrs *a, char **ret);
 /* Parse a value; -EINVAL for anything a backend could not use. */
 int lease_attrs_parse(const char *json, size_t len, struct lease_attrs *ret);
+/* s as Go's json.Marshal encodes a string (quotes included), appended to *buf. */
+int lease_json_string(const char *s, size_t n, char **buf, size_t *len);
 bool lease_attrs_equal(const struct lease_attrs *a, const struct lease_attrs *b);
 

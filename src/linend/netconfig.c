@@ -10,6 +10,7 @@
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -105,6 +106,13 @@ static int get_addr(const json_t *o, const char *key, int family, struct ip_addr
 	return 0;
 }
 
+const char *const net_config_ext_keys[4] = {
+	[EXT_PRE_STARTUP] = "PreStartupCommand",
+	[EXT_POST_STARTUP] = "PostStartupCommand",
+	[EXT_SUBNET_ADD] = "SubnetAddCommand",
+	[EXT_SUBNET_REMOVE] = "SubnetRemoveCommand",
+};
+
 static int parse_backend(const json_t *be, struct backend_config *b, char *err, size_t errlen)
 {
 	json_t *type;
@@ -134,6 +142,30 @@ static int parse_backend(const json_t *be, struct backend_config *b, char *err, 
 			r = 0;
 	if (r < 0)
 		return fail(err, errlen, "unknown backend type: %s", json_string_value(type));
+	if (streq(b->type, "extension")) {
+		for (size_t i = 0; i < ELEMENTSOF(net_config_ext_keys); i++) {
+			const json_t *v = get_ci(be, net_config_ext_keys[i]);
+
+			if (!v || json_is_null(v))
+				continue;
+			if (!json_is_string(v))
+				return fail(err, errlen, "error decoding backend config: %s must be "
+					    "a string", net_config_ext_keys[i]);
+			if (json_string_length(v) >= NET_CONFIG_CMD_MAX ||
+			    strlen(json_string_value(v)) != json_string_length(v))
+				return fail(err, errlen, "%s: longer than %d bytes or holds a NUL",
+					    net_config_ext_keys[i], NET_CONFIG_CMD_MAX - 1);
+			strcpy(b->ext_cmd[i], json_string_value(v));
+		}
+		/* not flannel's: flanneld waits for ever; Go's decoder ignores the key there */
+		u = 60;
+		if (get_uint(be, "CommandTimeout", 86400, &u, err, errlen) < 0)
+			return -EINVAL;
+		if (u == 0)
+			return fail(err, errlen, "CommandTimeout must be at least 1 second");
+		b->ext_timeout = (unsigned)u;
+		return 0;
+	}
 	if (!streq(b->type, "vxlan"))
 		return 0;
 	u = b->vni;
@@ -294,6 +326,24 @@ int net_config_format(const struct net_config *c, char **ret)
 		     b->gbp ? "true" : "false", b->learning ? "true" : "false",
 		     b->direct_routing ? "true" : "false", b->mtu) < 0)
 		return -ENOMEM;
+	/* only extension configs have these lines, so every other golden stays as it was */
+	for (size_t i = 0; streq(b->type, "extension") && i < ELEMENTSOF(b->ext_cmd); i++) {
+		char *t;
+
+		if (asprintf(&t, "%sBackend.%s=%s\n", *ret, net_config_ext_keys[i],
+			     b->ext_cmd[i]) < 0)
+			return -ENOMEM; /* *ret is the caller's to free, as on success */
+		free(*ret);
+		*ret = t;
+	}
+	if (streq(b->type, "extension")) {
+		char *t;
+
+		if (asprintf(&t, "%sBackend.CommandTimeout=%u\n", *ret, b->ext_timeout) < 0)
+			return -ENOMEM;
+		free(*ret);
+		*ret = t;
+	}
 	return 0;
 }
 

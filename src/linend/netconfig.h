@@ -17,6 +17,10 @@
 #include "basic/ip.h"
 #include "linend/lease.h"
 
+#define NET_CONFIG_CMD_MAX 1024
+enum { EXT_PRE_STARTUP, EXT_POST_STARTUP, EXT_SUBNET_ADD, EXT_SUBNET_REMOVE };
+extern const char *const net_config_ext_keys[4];
+
 struct backend_config {
 	char type[LEASE_TYPE_MAX]; /* Backend.Type, lower case */
 	/* vxlan */
@@ -26,6 +30,9 @@ struct backend_config {
 	bool learning;
 	bool direct_routing;
 	unsigned mtu; /* 0: the external interface's MTU */
+	/* extension: PreStartupCommand, PostStartupCommand, SubnetAdd/RemoveCommand; "": none */
+	char ext_cmd[4][NET_CONFIG_CMD_MAX];
+	unsigned ext_timeout; /* CommandTimeout (linen's): seconds per command, default 60 */
 };
 
 struct net_config {

@@ -748,6 +748,8 @@ static json_t *backend_data_json(const struct backend_data *d)
 	case BACKEND_DATA_VXLAN:
 		return json_pack("{s:I, s:s}", "VNI", (json_int_t)d->vni, "VtepMAC",
 				 mac_format(d->vtep_mac, mac));
+	case BACKEND_DATA_STRING:
+		return json_stringn(d->str, d->len);
 	}
 	return NULL;
 }
